@@ -1,0 +1,112 @@
+import type { Clock } from '../hal/clock.js';
+import type { Logger } from '../log.js';
+import {
+  SCHEMA_VERSION,
+  buildTopic,
+  encodeMessage,
+  type CountsMessage,
+  type EventMessage,
+  type HealthMessage,
+  type SignalMessage,
+  type StateMessage,
+} from '../../protocol/index.js';
+import type { MqttSession } from './mqtt-session.js';
+
+export interface NodeIdentity {
+  prefix: string;
+  site: string;
+  node: string;
+  boot: number;
+}
+
+type Envelope = 'v' | 'node' | 'boot' | 'ts';
+type SequencedBody<M> = Omit<M, Envelope | 'seq'>;
+export type EventBody = SequencedBody<EventMessage>;
+export type CountsBody = SequencedBody<CountsMessage>;
+export type SignalBody = SequencedBody<SignalMessage>;
+export type HealthBody = Omit<HealthMessage, Envelope>;
+
+export interface PublisherStats {
+  sent: number;
+  lastSeq: number | null;
+}
+
+/**
+ * Turns the node's facts into protocol messages on the right topics. Messages that must not be lost
+ * (events, counts, signal) take the next number of the boot's one sequence, so any gap a receiver sees
+ * is loss; sampled health takes none.
+ */
+export class TelemetryPublisher {
+  private nextSeq = 0;
+  private sent = 0;
+
+  constructor(
+    private readonly session: MqttSession,
+    readonly identity: NodeIdentity,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  topic(kind: Parameters<typeof buildTopic>[3], command?: string): string {
+    return buildTopic(this.identity.prefix, this.identity.site, this.identity.node, kind, command);
+  }
+
+  stats(): PublisherStats {
+    return { sent: this.sent, lastSeq: this.nextSeq === 0 ? null : this.nextSeq - 1 };
+  }
+
+  event(type: string, severity: EventBody['severity'], message: string, data?: Record<string, unknown>): Promise<boolean> {
+    const body: EventBody = data === undefined ? { type, severity, message } : { type, severity, message, data };
+    return this.sendSequenced('event', body);
+  }
+
+  counts(body: CountsBody): Promise<boolean> {
+    return this.sendSequenced('counts', body);
+  }
+
+  signal(body: SignalBody): Promise<boolean> {
+    return this.sendSequenced('signal', body);
+  }
+
+  health(body: HealthBody): Promise<boolean> {
+    const message = { ...this.envelope(), ...body } as HealthMessage;
+    const payload = this.encodeOrLog('health', message);
+    if (!payload) return Promise.resolve(false);
+    this.sent++;
+    return this.session.publish(this.topic('health'), payload, { qos: 0 });
+  }
+
+  /** The retained birth (`status: online`). */
+  birth(details: Omit<Extract<StateMessage, { status: 'online' }>, Envelope | 'status'>): Buffer {
+    return encodeMessage('state', { ...this.envelope(), status: 'online', ...details } as StateMessage);
+  }
+
+  /** The death: the last will at connect time, and published by hand on a clean stop. */
+  death(reason: string): Buffer {
+    return encodeMessage('state', { ...this.envelope(), status: 'offline', reason } as StateMessage);
+  }
+
+  private sendSequenced(kind: 'event' | 'counts' | 'signal', body: EventBody | CountsBody | SignalBody): Promise<boolean> {
+    const seq = this.nextSeq;
+    const message = { ...this.envelope(), seq, ...body } as EventMessage | CountsMessage | SignalMessage;
+    const payload = this.encodeOrLog(kind, message);
+    // An invalid message takes no number, or receivers would report a loss that did not happen.
+    if (!payload) return Promise.resolve(false);
+    this.nextSeq = seq + 1;
+    this.sent++;
+    return this.session.publish(this.topic(kind), payload, { qos: 1 });
+  }
+
+  private envelope(): { v: number; node: string; boot: number; ts: number } {
+    return { v: SCHEMA_VERSION, node: this.identity.node, boot: this.identity.boot, ts: Math.round(this.clock.now()) };
+  }
+
+  private encodeOrLog(kind: 'event' | 'counts' | 'signal' | 'health', message: unknown): Buffer | null {
+    try {
+      return encodeMessage(kind, message as never);
+    } catch (error) {
+      this.log.error(`refusing to send an invalid ${kind} message`, { error: error as Error });
+      return null;
+    }
+  }
+}
