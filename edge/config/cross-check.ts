@@ -1,0 +1,236 @@
+/**
+ * Rules that span fields, which a schema cannot express: references between ids, the conflict matrix
+ * against the phases, pedestrian timing, shared output pins, and a few MQTT pairings.
+ *
+ * Each check names the parts of the config it reads, so validateConfig can skip a check whose input
+ * already failed the schema (its findings would be noise on top of the real error).
+ */
+import { configPath } from './config-path.js';
+import type { Config, Pin } from './schema.js';
+import { closestName } from './suggest.js';
+
+export interface CrossCheck {
+  /** Config paths (`signal.phases`, `mqtt.reconnect`) this check reads. */
+  reads: readonly string[];
+  run(config: Config): string[];
+}
+
+function duplicateIds(items: ReadonlyArray<{ id: string }>, base: string): string[] {
+  const firstIndex = new Map<string, number>();
+  const errors: string[] = [];
+  items.forEach(({ id }, index) => {
+    const first = firstIndex.get(id);
+    if (first === undefined) firstIndex.set(id, index);
+    else errors.push(`${base}[${index}].id: duplicate id '${id}' (first used at ${base}[${first}].id)`);
+  });
+  return errors;
+}
+
+function unknownReference(path: string, what: string, id: string, known: readonly string[]): string {
+  const suggestion = closestName(id, known);
+  const hint = suggestion !== undefined ? `did you mean '${suggestion}'?` : `${what}s: ${known.join(', ')}`;
+  return `${path}: unknown ${what} '${id}' (${hint})`;
+}
+
+const pairKey = (a: string, b: string): string => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+
+const uniqueGroupIds: CrossCheck = {
+  reads: ['signal.groups'],
+  run: (config) => duplicateIds(config.signal.groups, 'signal.groups'),
+};
+
+const uniquePhaseIds: CrossCheck = {
+  reads: ['signal.phases'],
+  run: (config) => duplicateIds(config.signal.phases, 'signal.phases'),
+};
+
+const uniqueCameraIds: CrossCheck = {
+  reads: ['cameras'],
+  run: (config) => duplicateIds(config.cameras, 'cameras'),
+};
+
+const phaseGroupsExist: CrossCheck = {
+  reads: ['signal.groups', 'signal.phases'],
+  run(config) {
+    const known = config.signal.groups.map((group) => group.id);
+    const errors: string[] = [];
+    config.signal.phases.forEach((phase, p) => {
+      const seen = new Set<string>();
+      phase.groups.forEach((id, g) => {
+        const path = configPath('signal', 'phases', p, 'groups', g);
+        if (!known.includes(id)) errors.push(unknownReference(path, 'group', id, known));
+        else if (seen.has(id)) errors.push(`${path}: group '${id}' is listed twice in this phase`);
+        seen.add(id);
+      });
+    });
+    return errors;
+  },
+};
+
+const conflictMembersValid: CrossCheck = {
+  reads: ['signal.groups', 'signal.conflicts'],
+  run(config) {
+    const known = config.signal.groups.map((group) => group.id);
+    const errors: string[] = [];
+    config.signal.conflicts.forEach(([a, b], c) => {
+      [a, b].forEach((id, m) => {
+        if (!known.includes(id)) errors.push(unknownReference(configPath('signal', 'conflicts', c, m), 'group', id, known));
+      });
+      if (a === b) errors.push(`${configPath('signal', 'conflicts', c)}: group '${a}' cannot conflict with itself`);
+    });
+    return errors;
+  },
+};
+
+const ringValid: CrossCheck = {
+  reads: ['signal.phases', 'signal.ring'],
+  run(config) {
+    const known = config.signal.phases.map((phase) => phase.id);
+    const firstIndex = new Map<string, number>();
+    const errors: string[] = [];
+    config.signal.ring.forEach((id, r) => {
+      const path = configPath('signal', 'ring', r);
+      const first = firstIndex.get(id);
+      if (!known.includes(id)) errors.push(unknownReference(path, 'phase', id, known));
+      else if (first !== undefined) errors.push(`${path}: phase '${id}' is listed twice (first at signal.ring[${first}])`);
+      else firstIndex.set(id, r);
+    });
+    known.forEach((id, p) => {
+      if (!config.signal.ring.includes(id)) {
+        errors.push(`signal.ring: phase '${id}' (signal.phases[${p}]) is missing, so it would never run`);
+      }
+    });
+    return errors;
+  },
+};
+
+/** The safety rule: groups that conflict must never be served by the same phase. */
+const phasesHoldNoConflicts: CrossCheck = {
+  reads: ['signal.phases', 'signal.conflicts'],
+  run(config) {
+    const conflictIndex = new Map<string, number>();
+    config.signal.conflicts.forEach(([a, b], c) => {
+      const key = pairKey(a, b);
+      if (!conflictIndex.has(key)) conflictIndex.set(key, c);
+    });
+    const errors: string[] = [];
+    config.signal.phases.forEach((phase, p) => {
+      const groups = [...new Set(phase.groups)];
+      groups.forEach((a, i) => {
+        for (const b of groups.slice(i + 1)) {
+          const c = conflictIndex.get(pairKey(a, b));
+          if (c !== undefined) errors.push(`signal.phases[${p}].groups: ${a} and ${b} conflict (signal.conflicts[${c}])`);
+        }
+      });
+    });
+    return errors;
+  },
+};
+
+const everyGroupServed: CrossCheck = {
+  reads: ['signal.groups', 'signal.phases'],
+  run(config) {
+    const served = new Set(config.signal.phases.flatMap((phase) => phase.groups));
+    return config.signal.groups.flatMap((group, g) =>
+      served.has(group.id) ? [] : [`signal.groups[${g}]: group '${group.id}' is in no phase, so it would never be served`],
+    );
+  },
+};
+
+const greenRangeOrdered: CrossCheck = {
+  reads: ['signal.phases'],
+  run: (config) =>
+    config.signal.phases.flatMap((phase, p) =>
+      phase.maxGreen >= phase.minGreen ? [] : [`signal.phases[${p}].maxGreen: must be >= minGreen (${phase.minGreen} s)`],
+    ),
+};
+
+/** Walk and pedestrian clearance belong to phases that serve a crosswalk, and such phases need both. */
+const pedestrianTimesMatchGroups: CrossCheck = {
+  reads: ['signal.groups', 'signal.phases'],
+  run(config) {
+    const pedestrianIds = new Set(config.signal.groups.filter((group) => group.kind === 'pedestrian').map((group) => group.id));
+    const errors: string[] = [];
+    config.signal.phases.forEach((phase, p) => {
+      const pedestrian = phase.groups.find((id) => pedestrianIds.has(id));
+      for (const field of ['walk', 'pedClearance'] as const) {
+        const path = `signal.phases[${p}].${field}`;
+        if (pedestrian === undefined && phase[field] !== undefined) {
+          errors.push(`${path}: only allowed on a phase that serves a pedestrian group`);
+        } else if (pedestrian !== undefined && phase[field] === undefined) {
+          errors.push(`${path}: is required, because the phase serves pedestrian group '${pedestrian}'`);
+        }
+      }
+    });
+    return errors;
+  },
+};
+
+/** Two outputs on one line would light one lamp for another's command. */
+const outputPinsUnique: CrossCheck = {
+  reads: ['signal.groups', 'signal.flashRelay'],
+  run(config) {
+    const outputs: Array<{ path: string; pin: Pin }> = config.signal.groups.flatMap((group, g) =>
+      Object.entries(group.outputs).map(([name, pin]) => ({ path: configPath('signal', 'groups', g, 'outputs', name), pin })),
+    );
+    if (config.signal.flashRelay) outputs.push({ path: 'signal.flashRelay', pin: config.signal.flashRelay });
+    const firstPath = new Map<string, string>();
+    const errors: string[] = [];
+    for (const { path, pin } of outputs) {
+      const key = `${pin.chip}\u0000${pin.line}`;
+      const first = firstPath.get(key);
+      if (first === undefined) firstPath.set(key, path);
+      else errors.push(`${path}: ${pin.chip} line ${pin.line} is already used by ${first}`);
+    }
+    return errors;
+  },
+};
+
+const reconnectRangeOrdered: CrossCheck = {
+  reads: ['mqtt.reconnect'],
+  run: ({ mqtt: { reconnect } }) =>
+    reconnect.maxMs >= reconnect.minMs ? [] : [`mqtt.reconnect.maxMs: must be >= minMs (${reconnect.minMs} ms)`],
+};
+
+const tlsOnlyWithSecureBroker: CrossCheck = {
+  reads: ['mqtt.broker', 'mqtt.tls'],
+  run({ mqtt: { broker, tls } }) {
+    if (tls === undefined) return [];
+    if (broker === undefined) {
+      return ['mqtt.tls: only used with an mqtts:// or wss:// broker (mqtt.broker is not set: the embedded broker has no TLS)'];
+    }
+    if (/^(mqtts|wss):/.test(broker)) return [];
+    return [`mqtt.tls: only used with an mqtts:// or wss:// broker (mqtt.broker is '${broker}')`];
+  },
+};
+
+const tlsClientCertificateComplete: CrossCheck = {
+  reads: ['mqtt.tls'],
+  run({ mqtt: { tls } }) {
+    if (tls === undefined || (tls.cert === undefined) === (tls.key === undefined)) return [];
+    const [missing, present] = tls.cert === undefined ? ['cert', 'key'] : ['key', 'cert'];
+    return [`mqtt.tls.${missing}: is required with mqtt.tls.${present} (a client certificate and its key go together)`];
+  },
+};
+
+export const CROSS_CHECKS: readonly CrossCheck[] = [
+  uniqueGroupIds,
+  uniquePhaseIds,
+  uniqueCameraIds,
+  phaseGroupsExist,
+  conflictMembersValid,
+  ringValid,
+  phasesHoldNoConflicts,
+  everyGroupServed,
+  greenRangeOrdered,
+  pedestrianTimesMatchGroups,
+  outputPinsUnique,
+  reconnectRangeOrdered,
+  tlsOnlyWithSecureBroker,
+  tlsClientCertificateComplete,
+];
+
+/** Every cross-field error in a schema-valid config, one `path: problem` line each. */
+export function crossCheck(config: Config): string[] {
+  return CROSS_CHECKS.flatMap((check) => check.run(config));
+}

@@ -1,0 +1,203 @@
+/**
+ * The one source of truth for the node's config: every field, range, default and unit lives here, and the
+ * TypeScript type is derived from it. Objects reject unknown fields, because a typo in a safety config must
+ * not be silently ignored.
+ *
+ * Annotations read by schema-errors.ts: `unit` (appended to range messages: "must be >= 5 s") and `allowed`
+ * (what a pattern or a union accepts, in words an installer understands).
+ */
+import { Type, type ObjectOptions, type Static, type TProperties } from '@sinclair/typebox';
+import type { PinSpec } from '../hal/gpio.js';
+
+/** GPIO drivers the runtime can bind; adding a driver is one entry here (plus its binding). */
+export const GPIO_DRIVERS = ['sim'] as const;
+export type GpioDriver = (typeof GPIO_DRIVERS)[number];
+
+export const WATCHDOG_DRIVERS = ['none', 'sim'] as const;
+export type WatchdogDriver = (typeof WATCHDOG_DRIVERS)[number];
+
+export const MQTT_PROTOCOLS = ['auto', '5', '3.1.1'] as const;
+export const RECALL_MODES = ['none', 'min', 'max', 'ped'] as const;
+
+function strictObject<T extends TProperties>(properties: T, options: ObjectOptions = {}) {
+  return Type.Object(properties, { ...options, additionalProperties: false });
+}
+
+function oneOf<const T extends readonly string[]>(values: T, options: { default?: T[number] } = {}) {
+  return Type.Union(
+    values.map((value) => Type.Literal(value as T[number])),
+    options,
+  );
+}
+
+const seconds = (minimum: number, maximum: number, defaultValue?: number) =>
+  Type.Number({ minimum, maximum, unit: 's', ...(defaultValue === undefined ? {} : { default: defaultValue }) });
+
+const wholeNumber = (minimum: number, maximum: number, unit: string, defaultValue: number) =>
+  Type.Integer({ minimum, maximum, unit, default: defaultValue });
+
+export const IdSchema = Type.String({
+  pattern: '^[A-Za-z0-9_-]{1,64}$',
+  allowed: '1 to 64 letters, digits, _ or -',
+});
+
+const NonEmptyString = Type.String({ minLength: 1 });
+
+export const PinSchema = strictObject({
+  chip: Type.String({ minLength: 1, default: 'gpiochip0' }),
+  line: Type.Integer({ minimum: 0, maximum: 1023 }),
+  activeLow: Type.Boolean({ default: false }),
+});
+
+/** Compile-time guard: a config pin must be usable wherever the HAL takes a PinSpec. */
+type HalPin<T extends PinSpec> = T;
+export type Pin = HalPin<Static<typeof PinSchema>>;
+
+const NodeSchema = strictObject({
+  id: IdSchema,
+  site: IdSchema,
+  name: Type.Optional(NonEmptyString),
+});
+
+const PasswordSchema = Type.Union(
+  [
+    Type.String(),
+    strictObject({
+      env: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', allowed: 'an environment variable name' }),
+    }),
+    strictObject({ file: NonEmptyString }),
+  ],
+  { allowed: 'a string, { env: VARIABLE_NAME } or { file: PATH }' },
+);
+
+const TlsSchema = strictObject({
+  ca: Type.Optional(NonEmptyString),
+  cert: Type.Optional(NonEmptyString),
+  key: Type.Optional(NonEmptyString),
+  rejectUnauthorized: Type.Boolean({ default: true }),
+});
+
+const MqttSchema = strictObject(
+  {
+    /** Absent: the CLI starts an embedded broker. */
+    broker: Type.Optional(
+      Type.String({
+        pattern: '^(mqtts?|wss?)://[^\\s/?#]+([/?#]\\S*)?$',
+        allowed: 'a URL starting with mqtt://, mqtts://, ws:// or wss://',
+      }),
+    ),
+    prefix: Type.String({
+      pattern: '^[^/+#\\u0000]+(/[^/+#\\u0000]+)*$',
+      allowed: "topic levels separated by '/', without '+', '#', empty levels or a leading/trailing '/'",
+      default: 'nutgiao/v1',
+    }),
+    /** auto = MQTT 5, falling back to 3.1.1. */
+    protocol: oneOf(MQTT_PROTOCOLS, { default: 'auto' }),
+    clientId: Type.Optional(NonEmptyString),
+    username: Type.Optional(NonEmptyString),
+    /** Secrets may come from the environment or a file, so they never have to sit in the config. */
+    password: Type.Optional(PasswordSchema),
+    keepaliveS: wholeNumber(5, 1200, 's', 30),
+    connectTimeoutS: wholeNumber(1, 120, 's', 10),
+    reconnect: strictObject(
+      {
+        minMs: wholeNumber(100, 60_000, 'ms', 500),
+        maxMs: wholeNumber(1000, 3_600_000, 'ms', 60_000),
+      },
+      { default: {} },
+    ),
+    tls: Type.Optional(TlsSchema),
+  },
+  { default: {} },
+);
+
+const TelemetrySchema = strictObject(
+  {
+    healthIntervalS: wholeNumber(1, 3600, 's', 10),
+    /** Period of the console summary line. */
+    summaryIntervalS: wholeNumber(1, 3600, 's', 5),
+  },
+  { default: {} },
+);
+
+/** Boot id, fault records and the MQTT outbox live in state.dir. */
+const StateSchema = strictObject({ dir: Type.String({ minLength: 1, default: './var' }) }, { default: {} });
+
+const HardwareSchema = strictObject(
+  {
+    gpio: strictObject({ driver: oneOf(GPIO_DRIVERS) }, { default: { driver: 'sim' } }),
+    watchdog: strictObject({ driver: oneOf(WATCHDOG_DRIVERS, { default: 'none' }) }, { default: {} }),
+  },
+  { default: {} },
+);
+
+const groupCommon = {
+  id: IdSchema,
+  name: Type.Optional(NonEmptyString),
+  approach: Type.Optional(NonEmptyString),
+};
+
+export const VehicleGroupSchema = strictObject({
+  ...groupCommon,
+  kind: Type.Literal('vehicle'),
+  outputs: strictObject({ red: PinSchema, amber: PinSchema, green: PinSchema }),
+});
+
+export const PedestrianGroupSchema = strictObject({
+  ...groupCommon,
+  kind: Type.Literal('pedestrian'),
+  outputs: strictObject({ dontWalk: PinSchema, walk: PinSchema }),
+});
+
+export const SignalGroupSchema = Type.Union([VehicleGroupSchema, PedestrianGroupSchema]);
+
+export const PhaseSchema = strictObject({
+  id: IdSchema,
+  groups: Type.Array(IdSchema, { minItems: 1 }),
+  minGreen: seconds(5, 120, 7),
+  maxGreen: seconds(10, 300, 40),
+  /** Green extension per detected vehicle. */
+  passage: seconds(0, 30, 3),
+  yellow: seconds(3, 8, 3.5),
+  redClearance: seconds(0, 10, 1.5),
+  walk: Type.Optional(seconds(4, 60)),
+  pedClearance: Type.Optional(seconds(3, 60)),
+  recall: oneOf(RECALL_MODES, { default: 'none' }),
+});
+
+const SignalSchema = strictObject({
+  groups: Type.Array(SignalGroupSchema, { minItems: 1 }),
+  /** Pairs that must never show green/amber/walk together; symmetric. */
+  conflicts: Type.Array(Type.Tuple([IdSchema, IdSchema], { allowed: 'a pair [groupId, groupId]' }), {
+    default: [],
+  }),
+  phases: Type.Array(PhaseSchema, { minItems: 1 }),
+  /** Defaults to the phases in order (filled by validateConfig, since it derives from another field). */
+  ring: Type.Array(IdSchema, { minItems: 1 }),
+  /** Energised = the controller drives the lamps; de-energised = the cabinet flashes. */
+  flashRelay: Type.Optional(PinSchema),
+});
+
+const SimCameraSourceSchema = strictObject({
+  kind: Type.Literal('sim'),
+  width: wholeNumber(64, 1920, 'px', 320),
+  height: wholeNumber(48, 1080, 'px', 240),
+  fps: Type.Number({ minimum: 1, maximum: 60, unit: 'fps', default: 10 }),
+});
+
+const CameraSchema = strictObject({ id: IdSchema, source: SimCameraSourceSchema });
+
+export const ConfigSchema = strictObject({
+  node: NodeSchema,
+  mqtt: MqttSchema,
+  telemetry: TelemetrySchema,
+  state: StateSchema,
+  hardware: HardwareSchema,
+  signal: SignalSchema,
+  cameras: Type.Array(CameraSchema, { default: [] }),
+});
+
+/** The config after defaults are applied and validation passed. */
+export type Config = Static<typeof ConfigSchema>;
+export type SignalGroup = Static<typeof SignalGroupSchema>;
+export type Phase = Static<typeof PhaseSchema>;
