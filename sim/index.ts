@@ -1,0 +1,15 @@
+/** The hardware simulator: every HAL interface backed by something a test or the fleet can drive. */
+export { VirtualClock, type RunUntilOptions, type VirtualClockOptions } from './virtual-clock.js';
+export {
+  SimGpioBinding,
+  type GpioErrorCode,
+  type SimGpioFault,
+  type SimGpioOptions,
+  type SimGpioWrite,
+  type SimLineMode,
+  type SimPinChange,
+} from './sim-gpio.js';
+export { SimFrameSource, type SimFrameSourceOptions } from './sim-frame-source.js';
+export { SimSystemInfo } from './sim-system-info.js';
+export { SimWatchdog, type SimWatchdogEvent, type SimWatchdogOptions } from './sim-watchdog.js';
+export { seededRandom } from './seeded-random.js';
