@@ -1,0 +1,87 @@
+import { UsageError, type CommandIo } from './command.js';
+import { packageVersion } from '../version.js';
+
+const USAGE = `nutgiao — edge runtime for traffic-signal camera nodes
+
+Usage: nutgiao <command> [options]
+
+Commands:
+  start                  run a simulated intersection node (example config, embedded broker)
+  run --config FILE      run a node from a config file
+  config check FILE      validate a config file; prints every error with its path
+  sub                    subscribe to telemetry and print each message as one JSON line
+  help [COMMAND]         show help for a command
+
+Options:
+  -h, --help             show help
+  -v, --version          show the version
+
+Logs go to stderr (NUTGIAO_LOG=debug|info|warn|error|silent); command output goes to stdout.`;
+
+type Command = { run: (argv: string[], io: CommandIo) => Promise<number>; help: string };
+
+// Each command loads only what it needs (MQTT, the broker, the simulator), so help and config checks start fast.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => {
+    const module = await import('./node-commands.js');
+    return { run: module.startCommand, help: module.START_HELP };
+  },
+  run: async () => {
+    const module = await import('./node-commands.js');
+    return { run: module.runCommand, help: module.RUN_HELP };
+  },
+  config: async () => {
+    const module = await import('./config-command.js');
+    return { run: module.configCommand, help: module.CONFIG_HELP };
+  },
+  sub: async () => {
+    const module = await import('./sub-command.js');
+    return { run: module.subCommand, help: module.SUB_HELP };
+  },
+};
+
+export function processIo(): CommandIo {
+  return {
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+    cwd: process.cwd(),
+    env: process.env,
+    onInterrupt: (handler) => {
+      process.once('SIGINT', handler);
+      process.once('SIGTERM', handler);
+    },
+  };
+}
+
+export async function main(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (name === '-v' || name === '--version') {
+    io.out(packageVersion());
+    return 0;
+  }
+  if (name === 'help') {
+    const load = rest[0] ? COMMANDS[rest[0]] : undefined;
+    io.out(load ? (await load()).help : USAGE);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.err(`nutgiao: unknown command '${name}'. Run 'nutgiao --help' for the list.`);
+    return 2;
+  }
+  try {
+    return await (await load()).run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`nutgiao ${name}: ${(error as Error).message}`);
+      io.err(`Run 'nutgiao help ${name}' for usage.`);
+      return 2;
+    }
+    io.err(`nutgiao ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { resolveSecrets, type Config } from './config/index.js';
+import type { FrameSource } from './hal/camera.js';
+import type { Clock } from './hal/clock.js';
+import type { GpioBinding } from './hal/gpio.js';
+import { LinuxSystemInfo } from './hal/linux-system-info.js';
+import { NoopWatchdog } from './hal/noop-watchdog.js';
+import { RealClock } from './hal/real-clock.js';
+import type { Watchdog } from './hal/watchdog.js';
+import type { Logger } from './log.js';
+import { IntersectionNode } from './node.js';
+import type { MqttSessionOptions } from './telemetry/mqtt-session.js';
+import { packageVersion } from './version.js';
+
+/**
+ * The composition root: the one place that turns config into concrete bindings. Nothing above the HAL
+ * knows whether it got real hardware or the simulator. Drivers load lazily, so a node on real hardware
+ * never loads the simulator and a simulated node never needs native GPIO modules.
+ */
+type GpioDriver = Config['hardware']['gpio']['driver'];
+type WatchdogDriver = Config['hardware']['watchdog']['driver'];
+type CameraConfig = Config['cameras'][number];
+
+const gpioDrivers: Record<GpioDriver, (clock: Clock) => Promise<GpioBinding>> = {
+  sim: async (clock) => new (await import('../sim/sim-gpio.js')).SimGpioBinding({ clock }),
+};
+
+const watchdogDrivers: Record<WatchdogDriver, (clock: Clock) => Promise<Watchdog>> = {
+  none: async () => new NoopWatchdog(),
+  sim: async (clock) => new (await import('../sim/sim-watchdog.js')).SimWatchdog({ clock }),
+};
+
+const cameraSources: Record<CameraConfig['source']['kind'], (camera: CameraConfig, clock: Clock) => Promise<FrameSource>> = {
+  sim: async (camera, clock) => {
+    const { SimFrameSource } = await import('../sim/sim-frame-source.js');
+    return new SimFrameSource({ id: camera.id, width: camera.source.width, height: camera.source.height, fps: camera.source.fps, clock, seed: 1 });
+  },
+};
+
+export interface ComposeOptions {
+  config: Config;
+  configHash: string;
+  stateDir: string;
+  brokerUrl: string;
+  log: Logger;
+  summary: (line: string) => void;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class CompositionError extends Error {
+  constructor(readonly errors: string[]) {
+    super(errors.join('\n'));
+    this.name = 'CompositionError';
+  }
+}
+
+export async function composeNode(options: ComposeOptions): Promise<IntersectionNode> {
+  const { config } = options;
+  const clock = options.clock ?? new RealClock();
+  const secrets = resolveSecrets(config, options.env ?? process.env);
+  if (!secrets.ok) throw new CompositionError(secrets.errors);
+  const tls = readTls(config);
+  const gpio = await gpioDrivers[config.hardware.gpio.driver](clock);
+  const cameras = await Promise.all(config.cameras.map((camera) => cameraSources[camera.source.kind](camera, clock)));
+  const parts: ConstructorParameters<typeof IntersectionNode>[0] = {
+    config,
+    configHash: options.configHash,
+    version: packageVersion(),
+    stateDir: options.stateDir,
+    brokerUrl: options.brokerUrl,
+    clock,
+    gpio,
+    system: new LinuxSystemInfo({ diskPath: options.stateDir }),
+    watchdog: await watchdogDrivers[config.hardware.watchdog.driver](clock),
+    cameras,
+    log: options.log,
+    summary: options.summary,
+  };
+  if (secrets.mqttPassword !== undefined) parts.mqttPassword = secrets.mqttPassword;
+  if (tls) parts.tls = tls;
+  return new IntersectionNode(parts);
+}
+
+function readTls(config: Config): MqttSessionOptions['tls'] | undefined {
+  const tls = config.mqtt.tls;
+  if (!tls) return undefined;
+  const errors: string[] = [];
+  const read = (field: 'ca' | 'cert' | 'key'): Buffer | undefined => {
+    const path = tls[field];
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      errors.push(`mqtt.tls.${field}: cannot read ${path} (${(error as Error).message})`);
+      return undefined;
+    }
+  };
+  const result: NonNullable<MqttSessionOptions['tls']> = { rejectUnauthorized: tls.rejectUnauthorized };
+  const ca = read('ca');
+  const cert = read('cert');
+  const key = read('key');
+  if (errors.length > 0) throw new CompositionError(errors);
+  if (ca) result.ca = ca;
+  if (cert) result.cert = cert;
+  if (key) result.key = key;
+  return result;
+}

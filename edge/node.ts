@@ -1,0 +1,198 @@
+import type { Config } from './config/index.js';
+import type { FrameSource } from './hal/camera.js';
+import type { Clock, TimerHandle } from './hal/clock.js';
+import type { GpioBinding } from './hal/gpio.js';
+import type { SystemInfo } from './hal/system.js';
+import type { Watchdog } from './hal/watchdog.js';
+import type { Logger } from './log.js';
+import { FlashMode } from './signal/flash-mode.js';
+import { SignalHeads } from './signal/signal-heads.js';
+import { nextBootId } from './state/boot-counter.js';
+import { HealthReporter } from './telemetry/health-reporter.js';
+import { MqttSession, type MqttSessionOptions } from './telemetry/mqtt-session.js';
+import { TelemetryPublisher } from './telemetry/publisher.js';
+import { SummaryLine } from './summary-line.js';
+
+/** Everything a node is made of, chosen by the composition root (edge/main.ts) from config. */
+export interface NodeParts {
+  config: Config;
+  configHash: string;
+  version: string;
+  stateDir: string;
+  brokerUrl: string;
+  mqttPassword?: string;
+  tls?: MqttSessionOptions['tls'];
+  clock: Clock;
+  gpio: GpioBinding;
+  system: SystemInfo;
+  watchdog: Watchdog;
+  cameras: FrameSource[];
+  log: Logger;
+  /** Where the periodic one-line summary goes (stdout for a person; nowhere in tests). */
+  summary: (line: string) => void;
+  /** Bound of the in-memory queue of unacknowledged messages (the durable outbox replaces it). */
+  maxQueued?: number;
+}
+
+/**
+ * One intersection node: the MQTT session with birth and death, the signal outputs, the cameras, health
+ * and the watchdog. Its constructor only stores parts; start() and stop() do the work.
+ */
+export class IntersectionNode {
+  private session: MqttSession | null = null;
+  private publisher: TelemetryPublisher | null = null;
+  private heads: SignalHeads | null = null;
+  private flash: FlashMode | null = null;
+  private health: HealthReporter | null = null;
+  private summaryLine: SummaryLine | null = null;
+  private watchdogTimer: TimerHandle | undefined;
+  private boot = -1;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly parts: NodeParts) {}
+
+  bootId(): number {
+    return this.boot;
+  }
+
+  telemetry(): TelemetryPublisher {
+    if (!this.publisher) throw new Error('node not started');
+    return this.publisher;
+  }
+
+  link(): MqttSession {
+    if (!this.session) throw new Error('node not started');
+    return this.session;
+  }
+
+  async start(): Promise<void> {
+    const { parts } = this;
+    const { config, clock } = parts;
+    const log = parts.log;
+    this.boot = await nextBootId(parts.stateDir, log.child('state'));
+    const identity = { prefix: config.mqtt.prefix, site: config.node.site, node: config.node.id, boot: this.boot };
+    const startedAt = Math.round(clock.now());
+
+    const sessionLog = log.child('telemetry');
+    // The will's topic and payload are fixed at connect time, so the publisher that builds them needs a
+    // session reference first; the will is filled in before the session starts.
+    const sessionOptions: MqttSessionOptions = {
+      url: parts.brokerUrl,
+      clientId: config.mqtt.clientId ?? `nutgiao-${config.node.site}-${config.node.id}`,
+      keepaliveS: config.mqtt.keepaliveS,
+      connectTimeoutS: config.mqtt.connectTimeoutS,
+      protocol: config.mqtt.protocol,
+      reconnect: config.mqtt.reconnect,
+      maxQueued: parts.maxQueued ?? 10_000,
+      clock,
+      log: sessionLog,
+    };
+    if (config.mqtt.username !== undefined) sessionOptions.username = config.mqtt.username;
+    if (parts.mqttPassword !== undefined) sessionOptions.password = parts.mqttPassword;
+    if (parts.tls) sessionOptions.tls = parts.tls;
+    const session = new MqttSession(sessionOptions);
+    const publisher = new TelemetryPublisher(session, identity, clock, sessionLog);
+    sessionOptions.will = { topic: publisher.topic('state'), payload: publisher.death('connection lost') };
+    this.session = session;
+    this.publisher = publisher;
+
+    session.onConnected(async (publishNow, info) => {
+      const birth = publisher.birth({
+        site: config.node.site,
+        version: parts.version,
+        configHash: parts.configHash,
+        capabilities: this.capabilities(),
+        startedAt,
+        mqttProtocol: info.protocol,
+        healthIntervalS: config.telemetry.healthIntervalS,
+      });
+      await publishNow(publisher.topic('state'), birth, { qos: 1, retain: true });
+      if (info.reconnected) void publisher.event('mqtt.reconnected', 'info', 'link to the broker restored', { protocol: info.protocol });
+    });
+    session.start();
+
+    this.heads = await SignalHeads.open(parts.gpio, config.signal.groups, config.signal.flashRelay);
+    this.flash = new FlashMode(this.heads, clock, log.child('signal'));
+    await this.flash.start();
+    void publisher.signal({ mode: 'flash', groups: this.flash.aspects(), phase: null, reason: 'startup flash' });
+
+    // Until the vision loop consumes frames, the node only watches that they arrive (stats feed the summary).
+    for (const camera of parts.cameras) await camera.start(() => undefined);
+
+    this.health = new HealthReporter(publisher, session, parts.system, clock, config.telemetry.healthIntervalS, log.child('health'));
+    this.health.start();
+
+    await parts.watchdog.ready();
+    const kickEvery = parts.watchdog.intervalMs();
+    if (kickEvery !== null) this.watchdogTimer = clock.setRepeating(() => parts.watchdog.kick(), kickEvery);
+
+    this.summaryLine = new SummaryLine(
+      { node: config.node.id, site: config.node.site, boot: this.boot },
+      () => ({ link: session.stats(), publisher: publisher.stats(), mode: 'flash', cameras: parts.cameras }),
+      clock,
+      config.telemetry.summaryIntervalS,
+      parts.summary,
+    );
+    this.summaryLine.start();
+    void publisher.event('node.started', 'info', `node ${config.node.id} started`, { boot: this.boot, version: parts.version, configHash: parts.configHash });
+    log.info(`node ${config.node.id}@${config.node.site} started`, { boot: this.boot, broker: parts.brokerUrl, topics: `${config.mqtt.prefix}/${config.node.site}/${config.node.id}/#` });
+  }
+
+  /** Safe state first (lamps off, cabinet flash), then the last telemetry, then the death. */
+  stop(reason = 'stopped'): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    const { parts } = this;
+    const log = parts.log;
+    parts.clock.clearTimer(this.watchdogTimer);
+    this.summaryLine?.stop();
+    this.health?.stop();
+    this.flash?.stop();
+    if (this.heads) {
+      try {
+        await this.heads.release();
+      } catch (error) {
+        log.error('could not release every signal output', { error: error as Error });
+      }
+      const groups: Record<string, 'dark'> = {};
+      for (const id of this.heads.groupIds()) groups[id] = 'dark';
+      void this.publisher?.signal({
+        mode: this.heads.hasFlashRelay() ? 'flash' : 'dark',
+        groups,
+        phase: null,
+        reason: this.heads.hasFlashRelay() ? 'node stopping: flash relay released to cabinet flash' : 'node stopping: lamps off',
+      });
+    }
+    void this.publisher?.event('node.stopping', 'info', `node stopping: ${reason}`);
+    await Promise.allSettled(parts.cameras.map((camera) => camera.stop()));
+    if (this.session) {
+      await this.drain(this.session, 3000);
+      await this.session.stop(this.publisher?.death(reason));
+    }
+    await this.heads?.close();
+    await parts.gpio.close().catch((error: Error) => log.warn('GPIO close failed', { error }));
+    await parts.watchdog.stopping();
+    log.info('node stopped', { reason });
+  }
+
+  /** Gives queued messages a bounded moment to reach the broker before the death is sent. */
+  private async drain(session: MqttSession, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (session.linkState() === 'connected' && session.stats().queued > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  private capabilities(): string[] {
+    const { config, cameras } = this.parts;
+    return [
+      `gpio:${config.hardware.gpio.driver}`,
+      'signal:flash',
+      ...cameras.map((camera) => `camera:${camera.id}`),
+      'telemetry:health',
+    ];
+  }
+}

@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Collector } from '../support/collector.js';
+import { NodeProcess, writeTestConfig } from '../support/node-process.js';
+
+/** The `nutgiao` command as a technician runs it: help, config check, the self-contained simulated node, sub. */
+const test = suite('nutgiao CLI');
+const running: Array<NodeProcess | Collector> = [];
+
+test.after.each(async () => {
+  for (const thing of running.splice(0)) await (thing instanceof NodeProcess ? thing.stop() : thing.close());
+});
+
+async function finish(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = NodeProcess.spawn(args, cwd ? { cwd } : {});
+  const { code } = await cli.exited;
+  return { code, stdout: cli.stdout.join('\n'), stderr: cli.stderr.join('\n') };
+}
+
+test('--help lists the commands; an unknown command exits 2', async () => {
+  const help = await finish(['--help']);
+  assert.is(help.code, 0);
+  for (const command of ['start', 'run --config FILE', 'config check FILE', 'sub']) assert.ok(help.stdout.includes(command), `help names ${command}`);
+  const unknown = await finish(['frobnicate']);
+  assert.is(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+  const badOption = await finish(['sub', '--nope']);
+  assert.is(badOption.code, 2);
+  assert.match(badOption.stderr, /nope/);
+});
+
+test('config check: the example is valid (exit 0); a bad config prints each error with its path (exit 1)', async () => {
+  const { configPath } = await writeTestConfig({ nodeId: 'check-1' });
+  const good = await finish(['config', 'check', configPath]);
+  assert.is(good.code, 0, good.stderr);
+  assert.match(good.stdout, /valid \(node check-1@demo, config hash [0-9a-f]{16}\)/);
+
+  const config = JSON.parse(await readFile(configPath, 'utf8'));
+  config.signal.phases[2].minGreen = 2;
+  config.mqtt.keepaliveS = 'often';
+  await writeFile(configPath, JSON.stringify(config));
+  const bad = await finish(['config', 'check', configPath]);
+  assert.is(bad.code, 1);
+  assert.match(bad.stdout, /signal\.phases\[2\]\.minGreen: must be >= 5 s/);
+  assert.match(bad.stdout, /mqtt\.keepaliveS: /);
+
+  const missing = await finish(['config', 'check', '/nonexistent/node.yaml']);
+  assert.is(missing.code, 1);
+  assert.match(missing.stdout, /\/nonexistent\/node\.yaml/);
+});
+
+test('run without a broker refuses with the field and the fix', async () => {
+  const { configPath } = await writeTestConfig({ nodeId: 'nobroker-1' });
+  const result = await finish(['run', '--config', configPath]);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /mqtt\.broker: not set/);
+});
+
+test('start: a self-contained simulated node on the embedded broker (MQTT 3.1.1 fallback), seen by `sub`; Ctrl-C stops cleanly', async () => {
+  const cwd = await mkdtemp(join(tmpdir(), 'nutgiao-start-'));
+  const node = NodeProcess.spawn(['start', '--broker-port', '0'], { cwd });
+  running.push(node);
+  const [, url] = (await node.waitForLine(/publishing to (mqtt:\/\/127\.0\.0\.1:\d+) \(embedded broker/)) as RegExpMatchArray;
+  assert.is((await readFile(join(cwd, 'var', 'broker.url'), 'utf8')).trim(), url);
+  await node.waitForLine(/sim-0001@demo boot 0 up \d+s \| mqtt v3\.1\.1 up/);
+
+  const collector = await Collector.connect(url!);
+  running.push(collector);
+  const birth = await collector.waitFor((entry) => entry.kind === 'state' && entry.retained, 'retained birth');
+  assert.is(birth.message.mqttProtocol, '3.1.1');
+  assert.is(birth.message.node, 'sim-0001');
+
+  // sub finds the embedded broker through var/broker.url, as in the README's quick start. Stopping the node
+  // then sends the lamp release (signal) and node.stopping (event), numbered after the start-up ones.
+  const sub = NodeProcess.spawn(['sub', '--count', '4'], { cwd, env: { NUTGIAO_LOG: 'info' } });
+  running.push(sub);
+  await sub.waitForLine(/MQTT connected/, 15_000, 'stderr');
+  await sub.waitForLine(/"retained":true/);
+  node.kill('SIGINT');
+  const exit = await node.exited;
+  assert.is(exit.code, 0, node.stderr.join('\n'));
+  assert.ok(node.stdout.some((line) => line.startsWith('stopping: stopped by operator')));
+  const { code } = await sub.exited;
+  assert.is(code, 0, sub.stderr.join('\n'));
+  const lines = sub.stdout.map((line) => JSON.parse(line) as { topic: string; message?: Record<string, unknown>; error?: string; retained: boolean; sequence?: string });
+  assert.equal(
+    lines.map((line) => [line.topic.split('/').pop(), line.message?.status ?? line.message?.type ?? line.message?.mode, line.sequence]),
+    [
+      ['state', 'online', undefined],
+      ['signal', 'flash', 'first'],
+      ['event', 'node.stopping', 'next'],
+      ['state', 'offline', undefined],
+    ],
+  );
+  assert.ok(lines[0]!.retained, 'the birth reaches a late subscriber because it is retained');
+  assert.is(lines[1]!.message?.seq, 2, 'numbering continues after the two start-up messages (signal 0, event 1)');
+  assert.not.ok(existsSync(join(cwd, 'var', 'broker.url')), 'the broker URL file is removed on stop');
+});
+
+test.run();
