@@ -10,6 +10,8 @@ Commands:
   run --config FILE      run a node from a config file
   config check FILE      validate a config file; prints every error with its path
   sub                    subscribe to telemetry and print each message as one JSON line
+  count --video FILE --line NAME:x1,y1,x2,y2
+                         count vehicles crossing lines in a video file (vision pipeline)
   help [COMMAND]         show help for a command
 
 Options:
@@ -34,6 +36,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const module = await import('./config-command.js');
     return { run: module.configCommand, help: module.CONFIG_HELP };
   },
+  count: async () => {
+    const module = await import('./count-command.js');
+    return { run: module.countCommand, help: module.COUNT_HELP };
+  },
   sub: async () => {
     const module = await import('./sub-command.js');
     return { run: module.subCommand, help: module.SUB_HELP };
@@ -41,6 +47,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 export function processIo(): CommandIo {
+  // A reader that goes away (`nutgiao count … | head`) ends the output, not the process with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return {
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),

@@ -1,0 +1,142 @@
+import { parseArgs } from 'node:util';
+import { decodeVideo, probeVideo, VideoDecodeError, VideoInputError } from '../hal/drivers/video-file-reader.js';
+import { parseLineOption, type CountLineSpec } from '../vision/geometry.js';
+import { VisionPipeline } from '../vision/pipeline.js';
+import { UsageError, type CommandIo } from './command.js';
+
+export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--backend ts] [--max-width N] [--crossings] [--json]
+
+Runs the node's vision pipeline on a video file (decoded by ffmpeg, every frame) and reports the vehicles
+counted across each line, per direction: a technician's check of a camera placement, and our measure.
+Lines are two points A→B in pixels of the source video. For side(P) = (Bx−Ax)(Py−Ay) − (By−Ay)(Px−Ax),
+'lr' counts moves from side < 0 to side > 0 and 'rl' the reverse (image y points down).
+
+  --video FILE     the video (anything ffmpeg reads)
+  --line SPEC      NAME:x1,y1,x2,y2, repeatable
+  --backend NAME   motion backend: ts (pure TypeScript, default)
+  --max-width N    frames wider than N are downscaled by an integer factor first (default 320)
+  --crossings      also list every counted crossing (frame, line, direction, track)
+  --json           one JSON object on stdout instead of a table
+
+Exit codes: 0 counted, 2 bad input (missing file, not a video, a line outside the image).`;
+
+interface CrossingRecord {
+  frame: number;
+  line: string;
+  direction: 'lr' | 'rl';
+  track: number;
+  x: number;
+  y: number;
+}
+
+export async function countCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      video: { type: 'string' },
+      line: { type: 'string', multiple: true },
+      backend: { type: 'string', default: 'ts' },
+      'max-width': { type: 'string', default: '320' },
+      crossings: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.out(COUNT_HELP);
+    return 0;
+  }
+  if (!values.video) throw new UsageError('--video FILE is required');
+  if (!values.line || values.line.length === 0) throw new UsageError('at least one --line NAME:x1,y1,x2,y2 is required');
+  if (values.backend !== 'ts') throw new UsageError(`--backend: '${values.backend}' is not available; use 'ts'`);
+  const maxWidth = Number(values['max-width']);
+  if (!Number.isInteger(maxWidth) || maxWidth < 32) throw new UsageError('--max-width: must be a whole number of pixels, at least 32');
+  const lines: CountLineSpec[] = [];
+  for (const text of values.line) {
+    const parsed = parseLineOption(text);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    if (lines.some((line) => line.name === parsed.name)) throw new UsageError(`--line: the name '${parsed.name}' is used twice`);
+    lines.push(parsed);
+  }
+
+  let info;
+  try {
+    info = await probeVideo(values.video);
+  } catch (error) {
+    if (error instanceof VideoInputError) {
+      io.err(`nutgiao count: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  for (const line of lines) {
+    for (const point of [line.a, line.b]) {
+      if (point.x < 0 || point.y < 0 || point.x > info.width || point.y > info.height) {
+        io.err(`nutgiao count: --line ${line.name}: point (${point.x},${point.y}) is outside the ${info.width}×${info.height} image`);
+        return 2;
+      }
+    }
+  }
+
+  const pipeline = new VisionPipeline({ sourceWidth: info.width, sourceHeight: info.height, lines, maxWorkingWidth: maxWidth });
+  let frameTimes = new Float64Array(info.frames ?? 1024);
+  const crossings: CrossingRecord[] = [];
+  const record = (line: number, direction: number, track: number, frame: number, _ts: number, x: number, y: number) => {
+    crossings.push({ frame, line: lines[line]!.name, direction: direction === 0 ? 'lr' : 'rl', track, x: x * pipeline.factor, y: y * pipeline.factor });
+  };
+  let frames = 0;
+  try {
+    await decodeVideo(values.video, {}, (frame) => {
+      const started = performance.now();
+      pipeline.process(frame.data, frame.tsMs, frame.index);
+      const elapsed = performance.now() - started;
+      if (frames >= frameTimes.length) {
+        const grown = new Float64Array(frameTimes.length * 2);
+        grown.set(frameTimes);
+        frameTimes = grown;
+      }
+      frameTimes[frames++] = elapsed;
+      pipeline.counter.drain(record);
+    });
+  } catch (error) {
+    if (error instanceof VideoInputError || error instanceof VideoDecodeError) {
+      io.err(`nutgiao count: ${error.message.split('\n')[0]}`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const sorted = frameTimes.slice(0, frames).sort();
+  const median = frames === 0 ? 0 : sorted[frames >> 1]!;
+  const total = sorted.reduce((sum, value) => sum + value, 0);
+  const result: Record<string, unknown> = {
+    frames,
+    width: info.width,
+    height: info.height,
+    sourceFps: round(info.fps, 3),
+    backend: pipeline.motion.backend,
+    pipeline: {
+      workingWidth: pipeline.workingWidth,
+      workingHeight: pipeline.workingHeight,
+      msPerFrameMedian: round(median, 4),
+      framesPerSecond: total > 0 ? round((frames * 1000) / total, 1) : null,
+    },
+    lines: Object.fromEntries(lines.map((line, l) => [line.name, { lr: pipeline.counter.lr[l]!, rl: pipeline.counter.rl[l]!, total: pipeline.counter.lr[l]! + pipeline.counter.rl[l]! }])),
+    zones: {},
+  };
+  if (values.crossings) result.crossings = crossings;
+  if (values.json) {
+    io.out(JSON.stringify(result));
+    return 0;
+  }
+  io.out(`${values.video}: ${frames} frames ${info.width}×${info.height} at ${round(info.fps, 2)} fps; working size ${pipeline.workingWidth}×${pipeline.workingHeight}, ${round(median, 3)} ms/frame (median, ${pipeline.motion.backend} backend)`);
+  for (const [l, line] of lines.entries()) io.out(`  ${line.name}: lr ${pipeline.counter.lr[l]}  rl ${pipeline.counter.rl[l]}  total ${pipeline.counter.lr[l]! + pipeline.counter.rl[l]!}`);
+  if (values.crossings) for (const crossing of crossings) io.out(`  frame ${crossing.frame} ${crossing.line} ${crossing.direction} track ${crossing.track} at (${round(crossing.x, 1)}, ${round(crossing.y, 1)})`);
+  return 0;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

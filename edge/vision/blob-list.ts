@@ -1,0 +1,42 @@
+/**
+ * Connected foreground regions of one frame, as parallel typed arrays (struct of arrays) allocated once:
+ * the frame loop fills them in place every frame.
+ */
+export class BlobList {
+  count = 0;
+  readonly area: Int32Array;
+  readonly minX: Int32Array;
+  readonly minY: Int32Array;
+  readonly maxX: Int32Array;
+  readonly maxY: Int32Array;
+  /** Sums of pixel coordinates, for centroids. */
+  readonly sumX: Float64Array;
+  readonly sumY: Float64Array;
+
+  constructor(readonly capacity: number) {
+    this.area = new Int32Array(capacity);
+    this.minX = new Int32Array(capacity);
+    this.minY = new Int32Array(capacity);
+    this.maxX = new Int32Array(capacity);
+    this.maxY = new Int32Array(capacity);
+    this.sumX = new Float64Array(capacity);
+    this.sumY = new Float64Array(capacity);
+  }
+
+  /** Centre of the bounding box, the point counting uses (a vehicle's box centre, as the ground truth does). */
+  centreX(i: number): number {
+    return (this.minX[i]! + this.maxX[i]! + 1) * 0.5;
+  }
+
+  centreY(i: number): number {
+    return (this.minY[i]! + this.maxY[i]! + 1) * 0.5;
+  }
+
+  width(i: number): number {
+    return this.maxX[i]! - this.minX[i]! + 1;
+  }
+
+  height(i: number): number {
+    return this.maxY[i]! - this.minY[i]! + 1;
+  }
+}

@@ -1,0 +1,146 @@
+import type { BlobList } from './blob-list.js';
+
+/**
+ * Labels 8-connected foreground regions of a 0/1 mask by runs: each row is scanned into runs of set
+ * pixels, runs overlapping a run of the previous row are united (union-find), then per-region stats are
+ * summed run by run. Work is proportional to the number of runs, not pixels, after the row scan, and
+ * every array is allocated once.
+ */
+export class ConnectedComponents {
+  private readonly runStart: Int32Array;
+  private readonly runEnd: Int32Array;
+  private readonly runRow: Int32Array;
+  private readonly parent: Int32Array;
+  private readonly regionArea: Int32Array;
+  private readonly regionMinX: Int32Array;
+  private readonly regionMinY: Int32Array;
+  private readonly regionMaxX: Int32Array;
+  private readonly regionMaxY: Int32Array;
+  private readonly regionSumX: Float64Array;
+  private readonly regionSumY: Float64Array;
+  private readonly maxRuns: number;
+  /** Set when a frame had more regions than the blob list holds (the smallest are lost). */
+  overflowed = false;
+
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    this.maxRuns = Math.ceil(width / 2) * height + 1;
+    this.runStart = new Int32Array(this.maxRuns);
+    this.runEnd = new Int32Array(this.maxRuns);
+    this.runRow = new Int32Array(this.maxRuns);
+    this.parent = new Int32Array(this.maxRuns);
+    this.regionArea = new Int32Array(this.maxRuns);
+    this.regionMinX = new Int32Array(this.maxRuns);
+    this.regionMinY = new Int32Array(this.maxRuns);
+    this.regionMaxX = new Int32Array(this.maxRuns);
+    this.regionMaxY = new Int32Array(this.maxRuns);
+    this.regionSumX = new Float64Array(this.maxRuns);
+    this.regionSumY = new Float64Array(this.maxRuns);
+  }
+
+  /** Fills `blobs` with the regions of at least minArea pixels, largest first when there are too many. */
+  label(mask: Uint8Array, minArea: number, blobs: BlobList): void {
+    const { width, height, runStart, runEnd, runRow, parent } = this;
+    let runs = 0;
+    let previousRowFirst = 0;
+    let previousRowEnd = 0;
+    for (let y = 0; y < height; y++) {
+      const rowFirst = runs;
+      const offset = y * width;
+      let x = 0;
+      while (x < width) {
+        while (x < width && mask[offset + x] === 0) x++;
+        if (x >= width) break;
+        const start = x;
+        while (x < width && mask[offset + x] !== 0) x++;
+        const run = runs++;
+        runStart[run] = start;
+        runEnd[run] = x - 1;
+        runRow[run] = y;
+        parent[run] = run;
+        // 8-connectivity: a run touches previous-row runs that overlap it widened by one pixel.
+        for (let p = previousRowFirst; p < previousRowEnd; p++) {
+          if (runEnd[p]! < start - 1) continue;
+          if (runStart[p]! > x) break;
+          this.union(run, p);
+        }
+      }
+      previousRowFirst = rowFirst;
+      previousRowEnd = runs;
+    }
+
+    const { regionArea, regionMinX, regionMinY, regionMaxX, regionMaxY, regionSumX, regionSumY } = this;
+    for (let run = 0; run < runs; run++) {
+      const root = this.find(run);
+      const start = runStart[run]!;
+      const end = runEnd[run]!;
+      const y = runRow[run]!;
+      const length = end - start + 1;
+      if (root === run) {
+        regionArea[root] = 0;
+        regionMinX[root] = start;
+        regionMaxX[root] = end;
+        regionMinY[root] = y;
+        regionMaxY[root] = y;
+        regionSumX[root] = 0;
+        regionSumY[root] = 0;
+      }
+      regionArea[root]! += length;
+      if (start < regionMinX[root]!) regionMinX[root] = start;
+      if (end > regionMaxX[root]!) regionMaxX[root] = end;
+      if (y > regionMaxY[root]!) regionMaxY[root] = y;
+      regionSumX[root]! += (length * (start + end)) / 2;
+      regionSumY[root]! += length * y;
+    }
+
+    blobs.count = 0;
+    this.overflowed = false;
+    for (let run = 0; run < runs; run++) {
+      if (parent[run] !== run || regionArea[run]! < minArea) continue;
+      let slot = blobs.count;
+      if (slot >= blobs.capacity) {
+        this.overflowed = true;
+        slot = this.smallestBlob(blobs);
+        if (blobs.area[slot]! >= regionArea[run]!) continue;
+      } else {
+        blobs.count++;
+      }
+      blobs.area[slot] = regionArea[run]!;
+      blobs.minX[slot] = regionMinX[run]!;
+      blobs.minY[slot] = regionMinY[run]!;
+      blobs.maxX[slot] = regionMaxX[run]!;
+      blobs.maxY[slot] = regionMaxY[run]!;
+      blobs.sumX[slot] = regionSumX[run]!;
+      blobs.sumY[slot] = regionSumY[run]!;
+    }
+  }
+
+  private smallestBlob(blobs: BlobList): number {
+    let smallest = 0;
+    for (let i = 1; i < blobs.count; i++) if (blobs.area[i]! < blobs.area[smallest]!) smallest = i;
+    return smallest;
+  }
+
+  private find(node: number): number {
+    const parent = this.parent;
+    let root = node;
+    while (parent[root] !== root) root = parent[root]!;
+    while (parent[node] !== root) {
+      const next = parent[node]!;
+      parent[node] = root;
+      node = next;
+    }
+    return root;
+  }
+
+  /** Unites two runs; the smaller index becomes the root, so a root is always the first run of its region. */
+  private union(a: number, b: number): void {
+    const rootA = this.find(a);
+    const rootB = this.find(b);
+    if (rootA === rootB) return;
+    if (rootA < rootB) this.parent[rootB] = rootA;
+    else this.parent[rootA] = rootB;
+  }
+}

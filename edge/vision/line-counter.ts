@@ -1,0 +1,223 @@
+import { sideOf, type CountLineSpec } from './geometry.js';
+
+export interface LineCounterOptions {
+  /** Distance from the line within which a position counts for neither side, working pixels. */
+  deadbandPx?: number;
+  /** Consecutive observations on a side before the track is established there. */
+  confirmFrames?: number;
+  /** How far beyond the segment's ends (fraction of its length) a crossing still counts. */
+  segmentMargin?: number;
+}
+
+export const LINE_COUNTER_DEFAULTS = { deadbandPx: 1, confirmFrames: 2, segmentMargin: 0 } as const;
+
+export const LR = 0;
+export const RL = 1;
+
+/** One counted crossing, as the counter reports it. */
+export interface Crossing {
+  line: string;
+  direction: 'lr' | 'rl';
+  trackId: number;
+  frame: number;
+  tsMs: number;
+  x: number;
+  y: number;
+}
+
+/**
+ * Directed counting with hysteresis: a track must be established on one side of a line (several
+ * observations beyond a dead band), then established on the other side, with its crossing inside the
+ * segment. Jitter on the line never counts; each track counts at most once per line and direction.
+ * Lines are in working pixels; per-track state lives in typed arrays indexed by track slot.
+ */
+export class LineCounter {
+  readonly count: number;
+  readonly names: string[];
+  readonly lr: Int32Array;
+  readonly rl: Int32Array;
+  private readonly ax: Float64Array;
+  private readonly ay: Float64Array;
+  private readonly bx: Float64Array;
+  private readonly by: Float64Array;
+  private readonly length: Float64Array;
+  private readonly established: Int8Array;
+  private readonly runSide: Int8Array;
+  private readonly runLength: Uint8Array;
+  private readonly counted: Uint8Array;
+  private readonly options: Required<LineCounterOptions>;
+  // Crossing log: a ring the owner drains; numbers only, so recording allocates nothing.
+  private readonly logLine: Int32Array;
+  private readonly logDirection: Uint8Array;
+  private readonly logTrack: Int32Array;
+  private readonly logFrame: Int32Array;
+  private readonly logTs: Float64Array;
+  private readonly logX: Float32Array;
+  private readonly logY: Float32Array;
+  private logHead = 0;
+  private logSize = 0;
+  /** Crossings that fell off the log because nobody drained it in time (the counts still have them). */
+  logOverflow = 0;
+  /** Crossings not counted because they were another part of a vehicle that had just been counted. */
+  duplicates = 0;
+  // The last few counted crossings per line, to recognise a second track on the same vehicle.
+  private readonly recentAlong: Float64Array;
+  private readonly recentTs: Float64Array;
+  private readonly recentWidth: Float64Array;
+  private readonly recentHeight: Float64Array;
+  private readonly recentSpeed: Float64Array;
+  private readonly recentDirection: Int8Array;
+  private readonly recentNext: Int32Array;
+  private static readonly RECENT = 8;
+
+  constructor(
+    lines: readonly CountLineSpec[],
+    trackCapacity: number,
+    options: LineCounterOptions = {},
+    private readonly logCapacity = 1024,
+  ) {
+    this.options = { ...LINE_COUNTER_DEFAULTS, ...options };
+    const n = (this.count = lines.length);
+    this.names = lines.map((line) => line.name);
+    this.lr = new Int32Array(n);
+    this.rl = new Int32Array(n);
+    this.ax = Float64Array.from(lines, (line) => line.a.x);
+    this.ay = Float64Array.from(lines, (line) => line.a.y);
+    this.bx = Float64Array.from(lines, (line) => line.b.x);
+    this.by = Float64Array.from(lines, (line) => line.b.y);
+    this.length = Float64Array.from(lines, (line) => Math.hypot(line.b.x - line.a.x, line.b.y - line.a.y));
+    this.established = new Int8Array(trackCapacity * n);
+    this.runSide = new Int8Array(trackCapacity * n);
+    this.runLength = new Uint8Array(trackCapacity * n);
+    this.counted = new Uint8Array(trackCapacity * n);
+    const recent = n * LineCounter.RECENT;
+    this.recentAlong = new Float64Array(recent);
+    this.recentTs = new Float64Array(recent).fill(-Infinity);
+    this.recentWidth = new Float64Array(recent);
+    this.recentHeight = new Float64Array(recent);
+    this.recentSpeed = new Float64Array(recent);
+    this.recentDirection = new Int8Array(recent).fill(-1);
+    this.recentNext = new Int32Array(n);
+    this.logLine = new Int32Array(logCapacity);
+    this.logDirection = new Uint8Array(logCapacity);
+    this.logTrack = new Int32Array(logCapacity);
+    this.logFrame = new Int32Array(logCapacity);
+    this.logTs = new Float64Array(logCapacity);
+    this.logX = new Float32Array(logCapacity);
+    this.logY = new Float32Array(logCapacity);
+  }
+
+  /** A new track in slot t: no side known yet. */
+  reset(t: number): void {
+    const base = t * this.count;
+    for (let l = 0; l < this.count; l++) {
+      this.established[base + l] = 0;
+      this.runSide[base + l] = 0;
+      this.runLength[base + l] = 0;
+      this.counted[base + l] = 0;
+    }
+  }
+
+  release(t: number): void {
+    this.reset(t);
+  }
+
+  /**
+   * One observation of track slot t at (x, y), box w×h, moving at speed px/ms. A crossing is counted
+   * once per track, line and direction, and not at all if it is another part of a vehicle counted just
+   * before (a vehicle split into two tracks crosses at nearly the same place within one vehicle length).
+   */
+  observe(t: number, trackId: number, x: number, y: number, w: number, h: number, speed: number, frame: number, tsMs: number): void {
+    const { deadbandPx, confirmFrames, segmentMargin } = this.options;
+    const base = t * this.count;
+    for (let l = 0; l < this.count; l++) {
+      const ax = this.ax[l]!;
+      const ay = this.ay[l]!;
+      const bx = this.bx[l]!;
+      const by = this.by[l]!;
+      const length = this.length[l]!;
+      const distance = sideOf(ax, ay, bx, by, x, y) / length;
+      const side = distance > deadbandPx ? 1 : distance < -deadbandPx ? -1 : 0;
+      if (side === 0) continue;
+      const k = base + l;
+      if (this.runSide[k] === side) {
+        if (this.runLength[k]! < 255) this.runLength[k]!++;
+      } else {
+        this.runSide[k] = side;
+        this.runLength[k] = 1;
+      }
+      if (this.runLength[k]! < confirmFrames) continue;
+      const previous = this.established[k]!;
+      if (previous === side) continue;
+      this.established[k] = side;
+      if (previous === 0) continue;
+      // Where along the segment it crossed: the projection of the position onto A→B.
+      const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
+      if (along < -segmentMargin || along > 1 + segmentMargin) continue;
+      const direction = previous < 0 ? LR : RL;
+      const bit = 1 << direction;
+      if ((this.counted[k]! & bit) !== 0) continue;
+      this.counted[k]! |= bit;
+      if (this.isSameVehicleAsRecent(l, direction, along * length, w, tsMs)) {
+        this.duplicates++;
+        continue;
+      }
+      this.remember(l, direction, along * length, w, h, speed, tsMs);
+      if (direction === LR) this.lr[l]!++;
+      else this.rl[l]!++;
+      this.record(l, direction, trackId, frame, tsMs, x, y);
+    }
+  }
+
+  /**
+   * Whether a crossing is within half a vehicle width of one counted just before on the same line, while
+   * that vehicle has not yet moved on by most of its length (judged by its own speed, as a fragment's
+   * track may have a wild one).
+   */
+  private isSameVehicleAsRecent(l: number, direction: number, along: number, w: number, tsMs: number): boolean {
+    const base = l * LineCounter.RECENT;
+    for (let r = base; r < base + LineCounter.RECENT; r++) {
+      if (this.recentDirection[r] !== direction) continue;
+      const width = Math.max(w, this.recentWidth[r]!);
+      const travelled = (tsMs - this.recentTs[r]!) * this.recentSpeed[r]!;
+      if (Math.abs(along - this.recentAlong[r]!) < 0.5 * width && travelled < 0.8 * this.recentHeight[r]!) return true;
+    }
+    return false;
+  }
+
+  private remember(l: number, direction: number, along: number, w: number, h: number, speed: number, tsMs: number): void {
+    const r = l * LineCounter.RECENT + this.recentNext[l]!;
+    this.recentNext[l] = (this.recentNext[l]! + 1) % LineCounter.RECENT;
+    this.recentAlong[r] = along;
+    this.recentTs[r] = tsMs;
+    this.recentWidth[r] = w;
+    this.recentHeight[r] = h;
+    this.recentDirection[r] = direction;
+    this.recentSpeed[r] = speed;
+  }
+
+  /** Hands every logged crossing to fn, oldest first, and empties the log. */
+  drain(fn: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => void): void {
+    const capacity = this.logCapacity;
+    let index = (this.logHead - this.logSize + capacity) % capacity;
+    for (let n = 0; n < this.logSize; n++) {
+      fn(this.logLine[index]!, this.logDirection[index]!, this.logTrack[index]!, this.logFrame[index]!, this.logTs[index]!, this.logX[index]!, this.logY[index]!);
+      index = (index + 1) % capacity;
+    }
+    this.logSize = 0;
+  }
+
+  private record(line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void {
+    const i = this.logHead;
+    this.logLine[i] = line;
+    this.logDirection[i] = direction;
+    this.logTrack[i] = trackId;
+    this.logFrame[i] = frame;
+    this.logTs[i] = tsMs;
+    this.logX[i] = x;
+    this.logY[i] = y;
+    this.logHead = (i + 1) % this.logCapacity;
+    if (this.logSize < this.logCapacity) this.logSize++;
+    else this.logOverflow++;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The motion stage of the frame loop, behind one interface so the pure TypeScript backend and the
+ * OpenCV backend are interchangeable: working-size gray frame in, 0/1 foreground mask out.
+ */
+export interface MotionDetector {
+  readonly backend: 'ts' | 'opencv';
+  readonly width: number;
+  readonly height: number;
+  /** The foreground mask of the last frame: width*height bytes, 1 = foreground. */
+  readonly mask: Uint8Array;
+  /**
+   * Pixels (1) where the background must not learn, e.g. lane zones whose signal is red, so queued
+   * vehicles stay foreground. Written by the caller between frames.
+   */
+  readonly freezeMask: Uint8Array;
+  /** Processes one working-size frame taken dtMs after the previous one. */
+  process(gray: Uint8Array, dtMs: number): void;
+  /** Fraction of pixels that were foreground in the last frame (before morphology). */
+  foregroundFraction(): number;
+  /** The threshold on |frame − background| used for the last frame. */
+  threshold(): number;
+  /** How many times the model was reset after a sudden global change (light switch, tamper). */
+  suddenChanges(): number;
+}
+
+export interface MotionOptions {
+  width: number;
+  height: number;
+  /** Time constant of background learning under background pixels, s. */
+  backgroundTauS?: number;
+  /** Time constant under foreground pixels, s: slow, so stopped vehicles persist for a while. */
+  foregroundTauS?: number;
+  /** Fast learning for the first seconds, to build the background. */
+  warmupS?: number;
+  /** Lowest threshold on |frame − background|, gray levels. */
+  minThreshold?: number;
+  /** The threshold is this many noise sigmas (estimated from the median absolute difference). */
+  noiseSigmas?: number;
+  /** Foreground fraction above which the change is global (light, tamper) and the model resets. */
+  suddenChangeFraction?: number;
+}
+
+export const MOTION_DEFAULTS = {
+  backgroundTauS: 4,
+  foregroundTauS: 90,
+  warmupS: 1.5,
+  minThreshold: 16,
+  noiseSigmas: 4,
+  suddenChangeFraction: 0.4,
+} as const;

@@ -1,0 +1,112 @@
+import { BlobList } from './blob-list.js';
+import { groupStackedBlobs } from './blob-grouping.js';
+import { ConnectedComponents } from './connected-components.js';
+import { downscaleBox, downscaleFactor } from './downscale.js';
+import type { CountLineSpec } from './geometry.js';
+import { LineCounter, type LineCounterOptions } from './line-counter.js';
+import type { MotionDetector, MotionOptions } from './motion-detector.js';
+import { Tracker, type TrackerOptions } from './tracker.js';
+import { TsMotionDetector } from './ts-motion-detector.js';
+import { VehicleSizeModel } from './vehicle-size-model.js';
+
+export interface PipelineOptions {
+  sourceWidth: number;
+  sourceHeight: number;
+  /** Count lines in source-image pixels. */
+  lines: readonly CountLineSpec[];
+  /** Frames wider than this are box-downscaled by an integer factor first. */
+  maxWorkingWidth?: number;
+  /** Smallest blob kept, as a fraction of the working image area. */
+  minBlobAreaFraction?: number;
+  /** Builds the motion stage (the backend); the pure TypeScript one by default. */
+  motionBackend?: (options: MotionOptions) => MotionDetector;
+  motion?: Omit<MotionOptions, 'width' | 'height'>;
+  tracker?: TrackerOptions;
+  counter?: LineCounterOptions;
+  blobCapacity?: number;
+}
+
+/**
+ * The per-frame chain: downscale → motion (background, threshold, morphology) → connected components →
+ * tracking → directed line counting. Everything is allocated in the constructor; process() allocates
+ * nothing.
+ */
+export class VisionPipeline {
+  readonly factor: number;
+  readonly workingWidth: number;
+  readonly workingHeight: number;
+  readonly motion: MotionDetector;
+  readonly blobs: BlobList;
+  readonly tracker: Tracker;
+  readonly counter: LineCounter;
+  private readonly components: ConnectedComponents;
+  readonly sizes: VehicleSizeModel;
+  private readonly working: Uint8Array;
+  private readonly minBlobArea: number;
+  private lastTsMs = Number.NaN;
+  frames = 0;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.factor = downscaleFactor(options.sourceWidth, options.maxWorkingWidth ?? 320);
+    this.workingWidth = Math.floor(options.sourceWidth / this.factor);
+    this.workingHeight = Math.floor(options.sourceHeight / this.factor);
+    const makeMotion = options.motionBackend ?? ((motionOptions: MotionOptions) => new TsMotionDetector(motionOptions));
+    this.motion = makeMotion({ ...options.motion, width: this.workingWidth, height: this.workingHeight });
+    const blobCapacity = options.blobCapacity ?? 128;
+    this.blobs = new BlobList(blobCapacity);
+    this.components = new ConnectedComponents(this.workingWidth, this.workingHeight);
+    const scale = 1 / this.factor;
+    const workingLines = options.lines.map((line) => ({
+      name: line.name,
+      a: { x: line.a.x * scale, y: line.a.y * scale },
+      b: { x: line.b.x * scale, y: line.b.y * scale },
+    }));
+    const trackerOptions = options.tracker ?? {};
+    this.counter = new LineCounter(workingLines, trackerOptions.capacity ?? 96, options.counter);
+    this.sizes = new VehicleSizeModel(this.workingHeight);
+    this.tracker = new Tracker(this.counter, this.sizes, blobCapacity, trackerOptions);
+    this.working = new Uint8Array(this.workingWidth * this.workingHeight);
+    this.minBlobArea = Math.max(4, Math.round((options.minBlobAreaFraction ?? 0.0008) * this.workingWidth * this.workingHeight));
+  }
+
+  /** One source frame (luma, sourceWidth×sourceHeight) captured at tsMs. */
+  process(frame: Uint8Array, tsMs: number, frameIndex: number): void {
+    const dt = Number.isNaN(this.lastTsMs) ? 0 : tsMs - this.lastTsMs;
+    this.lastTsMs = tsMs;
+    downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
+    this.motion.process(this.working, dt);
+    // Small fragments are kept for grouping; the area filter applies to the grouped blobs.
+    this.components.label(this.motion.mask, 4, this.blobs);
+    groupStackedBlobs(this.blobs, this.sizes);
+    dropSmallBlobs(this.blobs, this.minBlobArea);
+    this.tracker.update(this.blobs, tsMs, frameIndex);
+    this.learnVehicleSizes();
+    this.frames++;
+  }
+
+  /** Well-established single tracks teach how tall one vehicle is at each row. */
+  private learnVehicleSizes(): void {
+    const tracker = this.tracker;
+    for (let t = 0; t < tracker.capacity; t++) {
+      if (tracker.isActive(t) && tracker.observed[t] === 1 && tracker.singly[t] === 1 && tracker.hits[t]! > 8) this.sizes.learn(tracker.cy[t]!, tracker.w[t]!, tracker.h[t]!);
+    }
+  }
+}
+
+function dropSmallBlobs(blobs: BlobList, minArea: number): void {
+  let kept = 0;
+  for (let b = 0; b < blobs.count; b++) {
+    if (blobs.area[b]! < minArea) continue;
+    if (kept !== b) {
+      blobs.area[kept] = blobs.area[b]!;
+      blobs.minX[kept] = blobs.minX[b]!;
+      blobs.minY[kept] = blobs.minY[b]!;
+      blobs.maxX[kept] = blobs.maxX[b]!;
+      blobs.maxY[kept] = blobs.maxY[b]!;
+      blobs.sumX[kept] = blobs.sumX[b]!;
+      blobs.sumY[kept] = blobs.sumY[b]!;
+    }
+    kept++;
+  }
+  blobs.count = kept;
+}
