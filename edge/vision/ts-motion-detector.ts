@@ -1,3 +1,4 @@
+import { horizontal3, lastWordMask, unpackBits, vertical3, wordsPerRow } from './bit-morphology.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
 
 /**
@@ -14,8 +15,11 @@ export class TsMotionDetector implements MotionDetector {
   readonly freezeMask: Uint8Array;
   private readonly background: Float32Array;
   private readonly rowBlur: Uint16Array;
-  private readonly raw: Uint8Array;
-  private readonly scratch: Uint8Array;
+  /** Foreground before and after the opening, bit-packed rows (see bit-morphology.ts). */
+  private readonly bits: Uint32Array;
+  private readonly bitsScratch: Uint32Array;
+  private readonly words: number;
+  private readonly lastWord: number;
   private readonly histogram: Uint32Array;
   private readonly signedHistogram: Uint32Array;
   private readonly options: Required<MotionOptions>;
@@ -34,8 +38,10 @@ export class TsMotionDetector implements MotionDetector {
     this.freezeMask = new Uint8Array(pixels);
     this.background = new Float32Array(pixels);
     this.rowBlur = new Uint16Array(pixels);
-    this.raw = new Uint8Array(pixels);
-    this.scratch = new Uint8Array(pixels);
+    this.words = wordsPerRow(this.width);
+    this.lastWord = lastWordMask(this.width);
+    this.bits = new Uint32Array(this.words * this.height);
+    this.bitsScratch = new Uint32Array(this.words * this.height);
     this.histogram = new Uint32Array(256);
     this.signedHistogram = new Uint32Array(511);
     this.currentThreshold = this.options.minThreshold;
@@ -54,16 +60,75 @@ export class TsMotionDetector implements MotionDetector {
   }
 
   process(gray: Uint8Array, dtMs: number): void {
-    const { width, height, background, rowBlur, raw, histogram, freezeMask } = this;
-    const first = this.frames === 0;
-    this.frames++;
+    const { width, height, background, rowBlur, histogram, freezeMask, bits, words } = this;
+    this.blurRows(gray);
+    if (this.frames++ === 0) {
+      this.relearn();
+      this.mask.fill(0);
+      return;
+    }
     this.elapsedMs += dtMs;
     const dtS = Math.max(dtMs, 1) / 1000;
     const warming = this.elapsedMs < this.options.warmupS * 1000;
     const alphaBackground = warming ? 1 - Math.exp(-dtS / 0.25) : 1 - Math.exp(-dtS / this.options.backgroundTauS);
     const alphaForeground = warming ? alphaBackground : 1 - Math.exp(-dtS / this.options.foregroundTauS);
+    // Auto exposure shifts the whole image when a bright vehicle enters: compare against the background
+    // shifted by the median global difference, or most of the frame would become foreground.
+    const offset = this.globalOffset(gray);
+    const threshold = this.currentThreshold;
+    histogram.fill(0);
+    let foreground = 0;
+    // Vertical [1 2 1] completes the blur; then difference, threshold, background update and the packed
+    // foreground bit, fused in one pass. The noise histogram samples every 4th pixel of every 2nd row.
+    for (let y = 0; y < height; y++) {
+      const up = (y > 0 ? y - 1 : 0) * width;
+      const row = y * width;
+      const down = (y + 1 < height ? y + 1 : y) * width;
+      const sampleRow = (y & 1) === 0;
+      const bitRow = y * words;
+      let word = 0;
+      for (let x = 0; x < width; x++) {
+        const i = row + x;
+        const value = (rowBlur[up + x]! + 2 * rowBlur[i]! + rowBlur[down + x]! + 8) >> 4;
+        const bg = background[i]!;
+        const shifted = bg + offset;
+        const difference = value > shifted ? value - shifted : shifted - value;
+        if (sampleRow && (x & 3) === 0) histogram[difference > 255 ? 255 : difference | 0]!++;
+        const isForeground = difference > threshold;
+        if (isForeground) {
+          word |= 1 << (x & 31);
+          foreground++;
+        }
+        if (freezeMask[i] === 0) background[i] = bg + (value - bg) * (isForeground ? alphaForeground : alphaBackground);
+        if ((x & 31) === 31 || x === width - 1) {
+          bits[bitRow + (x >>> 5)] = word;
+          word = 0;
+        }
+      }
+    }
 
-    // Horizontal [1 2 1] into rowBlur (edges replicate).
+    const pixels = width * height;
+    this.lastForeground = foreground / pixels;
+    this.currentThreshold = this.nextThreshold();
+    if (!warming && this.lastForeground > this.options.suddenChangeFraction) {
+      // A global change (light switched, camera moved, lens covered): relearn from this frame.
+      this.resets++;
+      this.relearn();
+      this.mask.fill(0);
+      return;
+    }
+    // 3×3 opening on packed bits: erode, then dilate, so speckle smaller than 3 px goes.
+    const scratch = this.bitsScratch;
+    horizontal3(bits, scratch, words, height, this.lastWord, true);
+    vertical3(scratch, bits, words, height, true);
+    horizontal3(bits, scratch, words, height, this.lastWord, false);
+    vertical3(scratch, bits, words, height, false);
+    unpackBits(bits, this.mask, width, height);
+  }
+
+  /** Horizontal [1 2 1] of every row into rowBlur (edges replicate). */
+  private blurRows(gray: Uint8Array): void {
+    const { width, height, rowBlur } = this;
     for (let y = 0; y < height; y++) {
       const row = y * width;
       let left = gray[row]!;
@@ -75,49 +140,6 @@ export class TsMotionDetector implements MotionDetector {
         centre = right;
       }
     }
-
-    histogram.fill(0);
-    const threshold = this.currentThreshold;
-    // Auto exposure shifts the whole image when a bright vehicle enters: compare against the background
-    // shifted by the median global difference, or most of the frame would become foreground.
-    const offset = first ? 0 : this.globalOffset(gray);
-    let foreground = 0;
-    // Vertical [1 2 1], then difference, threshold, noise histogram and background update, fused.
-    for (let y = 0; y < height; y++) {
-      const up = (y > 0 ? y - 1 : 0) * width;
-      const row = y * width;
-      const down = (y + 1 < height ? y + 1 : y) * width;
-      for (let x = 0; x < width; x++) {
-        const i = row + x;
-        const value = (rowBlur[up + x]! + 2 * rowBlur[i]! + rowBlur[down + x]! + 8) >> 4;
-        if (first) {
-          background[i] = value;
-          raw[i] = 0;
-          continue;
-        }
-        const bg = background[i]!;
-        const shifted = bg + offset;
-        const difference = value > shifted ? value - shifted : shifted - value;
-        const level = difference > 255 ? 255 : difference | 0;
-        histogram[level]!++;
-        const isForeground = level > threshold ? 1 : 0;
-        raw[i] = isForeground;
-        foreground += isForeground;
-        if (freezeMask[i] === 0) background[i] = bg + (value - bg) * (isForeground === 1 ? alphaForeground : alphaBackground);
-      }
-    }
-
-    const pixels = width * height;
-    this.lastForeground = first ? 0 : foreground / pixels;
-    if (!first) this.currentThreshold = this.nextThreshold(pixels);
-    if (!warming && this.lastForeground > this.options.suddenChangeFraction) {
-      // A global change (light switched, camera moved, lens covered): relearn from this frame.
-      this.resets++;
-      this.relearn();
-      this.mask.fill(0);
-      return;
-    }
-    this.open(raw, this.mask);
   }
 
   /** Median of frame − background over a sparse grid (every 4th pixel of every 4th row). */
@@ -143,8 +165,10 @@ export class TsMotionDetector implements MotionDetector {
   }
 
   /** The median absolute difference (mostly background pixels) estimates the noise sigma. */
-  private nextThreshold(pixels: number): number {
-    const half = pixels >> 1;
+  private nextThreshold(): number {
+    let samples = 0;
+    for (let bin = 0; bin < 256; bin++) samples += this.histogram[bin]!;
+    const half = samples >> 1;
     let seen = 0;
     let median = 0;
     for (; median < 256; median++) {
@@ -163,45 +187,6 @@ export class TsMotionDetector implements MotionDetector {
       const row = y * width;
       const down = (y + 1 < height ? y + 1 : y) * width;
       for (let x = 0; x < width; x++) background[row + x] = (rowBlur[up + x]! + 2 * rowBlur[row + x]! + rowBlur[down + x]! + 8) >> 4;
-    }
-  }
-
-  /** 3×3 opening (erode then dilate), separable, so speckle smaller than 3 px goes. */
-  private open(source: Uint8Array, out: Uint8Array): void {
-    const { width, height, scratch } = this;
-    // Erode horizontally into scratch, vertically into out.
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      for (let x = 0; x < width; x++) {
-        const l = x > 0 ? source[row + x - 1]! : 0;
-        const r = x + 1 < width ? source[row + x + 1]! : 0;
-        scratch[row + x] = l & source[row + x]! & r;
-      }
-    }
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      const up = y > 0 ? row - width : -1;
-      const down = y + 1 < height ? row + width : -1;
-      for (let x = 0; x < width; x++) {
-        out[row + x] = (up < 0 ? 0 : scratch[up + x]!) & scratch[row + x]! & (down < 0 ? 0 : scratch[down + x]!);
-      }
-    }
-    // Dilate horizontally into scratch, vertically into out.
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      for (let x = 0; x < width; x++) {
-        const l = x > 0 ? out[row + x - 1]! : 0;
-        const r = x + 1 < width ? out[row + x + 1]! : 0;
-        scratch[row + x] = l | out[row + x]! | r;
-      }
-    }
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      const up = y > 0 ? row - width : -1;
-      const down = y + 1 < height ? row + width : -1;
-      for (let x = 0; x < width; x++) {
-        out[row + x] = (up < 0 ? 0 : scratch[up + x]!) | scratch[row + x]! | (down < 0 ? 0 : scratch[down + x]!);
-      }
     }
   }
 }

@@ -1,0 +1,417 @@
+import type { SignalAspect } from '../../protocol/index.js';
+import type { Point } from './geometry.js';
+import type { TrackView } from './track-view.js';
+import { TRACKER_DEFAULTS } from './tracker.js';
+
+export interface StopLineRule {
+  /** A count line name. */
+  line: string;
+  /** The signal group controlling the approach. */
+  group: string;
+  /** Crossings this soon after the group turned red are not violations (the vehicle was committed), ms. */
+  graceMs?: number;
+  /**
+   * Which crossing direction enters the junction. Without it, a crossing inside a lane zone must move
+   * along the lane's direction, and any other crossing counts in either direction.
+   */
+  direction?: 'lr' | 'rl';
+}
+
+export interface LaneRule {
+  /** A zone name. */
+  zone: string;
+  /** Expected travel direction in the image (any length). */
+  direction: Point;
+}
+
+export interface NoStoppingRule {
+  /** A zone name. */
+  zone: string;
+  /** Standing still longer than this is an illegal stop, ms. */
+  maxStopMs?: number;
+  /** Below this speed a vehicle is standing still, source pixels per second. */
+  stillPxPerS?: number;
+}
+
+export interface SafetyConfig {
+  stopLines?: readonly StopLineRule[];
+  lanes?: readonly LaneRule[];
+  noStopping?: readonly NoStoppingRule[];
+}
+
+export interface SafetyMonitorOptions {
+  /** Source pixels per working pixel (the pipeline's downscale factor). */
+  factor: number;
+  /** Track slots (the tracker's capacity). */
+  trackCapacity: number;
+  /** Detections before a track is judged; the tracker's own confirmation by default. */
+  confirmHits?: number;
+  /** Wrong way needs at least this speed against the lane, source pixels per second. */
+  wrongWayMinSpeedPxPerS?: number;
+  /** … kept up for at least this long, ms … */
+  wrongWayMinMs?: number;
+  /** … and covering at least this distance against the lane, source pixels. */
+  wrongWayMinDistancePx?: number;
+  /** Crossings buffered between two update() calls; more are dropped and counted. */
+  crossingCapacity?: number;
+}
+
+export const SAFETY_DEFAULTS = {
+  graceMs: 500,
+  maxStopMs: 10_000,
+  stillPxPerS: 3,
+  wrongWayMinSpeedPxPerS: 20,
+  wrongWayMinMs: 1000,
+  wrongWayMinDistancePx: 30,
+  crossingCapacity: 256,
+} as const;
+
+/** What the safety monitor needs from the zone monitor: names and a containment test in working pixels. */
+export interface ZoneLookup {
+  readonly names: readonly string[];
+  contains(z: number, x: number, y: number): boolean;
+}
+
+export type SafetyEventKind = 'red-light' | 'wrong-way' | 'illegal-stop';
+
+export interface SafetyEvent {
+  kind: SafetyEventKind;
+  trackId: number;
+  tsMs: number;
+  frame: number;
+  line?: string;
+  zone?: string;
+  group?: string;
+  /** The group's aspect at the time. */
+  signal?: SignalAspect;
+  /** How long the group had been red (as far as this monitor saw it). */
+  redForMs?: number;
+  /** The vehicle's box, source pixels, top-left corner and size. */
+  box: { x: number; y: number; w: number; h: number };
+}
+
+export type SafetyEventListener = (event: SafetyEvent) => void;
+
+const DIRECTION_ANY = -1;
+const NONE = -1;
+
+/**
+ * Traffic-safety events from tracks, line crossings and the signal state:
+ * - red-light: a crossing of a stop line, in the approach's direction, while its group has been red for
+ *   longer than graceMs. Red time is measured from the first update() that saw the group red, so after a
+ *   start the monitor underestimates it (never reports a violation it cannot be sure of).
+ * - wrong-way: a confirmed track in a lane zone moving against the lane at wrongWayMinSpeedPxPerS or more,
+ *   continuously for wrongWayMinMs and wrongWayMinDistancePx (both: time alone would flag a slow drift of
+ *   the velocity estimate, distance alone one bad association). Once per track.
+ * - illegal-stop: a confirmed track whose centre stays in a no-stopping zone below stillPxPerS for longer
+ *   than maxStopMs. Once per track per zone visit.
+ * Per-track state lives in typed arrays by tracker slot and is reset when a slot holds a new id. Events
+ * (rare) allocate; onCrossing() and update() otherwise allocate nothing.
+ */
+export class SafetyMonitor {
+  /** Crossings dropped because more than crossingCapacity arrived between two updates. */
+  crossingsDropped = 0;
+  private readonly factor: number;
+  private readonly trackCapacity: number;
+  private readonly lineNames: readonly string[];
+  private readonly zones: ZoneLookup;
+  private readonly options: Required<Omit<SafetyMonitorOptions, 'factor' | 'trackCapacity'>>;
+  private readonly listeners: SafetyEventListener[] = [];
+  // Stop lines, and the signal groups they watch.
+  private readonly stopRuleOfLine: Int32Array;
+  private readonly stopGroup: Int32Array;
+  private readonly stopGraceMs: Float64Array;
+  private readonly stopDirection: Int8Array;
+  private readonly groupNames: string[];
+  private readonly groupAspect: SignalAspect[];
+  private readonly redSinceMs: Float64Array;
+  // Lanes: zone index and unit travel direction.
+  private readonly laneZone: Int32Array;
+  private readonly laneDx: Float64Array;
+  private readonly laneDy: Float64Array;
+  // No-stopping zones.
+  private readonly noStopZone: Int32Array;
+  private readonly noStopMaxMs: Float64Array;
+  private readonly noStopStillPxPerS: Float64Array;
+  // Per track slot.
+  private readonly slotId: Int32Array;
+  private readonly reverseLane: Int32Array;
+  private readonly reverseSinceMs: Float64Array;
+  private readonly reverseStartX: Float64Array;
+  private readonly reverseStartY: Float64Array;
+  private readonly wrongWayReported: Uint8Array;
+  // Per track slot × no-stopping rule, t * rules + r.
+  private readonly stillSinceMs: Float64Array;
+  private readonly stopReported: Uint8Array;
+  // Crossings handed in since the last update, evaluated there against fresh signal state.
+  private readonly crossingLine: Int32Array;
+  private readonly crossingDirection: Uint8Array;
+  private readonly crossingTrack: Int32Array;
+  private readonly crossingFrame: Int32Array;
+  private readonly crossingTs: Float64Array;
+  private readonly crossingX: Float64Array;
+  private readonly crossingY: Float64Array;
+  private crossingCount = 0;
+
+  constructor(config: SafetyConfig, lineNames: readonly string[], zones: ZoneLookup, options: SafetyMonitorOptions) {
+    const problems = validateSafetyConfig(config, lineNames, zones.names);
+    if (!Number.isInteger(options.factor) || options.factor < 1) problems.push(`factor: must be an integer >= 1, got ${options.factor}`);
+    if (!Number.isInteger(options.trackCapacity) || options.trackCapacity < 1) problems.push(`trackCapacity: must be an integer >= 1, got ${options.trackCapacity}`);
+    if (problems.length > 0) throw new Error(`invalid safety config:\n  ${problems.join('\n  ')}`);
+    this.factor = options.factor;
+    this.trackCapacity = options.trackCapacity;
+    this.lineNames = lineNames;
+    this.zones = zones;
+    this.options = {
+      confirmHits: options.confirmHits ?? TRACKER_DEFAULTS.confirmHits,
+      wrongWayMinSpeedPxPerS: options.wrongWayMinSpeedPxPerS ?? SAFETY_DEFAULTS.wrongWayMinSpeedPxPerS,
+      wrongWayMinMs: options.wrongWayMinMs ?? SAFETY_DEFAULTS.wrongWayMinMs,
+      wrongWayMinDistancePx: options.wrongWayMinDistancePx ?? SAFETY_DEFAULTS.wrongWayMinDistancePx,
+      crossingCapacity: options.crossingCapacity ?? SAFETY_DEFAULTS.crossingCapacity,
+    };
+
+    const stopLines = config.stopLines ?? [];
+    this.groupNames = [...new Set(stopLines.map((rule) => rule.group))];
+    this.groupAspect = this.groupNames.map(() => 'dark');
+    this.redSinceMs = new Float64Array(this.groupNames.length).fill(Number.NaN);
+    this.stopRuleOfLine = new Int32Array(lineNames.length).fill(NONE);
+    stopLines.forEach((rule, s) => (this.stopRuleOfLine[lineNames.indexOf(rule.line)] = s));
+    this.stopGroup = Int32Array.from(stopLines, (rule) => this.groupNames.indexOf(rule.group));
+    this.stopGraceMs = Float64Array.from(stopLines, (rule) => rule.graceMs ?? SAFETY_DEFAULTS.graceMs);
+    this.stopDirection = Int8Array.from(stopLines, (rule) => (rule.direction === 'lr' ? 0 : rule.direction === 'rl' ? 1 : DIRECTION_ANY));
+
+    const lanes = config.lanes ?? [];
+    this.laneZone = Int32Array.from(lanes, (lane) => zones.names.indexOf(lane.zone));
+    this.laneDx = Float64Array.from(lanes, (lane) => lane.direction.x / Math.hypot(lane.direction.x, lane.direction.y));
+    this.laneDy = Float64Array.from(lanes, (lane) => lane.direction.y / Math.hypot(lane.direction.x, lane.direction.y));
+
+    const noStopping = config.noStopping ?? [];
+    this.noStopZone = Int32Array.from(noStopping, (rule) => zones.names.indexOf(rule.zone));
+    this.noStopMaxMs = Float64Array.from(noStopping, (rule) => rule.maxStopMs ?? SAFETY_DEFAULTS.maxStopMs);
+    this.noStopStillPxPerS = Float64Array.from(noStopping, (rule) => rule.stillPxPerS ?? SAFETY_DEFAULTS.stillPxPerS);
+
+    const slots = this.trackCapacity;
+    this.slotId = new Int32Array(slots).fill(-1);
+    this.reverseLane = new Int32Array(slots).fill(NONE);
+    this.reverseSinceMs = new Float64Array(slots).fill(Number.NaN);
+    this.reverseStartX = new Float64Array(slots);
+    this.reverseStartY = new Float64Array(slots);
+    this.wrongWayReported = new Uint8Array(slots);
+    this.stillSinceMs = new Float64Array(slots * noStopping.length).fill(Number.NaN);
+    this.stopReported = new Uint8Array(slots * noStopping.length);
+
+    const crossings = this.options.crossingCapacity;
+    this.crossingLine = new Int32Array(crossings);
+    this.crossingDirection = new Uint8Array(crossings);
+    this.crossingTrack = new Int32Array(crossings);
+    this.crossingFrame = new Int32Array(crossings);
+    this.crossingTs = new Float64Array(crossings);
+    this.crossingX = new Float64Array(crossings);
+    this.crossingY = new Float64Array(crossings);
+  }
+
+  onEvent(listener: SafetyEventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * One counted crossing (working pixels), in LineCounter.drain's argument order, so the frame loop can
+   * pass `safety.onCrossing` to drain directly. Kept until the next update().
+   */
+  readonly onCrossing = (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void => {
+    if (line < 0 || line >= this.stopRuleOfLine.length || this.stopRuleOfLine[line] === NONE) return;
+    const i = this.crossingCount;
+    if (i >= this.crossingLine.length) {
+      this.crossingsDropped++;
+      return;
+    }
+    this.crossingLine[i] = line;
+    this.crossingDirection[i] = direction;
+    this.crossingTrack[i] = trackId;
+    this.crossingFrame[i] = frame;
+    this.crossingTs[i] = tsMs;
+    this.crossingX[i] = x;
+    this.crossingY[i] = y;
+    this.crossingCount = i + 1;
+  };
+
+  /** One frame, after the tracker's update and after this frame's crossings were handed to onCrossing(). */
+  update(tracks: TrackView, signalOf: (group: string) => SignalAspect, tsMs: number, frame: number): void {
+    for (let g = 0; g < this.groupNames.length; g++) {
+      const aspect = signalOf(this.groupNames[g]!);
+      this.groupAspect[g] = aspect;
+      if (aspect !== 'red') this.redSinceMs[g] = Number.NaN;
+      else if (Number.isNaN(this.redSinceMs[g]!)) this.redSinceMs[g] = tsMs;
+    }
+    for (let c = 0; c < this.crossingCount; c++) this.judgeCrossing(c, tracks);
+    this.crossingCount = 0;
+
+    const capacity = Math.min(this.trackCapacity, tracks.capacity);
+    for (let t = 0; t < capacity; t++) {
+      if (!tracks.isActive(t)) continue;
+      if (this.slotId[t] !== tracks.id[t]) this.resetSlot(t, tracks.id[t]!);
+      if (tracks.hits[t]! < this.options.confirmHits) continue;
+      if (tracks.observed[t] === 1) this.watchWrongWay(t, tracks, tsMs, frame);
+      this.watchStopping(t, tracks, tsMs, frame);
+    }
+  }
+
+  private judgeCrossing(c: number, tracks: TrackView): void {
+    const line = this.crossingLine[c]!;
+    const s = this.stopRuleOfLine[line]!;
+    const g = this.stopGroup[s]!;
+    if (this.groupAspect[g] !== 'red') return;
+    const tsMs = this.crossingTs[c]!;
+    const redForMs = tsMs - this.redSinceMs[g]!;
+    if (!(redForMs > this.stopGraceMs[s]!)) return;
+    const trackId = this.crossingTrack[c]!;
+    const t = slotOf(tracks, trackId);
+    const wanted = this.stopDirection[s]!;
+    if (wanted !== DIRECTION_ANY) {
+      if (this.crossingDirection[c] !== wanted) return;
+    } else if (t >= 0 && this.againstLaneAt(this.crossingX[c]!, this.crossingY[c]!, tracks.vx[t]!, tracks.vy[t]!)) {
+      return;
+    }
+    this.emit({
+      kind: 'red-light',
+      trackId,
+      tsMs,
+      frame: this.crossingFrame[c]!,
+      line: this.lineNames[line]!,
+      group: this.groupNames[g]!,
+      signal: 'red',
+      redForMs,
+      box: t >= 0 ? this.boxOf(tracks, t) : { x: this.crossingX[c]! * this.factor, y: this.crossingY[c]! * this.factor, w: 0, h: 0 },
+    });
+  }
+
+  /** Whether a velocity at a point inside a lane zone runs against that lane. */
+  private againstLaneAt(x: number, y: number, vx: number, vy: number): boolean {
+    for (let lane = 0; lane < this.laneZone.length; lane++) {
+      if (this.zones.contains(this.laneZone[lane]!, x, y)) return vx * this.laneDx[lane]! + vy * this.laneDy[lane]! < 0;
+    }
+    return false;
+  }
+
+  private watchWrongWay(t: number, tracks: TrackView, tsMs: number, frame: number): void {
+    if (this.wrongWayReported[t] === 1) return;
+    const x = tracks.cx[t]!;
+    const y = tracks.cy[t]!;
+    let lane = NONE;
+    for (let l = 0; l < this.laneZone.length; l++) {
+      if (this.zones.contains(this.laneZone[l]!, x, y)) {
+        lane = l;
+        break;
+      }
+    }
+    if (lane === NONE) {
+      this.reverseLane[t] = NONE;
+      return;
+    }
+    const dx = this.laneDx[lane]!;
+    const dy = this.laneDy[lane]!;
+    const perSecond = this.factor * 1000;
+    const againstPxPerS = -(tracks.vx[t]! * dx + tracks.vy[t]! * dy) * perSecond;
+    if (againstPxPerS < this.options.wrongWayMinSpeedPxPerS) {
+      this.reverseLane[t] = NONE;
+      return;
+    }
+    if (this.reverseLane[t] !== lane) {
+      this.reverseLane[t] = lane;
+      this.reverseSinceMs[t] = tsMs;
+      this.reverseStartX[t] = x;
+      this.reverseStartY[t] = y;
+      return;
+    }
+    const againstPx = -((x - this.reverseStartX[t]!) * dx + (y - this.reverseStartY[t]!) * dy) * this.factor;
+    if (tsMs - this.reverseSinceMs[t]! < this.options.wrongWayMinMs || againstPx < this.options.wrongWayMinDistancePx) return;
+    this.wrongWayReported[t] = 1;
+    this.emit({ kind: 'wrong-way', trackId: tracks.id[t]!, tsMs, frame, zone: this.zones.names[this.laneZone[lane]!]!, box: this.boxOf(tracks, t) });
+  }
+
+  private watchStopping(t: number, tracks: TrackView, tsMs: number, frame: number): void {
+    const rules = this.noStopZone.length;
+    if (rules === 0) return;
+    const x = tracks.cx[t]!;
+    const y = tracks.cy[t]!;
+    const speedPxPerS = Math.sqrt(tracks.vx[t]! * tracks.vx[t]! + tracks.vy[t]! * tracks.vy[t]!) * this.factor * 1000;
+    for (let r = 0; r < rules; r++) {
+      const k = t * rules + r;
+      if (!this.zones.contains(this.noStopZone[r]!, x, y)) {
+        // Leaving ends the visit: the next one may be reported again.
+        this.stillSinceMs[k] = Number.NaN;
+        this.stopReported[k] = 0;
+        continue;
+      }
+      if (speedPxPerS >= this.noStopStillPxPerS[r]!) {
+        this.stillSinceMs[k] = Number.NaN;
+        continue;
+      }
+      if (Number.isNaN(this.stillSinceMs[k]!)) this.stillSinceMs[k] = tsMs;
+      if (this.stopReported[k] === 1 || !(tsMs - this.stillSinceMs[k]! > this.noStopMaxMs[r]!)) continue;
+      this.stopReported[k] = 1;
+      this.emit({ kind: 'illegal-stop', trackId: tracks.id[t]!, tsMs, frame, zone: this.zones.names[this.noStopZone[r]!]!, box: this.boxOf(tracks, t) });
+    }
+  }
+
+  private resetSlot(t: number, id: number): void {
+    this.slotId[t] = id;
+    this.reverseLane[t] = NONE;
+    this.reverseSinceMs[t] = Number.NaN;
+    this.wrongWayReported[t] = 0;
+    const rules = this.noStopZone.length;
+    for (let r = 0; r < rules; r++) {
+      this.stillSinceMs[t * rules + r] = Number.NaN;
+      this.stopReported[t * rules + r] = 0;
+    }
+  }
+
+  private boxOf(tracks: TrackView, t: number): SafetyEvent['box'] {
+    const f = this.factor;
+    const w = tracks.w[t]!;
+    const h = tracks.h[t]!;
+    return { x: (tracks.cx[t]! - w / 2) * f, y: (tracks.cy[t]! - h / 2) * f, w: w * f, h: h * f };
+  }
+
+  private emit(event: SafetyEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}
+
+function slotOf(tracks: TrackView, trackId: number): number {
+  for (let t = 0; t < tracks.capacity; t++) if (tracks.id[t] === trackId && tracks.isActive(t)) return t;
+  return -1;
+}
+
+/** Every problem with a safety config, each naming its field, e.g. `stopLines[0].line: unknown count line 'X'`. */
+export function validateSafetyConfig(config: SafetyConfig, lineNames: readonly string[], zoneNames: readonly string[]): string[] {
+  const problems: string[] = [];
+  const known = (names: readonly string[]) => (names.length === 0 ? 'none are defined' : `known: ${names.join(', ')}`);
+  const usedLines = new Map<string, number>();
+  (config.stopLines ?? []).forEach((rule, s) => {
+    const where = `stopLines[${s}]`;
+    if (!lineNames.includes(rule.line)) problems.push(`${where}.line: unknown count line '${rule.line}' (${known(lineNames)})`);
+    else if (usedLines.has(rule.line)) problems.push(`${where}.line: '${rule.line}' is already a stop line in stopLines[${usedLines.get(rule.line)}]`);
+    usedLines.set(rule.line, usedLines.get(rule.line) ?? s);
+    if (typeof rule.group !== 'string' || rule.group === '') problems.push(`${where}.group: a signal group id is required`);
+    if (rule.graceMs !== undefined && !(rule.graceMs >= 0)) problems.push(`${where}.graceMs: must be >= 0, got ${rule.graceMs}`);
+    if (rule.direction !== undefined && rule.direction !== 'lr' && rule.direction !== 'rl') problems.push(`${where}.direction: must be 'lr' or 'rl', got '${rule.direction}'`);
+  });
+  (config.lanes ?? []).forEach((lane, l) => {
+    const where = `lanes[${l}]`;
+    if (!zoneNames.includes(lane.zone)) problems.push(`${where}.zone: unknown zone '${lane.zone}' (${known(zoneNames)})`);
+    const length = Math.hypot(lane.direction?.x, lane.direction?.y);
+    if (!(length > 0) || !Number.isFinite(length)) problems.push(`${where}.direction: must be a non-zero vector {x, y}`);
+  });
+  (config.noStopping ?? []).forEach((rule, r) => {
+    const where = `noStopping[${r}]`;
+    if (!zoneNames.includes(rule.zone)) problems.push(`${where}.zone: unknown zone '${rule.zone}' (${known(zoneNames)})`);
+    if (rule.maxStopMs !== undefined && !(rule.maxStopMs > 0)) problems.push(`${where}.maxStopMs: must be > 0, got ${rule.maxStopMs}`);
+    if (rule.stillPxPerS !== undefined && !(rule.stillPxPerS >= 0)) problems.push(`${where}.stillPxPerS: must be >= 0, got ${rule.stillPxPerS}`);
+  });
+  return problems;
+}

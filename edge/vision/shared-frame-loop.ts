@@ -1,0 +1,75 @@
+import type { CountLineSpec } from './geometry.js';
+
+/**
+ * The shared-memory layout between the main thread and the vision worker. Frames go main → worker
+ * through slots; counts, crossings and a snapshot of the tracks go worker → main through the same
+ * buffers. Nothing is posted per frame, so neither side allocates per frame and the main thread never
+ * waits on vision.
+ */
+export const SLOT_COUNT = 3;
+export const SLOT_FREE = 0;
+export const SLOT_READY = 1;
+export const SLOT_BUSY = 2;
+export const SLOT_WRITING = 3;
+
+/** Int32 control words. */
+export const CONTROL = {
+  wake: 0,
+  stop: 1,
+  processed: 2,
+  dropped: 3,
+  /** Crossing ring: the worker advances head, the main thread tail. */
+  crossingHead: 4,
+  crossingTail: 5,
+  crossingOverflow: 6,
+  /** Track snapshot seqlock: odd while the worker writes. */
+  trackVersion: 7,
+  trackCount: 8,
+  /** Bit i set: zone i's signal is red (its background is frozen). */
+  frozenZones: 9,
+  length: 12,
+} as const;
+
+export const CROSSING_CAPACITY = 1024;
+/** Per crossing: line, direction, trackId, frame as Int32; tsMs, x, y as Float64. */
+export const CROSSING_INTS = 4;
+export const CROSSING_FLOATS = 3;
+export const TRACK_CAPACITY = 96;
+/** Per track: id, cx, cy, w, h, vx, vy (source pixels; velocity in px/s). */
+export const TRACK_FIELDS = 7;
+
+export interface FrameLoopBuffers {
+  control: SharedArrayBuffer;
+  slotState: SharedArrayBuffer;
+  slotMeta: SharedArrayBuffer;
+  frames: SharedArrayBuffer;
+  counts: SharedArrayBuffer;
+  crossingInts: SharedArrayBuffer;
+  crossingFloats: SharedArrayBuffer;
+  tracks: SharedArrayBuffer;
+  /** Float64: total pipeline milliseconds, frames timed (a float sum does not wrap like an Int32 would). */
+  timing: SharedArrayBuffer;
+}
+
+export interface FrameLoopOptions {
+  sourceWidth: number;
+  sourceHeight: number;
+  lines: CountLineSpec[];
+  maxWorkingWidth?: number;
+}
+
+export function allocateBuffers(options: FrameLoopOptions): FrameLoopBuffers {
+  const frameBytes = options.sourceWidth * options.sourceHeight;
+  return {
+    control: new SharedArrayBuffer(CONTROL.length * 4),
+    slotState: new SharedArrayBuffer(SLOT_COUNT * 4),
+    // Per slot: tsMs and frame index as Float64.
+    slotMeta: new SharedArrayBuffer(SLOT_COUNT * 2 * 8),
+    frames: new SharedArrayBuffer(SLOT_COUNT * frameBytes),
+    counts: new SharedArrayBuffer(Math.max(1, options.lines.length) * 2 * 4),
+    crossingInts: new SharedArrayBuffer(CROSSING_CAPACITY * CROSSING_INTS * 4),
+    crossingFloats: new SharedArrayBuffer(CROSSING_CAPACITY * CROSSING_FLOATS * 8),
+    tracks: new SharedArrayBuffer(TRACK_CAPACITY * TRACK_FIELDS * 4),
+    timing: new SharedArrayBuffer(2 * 8),
+  };
+}

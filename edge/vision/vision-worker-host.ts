@@ -1,0 +1,177 @@
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../spawn-worker.js';
+import type { CountLineSpec } from './geometry.js';
+import {
+  allocateBuffers,
+  CONTROL,
+  CROSSING_CAPACITY,
+  CROSSING_FLOATS,
+  CROSSING_INTS,
+  SLOT_COUNT,
+  SLOT_FREE,
+  SLOT_READY,
+  SLOT_WRITING,
+  TRACK_FIELDS,
+  type FrameLoopBuffers,
+  type FrameLoopOptions,
+} from './shared-frame-loop.js';
+
+export interface WorkerLoopStats {
+  processed: number;
+  dropped: number;
+  /** Mean pipeline time per processed frame, ms. */
+  msPerFrame: number;
+}
+
+export interface TrackSnapshot {
+  id: number;
+  cx: number;
+  cy: number;
+  w: number;
+  h: number;
+  vx: number;
+  vy: number;
+}
+
+/**
+ * The main-thread side of the vision worker. submit() copies a frame into a free shared slot and wakes
+ * the worker; when every slot is full the oldest waiting frame is replaced (the newest frame wins, the
+ * drop is counted). Counts and crossings are read from shared memory whenever the caller wants them.
+ */
+export class VisionWorkerHost {
+  private readonly control: Int32Array;
+  private readonly slotState: Int32Array;
+  private readonly slotMeta: Float64Array;
+  private readonly slots: Uint8Array[];
+  private readonly counts: Int32Array;
+  private readonly crossingInts: Int32Array;
+  private readonly crossingFloats: Float64Array;
+  private readonly tracks: Float32Array;
+  private readonly timing: Float64Array;
+  private readonly exited: Promise<number>;
+  private stopped = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    buffers: FrameLoopBuffers,
+    readonly options: FrameLoopOptions,
+    readonly workingWidth: number,
+    readonly workingHeight: number,
+    readonly backend: string,
+  ) {
+    this.control = new Int32Array(buffers.control);
+    this.slotState = new Int32Array(buffers.slotState);
+    this.slotMeta = new Float64Array(buffers.slotMeta);
+    const frameBytes = options.sourceWidth * options.sourceHeight;
+    this.slots = Array.from({ length: SLOT_COUNT }, (_, i) => new Uint8Array(buffers.frames, i * frameBytes, frameBytes));
+    this.counts = new Int32Array(buffers.counts);
+    this.crossingInts = new Int32Array(buffers.crossingInts);
+    this.crossingFloats = new Float64Array(buffers.crossingFloats);
+    this.tracks = new Float32Array(buffers.tracks);
+    this.timing = new Float64Array(buffers.timing);
+    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+  }
+
+  static async start(options: { sourceWidth: number; sourceHeight: number; lines: CountLineSpec[]; maxWorkingWidth?: number }): Promise<VisionWorkerHost> {
+    const loopOptions: FrameLoopOptions = { ...options, lines: options.lines.map((line) => ({ name: line.name, a: { ...line.a }, b: { ...line.b } })) };
+    const buffers = allocateBuffers(loopOptions);
+    const worker = spawnWorker(new URL('./vision-worker.ts', import.meta.url), { buffers, options: loopOptions });
+    const ready = await new Promise<{ workingWidth: number; workingHeight: number; backend: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`vision worker exited with code ${code} before it was ready`)));
+    });
+    return new VisionWorkerHost(worker, buffers, loopOptions, ready.workingWidth, ready.workingHeight, ready.backend);
+  }
+
+  /** Hands a frame to the worker; false when an older waiting frame had to be dropped for it. */
+  submit(frame: Uint8Array, tsMs: number, index: number): boolean {
+    let slot = -1;
+    for (let i = 0; i < SLOT_COUNT && slot < 0; i++) {
+      if (Atomics.compareExchange(this.slotState, i, SLOT_FREE, SLOT_WRITING) === SLOT_FREE) slot = i;
+    }
+    let dropped = false;
+    if (slot < 0) {
+      // Every slot is busy or waiting: replace the oldest waiting frame.
+      let oldest = -1;
+      for (let i = 0; i < SLOT_COUNT; i++) {
+        if (Atomics.load(this.slotState, i) === SLOT_READY && (oldest < 0 || this.slotMeta[i * 2 + 1]! < this.slotMeta[oldest * 2 + 1]!)) oldest = i;
+      }
+      if (oldest >= 0 && Atomics.compareExchange(this.slotState, oldest, SLOT_READY, SLOT_WRITING) === SLOT_READY) slot = oldest;
+      dropped = true;
+      Atomics.add(this.control, CONTROL.dropped, 1);
+      if (slot < 0) return false;
+    }
+    this.slots[slot]!.set(frame.subarray(0, this.slots[slot]!.length));
+    this.slotMeta[slot * 2] = tsMs;
+    this.slotMeta[slot * 2 + 1] = index;
+    Atomics.store(this.slotState, slot, SLOT_READY);
+    Atomics.add(this.control, CONTROL.wake, 1);
+    Atomics.notify(this.control, CONTROL.wake);
+    return !dropped;
+  }
+
+  /** Whether the worker has a frame waiting or in work (for sources that pace themselves). */
+  busy(): boolean {
+    for (let i = 0; i < SLOT_COUNT; i++) if (Atomics.load(this.slotState, i) !== SLOT_FREE) return true;
+    return false;
+  }
+
+  lineTotals(line: number): { lr: number; rl: number } {
+    return { lr: Atomics.load(this.counts, line * 2), rl: Atomics.load(this.counts, line * 2 + 1) };
+  }
+
+  /** Every crossing published since the last call, oldest first. */
+  drainCrossings(fn: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => void): void {
+    const head = Atomics.load(this.control, CONTROL.crossingHead);
+    let tail = Atomics.load(this.control, CONTROL.crossingTail);
+    while (tail < head) {
+      const slot = tail % CROSSING_CAPACITY;
+      const i = slot * CROSSING_INTS;
+      const f = slot * CROSSING_FLOATS;
+      fn(this.crossingInts[i]!, this.crossingInts[i + 1]!, this.crossingInts[i + 2]!, this.crossingInts[i + 3]!, this.crossingFloats[f]!, this.crossingFloats[f + 1]!, this.crossingFloats[f + 2]!);
+      tail++;
+    }
+    Atomics.store(this.control, CONTROL.crossingTail, tail);
+  }
+
+  /** A consistent copy of the current tracks (for overlays; allocates, so not per frame). */
+  trackSnapshot(): TrackSnapshot[] {
+    for (;;) {
+      const before = Atomics.load(this.control, CONTROL.trackVersion);
+      if (before % 2 === 1) continue;
+      const count = Atomics.load(this.control, CONTROL.trackCount);
+      const copy = this.tracks.slice(0, count * TRACK_FIELDS);
+      if (Atomics.load(this.control, CONTROL.trackVersion) !== before) continue;
+      const result: TrackSnapshot[] = [];
+      for (let n = 0; n < count; n++) {
+        const b = n * TRACK_FIELDS;
+        result.push({ id: copy[b]!, cx: copy[b + 1]!, cy: copy[b + 2]!, w: copy[b + 3]!, h: copy[b + 4]!, vx: copy[b + 5]!, vy: copy[b + 6]! });
+      }
+      return result;
+    }
+  }
+
+  stats(): WorkerLoopStats {
+    const processed = Atomics.load(this.control, CONTROL.processed);
+    return {
+      processed,
+      dropped: Atomics.load(this.control, CONTROL.dropped),
+      msPerFrame: this.timing[1] === 0 ? 0 : this.timing[0]! / this.timing[1]!,
+    };
+  }
+
+  onError(listener: (error: Error) => void): void {
+    this.worker.on('error', listener);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    Atomics.store(this.control, CONTROL.stop, 1);
+    Atomics.add(this.control, CONTROL.wake, 1);
+    Atomics.notify(this.control, CONTROL.wake);
+    await this.exited;
+  }
+}
+

@@ -1,0 +1,335 @@
+import { pointInPolygon, sideOf, type Point, type ZoneSpec } from './geometry.js';
+import { fillPolygon } from './polygon-fill.js';
+import type { TrackView } from './track-view.js';
+import { TRACKER_DEFAULTS } from './tracker.js';
+
+/** A zone in source-image pixels, with what it is used for. */
+export interface ZoneConfig extends ZoneSpec {
+  /** The signal group whose detector this zone is; its pixels are frozen in the background while red. */
+  phase?: string;
+  /** Virtual-detector delays: presence turns on after occupancy has held this long, off after it has gone this long. */
+  presence?: { onDelayMs?: number; offDelayMs?: number };
+  /** The stop line the queue in this zone is measured from. */
+  stopLine?: { a: Point; b: Point };
+}
+
+export interface ZoneMonitorOptions {
+  workingWidth: number;
+  workingHeight: number;
+  /** Source pixels per working pixel (the pipeline's integer downscale factor). */
+  factor: number;
+  /** Occupancy (fraction of the zone's pixels in the foreground) at or above which a zone counts as occupied. */
+  occupancyThreshold?: number;
+  /** When given, queue lengths are also reported in metres. */
+  metresPerPixel?: number;
+  /** Detections before a track counts for volume; the tracker's own confirmation by default. */
+  confirmHits?: number;
+  /** A track must be outside a zone this long before coming back counts as a new visit, ms. */
+  visitGapMs?: number;
+  /** Width of the bands along the lane the queue is measured in, source pixels; one working pixel by default. */
+  queueBandPx?: number;
+  /** A queue ends at the first unoccupied stretch longer than this, source pixels; unbounded by default. */
+  queueMaxGapPx?: number;
+}
+
+export const ZONE_MONITOR_DEFAULTS = {
+  occupancyThreshold: 0.15,
+  onDelayMs: 0,
+  offDelayMs: 500,
+  visitGapMs: 500,
+  queueMaxGapPx: Infinity,
+} as const;
+
+export type PresenceListener = (zone: number, present: boolean, tsMs: number) => void;
+
+/**
+ * Per-zone measurements from the foreground mask and the tracks, every frame: occupancy, presence (a
+ * virtual detector with on/off delays, NTCIP-style), volume (confirmed tracks whose centre enters the
+ * zone, once per visit) and queue length.
+ *
+ * Queue length: the zone's pixels are grouped into bands by their perpendicular distance from the stop
+ * line (`queueBandPx` wide); a band is occupied when at least `occupancyThreshold` of its pixels are
+ * foreground. The queue reaches the far edge of the farthest occupied band, walking out from the stop line
+ * and stopping at a gap wider than `queueMaxGapPx`. A per-band fraction, not a single pixel, so one noisy
+ * pixel at the far end of the zone does not make a queue.
+ *
+ * Each zone is rasterised once into a list of working-pixel indices; update() allocates nothing.
+ */
+export class ZoneMonitor {
+  readonly count: number;
+  readonly names: readonly string[];
+  /** The signal group bound to each zone, or undefined. */
+  readonly phases: readonly (string | undefined)[];
+  readonly factor: number;
+  readonly metresPerPixel: number | undefined;
+  /** Fraction (0..1) of each zone's pixels in the foreground in the last frame. */
+  readonly occupancy: Float64Array;
+  /** 1 while the virtual detector is on. */
+  readonly present: Uint8Array;
+  /** Visits since construction, per zone (a running total, like the line counts). */
+  readonly volume: Int32Array;
+  /** Queue length from the stop line, source pixels; NaN for zones without a stop line. */
+  readonly queuePx: Float64Array;
+  /** Queue length in metres; NaN without a stop line or without `metresPerPixel`. */
+  readonly queueM: Float64Array;
+  private readonly pixels: Int32Array[];
+  private readonly polygonX: Float64Array[];
+  private readonly polygonY: Float64Array[];
+  private readonly onDelayMs: Float64Array;
+  private readonly offDelayMs: Float64Array;
+  /** When occupancy started disagreeing with `present`, or NaN. */
+  private readonly pendingSinceMs: Float64Array;
+  // Queue bands: each zone pixel's band, each zone's band range in the shared band arrays.
+  private readonly pixelBand: Int32Array[];
+  private readonly bandStart: Int32Array;
+  private readonly bandCount: Int32Array;
+  private readonly bandPixels: Int32Array;
+  private readonly bandForeground: Int32Array;
+  private readonly queueBandPx: number;
+  // Per zone × track slot: visit state, indexed z * capacity + t.
+  private readonly trackCapacity: number;
+  private readonly slotId: Int32Array;
+  private readonly inside: Uint8Array;
+  private readonly lastInsideMs: Float64Array;
+  private readonly listeners: PresenceListener[] = [];
+  private readonly options: Required<Omit<ZoneMonitorOptions, 'metresPerPixel' | 'queueBandPx'>>;
+
+  constructor(zones: readonly ZoneConfig[], trackCapacity: number, options: ZoneMonitorOptions) {
+    const problems = validateZones(zones, options);
+    if (problems.length > 0) throw new Error(`invalid zones:\n  ${problems.join('\n  ')}`);
+    this.options = {
+      occupancyThreshold: options.occupancyThreshold ?? ZONE_MONITOR_DEFAULTS.occupancyThreshold,
+      confirmHits: options.confirmHits ?? TRACKER_DEFAULTS.confirmHits,
+      visitGapMs: options.visitGapMs ?? ZONE_MONITOR_DEFAULTS.visitGapMs,
+      queueMaxGapPx: options.queueMaxGapPx ?? ZONE_MONITOR_DEFAULTS.queueMaxGapPx,
+      workingWidth: options.workingWidth,
+      workingHeight: options.workingHeight,
+      factor: options.factor,
+    };
+    const { workingWidth, workingHeight, factor } = options;
+    const n = (this.count = zones.length);
+    this.names = zones.map((zone) => zone.name);
+    this.phases = zones.map((zone) => zone.phase);
+    this.factor = factor;
+    this.metresPerPixel = options.metresPerPixel;
+    this.queueBandPx = options.queueBandPx ?? factor;
+    this.occupancy = new Float64Array(n);
+    this.present = new Uint8Array(n);
+    this.volume = new Int32Array(n);
+    this.queuePx = new Float64Array(n).fill(Number.NaN);
+    this.queueM = new Float64Array(n).fill(Number.NaN);
+    this.onDelayMs = Float64Array.from(zones, (zone) => zone.presence?.onDelayMs ?? ZONE_MONITOR_DEFAULTS.onDelayMs);
+    this.offDelayMs = Float64Array.from(zones, (zone) => zone.presence?.offDelayMs ?? ZONE_MONITOR_DEFAULTS.offDelayMs);
+    this.pendingSinceMs = new Float64Array(n).fill(Number.NaN);
+    this.polygonX = zones.map((zone) => Float64Array.from(zone.points, (point) => point.x));
+    this.polygonY = zones.map((zone) => Float64Array.from(zone.points, (point) => point.y));
+
+    const raster = new Uint8Array(workingWidth * workingHeight);
+    this.pixels = zones.map((zone) => {
+      raster.fill(0);
+      fillPolygon(raster, workingWidth, workingHeight, zone.points, 1, factor, factor);
+      const indices: number[] = [];
+      for (let i = 0; i < raster.length; i++) if (raster[i] === 1) indices.push(i);
+      return Int32Array.from(indices);
+    });
+    const empty = this.pixels.flatMap((pixels, z) => (pixels.length === 0 ? [`zones[${z}] '${this.names[z]}': covers no working pixel (too small, or outside the ${workingWidth * factor}×${workingHeight * factor} image)`] : []));
+    if (empty.length > 0) throw new Error(`invalid zones:\n  ${empty.join('\n  ')}`);
+
+    this.bandStart = new Int32Array(n);
+    this.bandCount = new Int32Array(n);
+    this.pixelBand = zones.map((zone, z) => {
+      const pixels = this.pixels[z]!;
+      const bands = new Int32Array(pixels.length);
+      if (zone.stopLine === undefined) return bands;
+      const { a, b } = zone.stopLine;
+      const length = Math.hypot(b.x - a.x, b.y - a.y);
+      let most = 0;
+      for (let p = 0; p < pixels.length; p++) {
+        const x = ((pixels[p]! % workingWidth) + 0.5) * factor;
+        const y = (Math.floor(pixels[p]! / workingWidth) + 0.5) * factor;
+        const distance = Math.abs(sideOf(a.x, a.y, b.x, b.y, x, y)) / length;
+        bands[p] = Math.floor(distance / this.queueBandPx);
+        if (bands[p]! > most) most = bands[p]!;
+      }
+      this.bandCount[z] = most + 1;
+      return bands;
+    });
+    let totalBands = 0;
+    for (let z = 0; z < n; z++) {
+      this.bandStart[z] = totalBands;
+      totalBands += this.bandCount[z]!;
+    }
+    this.bandPixels = new Int32Array(totalBands);
+    this.bandForeground = new Int32Array(totalBands);
+    for (let z = 0; z < n; z++) {
+      const bands = this.pixelBand[z]!;
+      if (this.bandCount[z] === 0) continue;
+      for (let p = 0; p < bands.length; p++) this.bandPixels[this.bandStart[z]! + bands[p]!]!++;
+      this.queuePx[z] = 0;
+      this.queueM[z] = this.metresPerPixel === undefined ? Number.NaN : 0;
+    }
+
+    this.trackCapacity = trackCapacity;
+    this.slotId = new Int32Array(trackCapacity).fill(-1);
+    this.inside = new Uint8Array(n * trackCapacity);
+    this.lastInsideMs = new Float64Array(n * trackCapacity).fill(-Infinity);
+  }
+
+  /** Index of the named zone, or -1. */
+  indexOf(name: string): number {
+    return this.names.indexOf(name);
+  }
+
+  /** How many working pixels zone z covers. */
+  pixelCount(z: number): number {
+    return this.pixels[z]!.length;
+  }
+
+  /** The working-pixel indices (y * workingWidth + x) zone z covers. */
+  pixelsOf(z: number): Int32Array {
+    return this.pixels[z]!;
+  }
+
+  /** Whether the working-pixel position (x, y) lies inside zone z. */
+  contains(z: number, x: number, y: number): boolean {
+    const xs = this.polygonX[z]!;
+    return pointInPolygon(x * this.factor, y * this.factor, xs, this.polygonY[z]!, xs.length);
+  }
+
+  /** Calls listener on every presence change (detector calls for the signal controller). Returns a remover. */
+  onPresenceChange(listener: PresenceListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * Writes the freeze mask for the next frame: 1 on the pixels of zones bound to a signal group that is
+   * red, 0 everywhere else, so vehicles queued at red stay foreground instead of fading into the background.
+   */
+  freeze(freezeMask: Uint8Array, isRed: (zone: number) => boolean): void {
+    freezeMask.fill(0);
+    for (let z = 0; z < this.count; z++) {
+      if (this.phases[z] === undefined || !isRed(z)) continue;
+      const pixels = this.pixels[z]!;
+      for (let p = 0; p < pixels.length; p++) freezeMask[pixels[p]!] = 1;
+    }
+  }
+
+  /** One frame: mask is the working-size 0/1 foreground, tracks the tracker after its update. */
+  update(mask: Uint8Array, tracks: TrackView, tsMs: number): void {
+    for (let z = 0; z < this.count; z++) {
+      this.measureZone(z, mask);
+      this.updatePresence(z, tsMs);
+    }
+    this.countVisits(tracks, tsMs);
+  }
+
+  private measureZone(z: number, mask: Uint8Array): void {
+    const pixels = this.pixels[z]!;
+    const bands = this.bandCount[z]!;
+    let foreground = 0;
+    if (bands === 0) {
+      for (let p = 0; p < pixels.length; p++) foreground += mask[pixels[p]!]!;
+      this.occupancy[z] = foreground / pixels.length;
+      return;
+    }
+    const start = this.bandStart[z]!;
+    const bandForeground = this.bandForeground;
+    bandForeground.fill(0, start, start + bands);
+    const pixelBand = this.pixelBand[z]!;
+    for (let p = 0; p < pixels.length; p++) {
+      const value = mask[pixels[p]!]!;
+      foreground += value;
+      bandForeground[start + pixelBand[p]!]! += value;
+    }
+    this.occupancy[z] = foreground / pixels.length;
+
+    const threshold = this.options.occupancyThreshold;
+    const maxGapBands = this.options.queueMaxGapPx / this.queueBandPx;
+    let farthest = -1;
+    for (let b = 0; b < bands; b++) {
+      const total = this.bandPixels[start + b]!;
+      if (total === 0 || bandForeground[start + b]! < threshold * total) {
+        if (b - farthest > maxGapBands) break;
+        continue;
+      }
+      farthest = b;
+    }
+    const queue = (farthest + 1) * this.queueBandPx;
+    this.queuePx[z] = queue;
+    if (this.metresPerPixel !== undefined) this.queueM[z] = queue * this.metresPerPixel;
+  }
+
+  private updatePresence(z: number, tsMs: number): void {
+    const occupied = this.occupancy[z]! >= this.options.occupancyThreshold ? 1 : 0;
+    if (occupied === this.present[z]) {
+      this.pendingSinceMs[z] = Number.NaN;
+      return;
+    }
+    if (Number.isNaN(this.pendingSinceMs[z]!)) this.pendingSinceMs[z] = tsMs;
+    const delay = occupied === 1 ? this.onDelayMs[z]! : this.offDelayMs[z]!;
+    if (tsMs - this.pendingSinceMs[z]! < delay) return;
+    this.present[z] = occupied;
+    this.pendingSinceMs[z] = Number.NaN;
+    for (let i = 0; i < this.listeners.length; i++) this.listeners[i]!(z, occupied === 1, tsMs);
+  }
+
+  private countVisits(tracks: TrackView, tsMs: number): void {
+    const capacity = Math.min(this.trackCapacity, tracks.capacity);
+    const confirmHits = this.options.confirmHits;
+    const visitGapMs = this.options.visitGapMs;
+    for (let t = 0; t < capacity; t++) {
+      if (!tracks.isActive(t)) continue;
+      if (this.slotId[t] !== tracks.id[t]) {
+        this.slotId[t] = tracks.id[t]!;
+        for (let z = 0; z < this.count; z++) {
+          this.inside[z * this.trackCapacity + t] = 0;
+          this.lastInsideMs[z * this.trackCapacity + t] = -Infinity;
+        }
+      }
+      if (tracks.hits[t]! < confirmHits) continue;
+      const x = tracks.cx[t]!;
+      const y = tracks.cy[t]!;
+      for (let z = 0; z < this.count; z++) {
+        const k = z * this.trackCapacity + t;
+        if (this.contains(z, x, y)) {
+          // A visit starts on entering after being out for a while; a flicker on the border is the same visit.
+          if (this.inside[k] === 0 && tsMs - this.lastInsideMs[k]! > visitGapMs) this.volume[z]!++;
+          this.inside[k] = 1;
+          this.lastInsideMs[k] = tsMs;
+        } else {
+          this.inside[k] = 0;
+        }
+      }
+    }
+  }
+}
+
+/** Every problem with the zone definitions, each naming the field. */
+export function validateZones(zones: readonly ZoneConfig[], options: ZoneMonitorOptions): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(options.factor) || options.factor < 1) problems.push(`factor: must be an integer >= 1, got ${options.factor}`);
+  if (!(options.workingWidth >= 1 && options.workingHeight >= 1)) problems.push(`working size ${options.workingWidth}×${options.workingHeight}: must be at least 1×1`);
+  const threshold = options.occupancyThreshold;
+  if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) problems.push(`occupancyThreshold: must be in (0, 1], got ${threshold}`);
+  if (options.metresPerPixel !== undefined && !(options.metresPerPixel > 0)) problems.push(`metresPerPixel: must be > 0, got ${options.metresPerPixel}`);
+  if (options.queueBandPx !== undefined && !(options.queueBandPx > 0)) problems.push(`queueBandPx: must be > 0, got ${options.queueBandPx}`);
+  const seen = new Set<string>();
+  zones.forEach((zone, z) => {
+    const where = `zones[${z}]`;
+    if (seen.has(zone.name)) problems.push(`${where}.name: '${zone.name}' is used by another zone`);
+    seen.add(zone.name);
+    if (zone.points.length < 3) problems.push(`${where}.points: a zone needs at least 3 points, got ${zone.points.length}`);
+    if (zone.points.some((point) => !Number.isFinite(point.x) || !Number.isFinite(point.y))) problems.push(`${where}.points: every point needs finite x and y`);
+    for (const key of ['onDelayMs', 'offDelayMs'] as const) {
+      const value = zone.presence?.[key];
+      if (value !== undefined && !(value >= 0)) problems.push(`${where}.presence.${key}: must be >= 0, got ${value}`);
+    }
+    const stop = zone.stopLine;
+    if (stop !== undefined && stop.a.x === stop.b.x && stop.a.y === stop.b.y) problems.push(`${where}.stopLine: a and b are the same point`);
+  });
+  return problems;
+}
