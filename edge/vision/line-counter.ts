@@ -7,9 +7,16 @@ export interface LineCounterOptions {
   confirmFrames?: number;
   /** How far beyond the segment's ends (fraction of its length) a crossing still counts. */
   segmentMargin?: number;
+  /**
+   * Speed across the line, in its direction, that a crossing needs, working px/s. A vehicle does not
+   * cross a line standing still: a queue whose blob merges and splits moves its centre without moving.
+   */
+  minCrossingSpeedPxPerS?: number;
+  /** Distance across the line, from the deepest point on the old side, that a crossing needs, as a fraction of the vehicle's height. */
+  minTravelFraction?: number;
 }
 
-export const LINE_COUNTER_DEFAULTS = { deadbandPx: 1, confirmFrames: 2, segmentMargin: 0 } as const;
+export const LINE_COUNTER_DEFAULTS = { deadbandPx: 1, confirmFrames: 2, segmentMargin: 0, minCrossingSpeedPxPerS: 6, minTravelFraction: 0.5 } as const;
 
 export const LR = 0;
 export const RL = 1;
@@ -45,6 +52,8 @@ export class LineCounter {
   private readonly runSide: Int8Array;
   private readonly runLength: Uint8Array;
   private readonly counted: Uint8Array;
+  /** Signed distance from the line when the track was last established on a side (working px). */
+  private readonly establishedDistance: Float64Array;
   private readonly options: Required<LineCounterOptions>;
   // Crossing log: a ring the owner drains; numbers only, so recording allocates nothing.
   private readonly logLine: Int32Array;
@@ -90,6 +99,7 @@ export class LineCounter {
     this.runSide = new Int8Array(trackCapacity * n);
     this.runLength = new Uint8Array(trackCapacity * n);
     this.counted = new Uint8Array(trackCapacity * n);
+    this.establishedDistance = new Float64Array(trackCapacity * n);
     const recent = n * LineCounter.RECENT;
     this.recentAlong = new Float64Array(recent);
     this.recentTs = new Float64Array(recent).fill(-Infinity);
@@ -114,6 +124,7 @@ export class LineCounter {
       this.established[base + l] = 0;
       this.runSide[base + l] = 0;
       this.runLength[base + l] = 0;
+      this.establishedDistance[base + l] = 0;
       this.counted[base + l] = 0;
     }
   }
@@ -123,12 +134,14 @@ export class LineCounter {
   }
 
   /**
-   * One observation of track slot t at (x, y), box w×h, moving at speed px/ms. A crossing is counted
+   * One observation of track slot t at (x, y), velocity (vx, vy) px/ms, box w×h. A crossing is counted
    * once per track, line and direction, and not at all if it is another part of a vehicle counted just
    * before (a vehicle split into two tracks crosses at nearly the same place within one vehicle length).
    */
-  observe(t: number, trackId: number, x: number, y: number, w: number, h: number, speed: number, frame: number, tsMs: number): void {
+  observe(t: number, trackId: number, x: number, y: number, vx: number, vy: number, w: number, h: number, frame: number, tsMs: number): void {
     const { deadbandPx, confirmFrames, segmentMargin } = this.options;
+    const minSpeed = this.options.minCrossingSpeedPxPerS / 1000;
+    const speed = Math.sqrt(vx * vx + vy * vy);
     const base = t * this.count;
     for (let l = 0; l < this.count; l++) {
       const ax = this.ax[l]!;
@@ -148,9 +161,24 @@ export class LineCounter {
       }
       if (this.runLength[k]! < confirmFrames) continue;
       const previous = this.established[k]!;
-      if (previous === side) continue;
+      if (previous === side) {
+        // Remember the deepest point on this side, from which a later crossing is measured.
+        if (Math.abs(distance) > Math.abs(this.establishedDistance[k]!)) this.establishedDistance[k] = distance;
+        continue;
+      }
+      if (previous === 0) {
+        this.established[k] = side;
+        this.establishedDistance[k] = distance;
+        continue;
+      }
+      // Moving across the line toward this side (d side/dt has its sign), or it has not crossed yet.
+      const across = ((bx - ax) * vy - (by - ay) * vx) / length;
+      if (across * side < minSpeed) continue;
+      // And it travelled a good part of a vehicle's length across: a merged queue blob whose centre
+      // shifts by a few pixels has not.
+      if (Math.abs(distance - this.establishedDistance[k]!) < this.options.minTravelFraction * h) continue;
       this.established[k] = side;
-      if (previous === 0) continue;
+      this.establishedDistance[k] = distance;
       // Where along the segment it crossed: the projection of the position onto A→B.
       const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
       if (along < -segmentMargin || along > 1 + segmentMargin) continue;

@@ -214,11 +214,10 @@ export class Tracker {
 
     for (let t = 0; t < capacity; t++) {
       if (observed[t] !== 1 || this.hits[t]! < this.options.confirmHits) continue;
-      const speed = Math.sqrt(vx[t]! * vx[t]! + vy[t]! * vy[t]!);
       // A fragment of a vehicle is judged by the size a whole vehicle usually has there.
       const width = Math.max(this.w[t]!, this.sizes.usualWidth(cy[t]!));
       const height = Math.max(this.h[t]!, this.sizes.usualHeight(cy[t]!));
-      this.lines.observe(t, this.id[t]!, cx[t]!, cy[t]!, width, height, speed, frame, tsMs);
+      this.lines.observe(t, this.id[t]!, cx[t]!, cy[t]!, vx[t]!, vy[t]!, width, height, frame, tsMs);
     }
   }
 
