@@ -101,4 +101,31 @@ test('start: a self-contained simulated node on the embedded broker (MQTT 3.1.1 
   assert.not.ok(existsSync(join(cwd, 'var', 'broker.url')), 'the broker URL file is removed on stop');
 });
 
+test('count: JSON with counts per line and pipeline timing; bad input exits 2 with a one-line reason', async () => {
+  const clip = new URL('../../../shared/data/bgslibrary_video03.avi', import.meta.url).pathname;
+  const good = await finish(['count', '--video', clip, '--line', 'L:50,130,275,130', '--json']);
+  assert.is(good.code, 0, good.stderr);
+  const result = JSON.parse(good.stdout);
+  assert.is(result.frames, 1699);
+  assert.equal([result.width, result.height, result.sourceFps, result.backend], [320, 240, 60, 'ts']);
+  assert.equal([result.pipeline.workingWidth, result.pipeline.workingHeight], [320, 240]);
+  assert.ok(result.pipeline.msPerFrameMedian > 0 && result.pipeline.framesPerSecond > 0);
+  assert.is(result.lines.L.total, result.lines.L.lr + result.lines.L.rl);
+  assert.ok(Math.abs(result.lines.L.lr - 27) <= 2);
+
+  for (const [args, reason] of [
+    [['--video', '/nonexistent.mp4', '--line', 'L:1,1,2,2'], /not found/],
+    [['--video', 'README.md', '--line', 'L:1,1,2,2'], /not a video/],
+    [['--video', clip, '--line', 'L:50,130,400,130'], /outside the 320×240 image/],
+  ] as const) {
+    const bad = await finish(['count', ...args]);
+    assert.is(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, reason);
+    assert.is(bad.stderr.trim().split('\n').length, 1, 'one line');
+  }
+  const usage = await finish(['count', '--video', clip, '--line', 'nonsense']);
+  assert.is(usage.code, 2);
+  assert.match(usage.stderr, /expected NAME:x1,y1,x2,y2/);
+});
+
 test.run();

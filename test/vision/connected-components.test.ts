@@ -1,0 +1,106 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BlobList } from '../../edge/vision/blob-list.js';
+import { groupStackedBlobs } from '../../edge/vision/blob-grouping.js';
+import { ConnectedComponents } from '../../edge/vision/connected-components.js';
+import { horizontal3, lastWordMask, unpackBits, vertical3, wordsPerRow } from '../../edge/vision/bit-morphology.js';
+import { VehicleSizeModel } from '../../edge/vision/vehicle-size-model.js';
+
+function mask(rows: string[]): { data: Uint8Array; width: number; height: number } {
+  const width = rows[0]!.length;
+  const data = new Uint8Array(width * rows.length);
+  rows.forEach((row, y) => [...row].forEach((c, x) => (data[y * width + x] = c === '#' ? 1 : 0)));
+  return { data, width, height: rows.length };
+}
+
+test('8-connected regions with area, box and centroid; small regions filtered', () => {
+  const { data, width, height } = mask([
+    '##......#',
+    '.##.....#',
+    '..#.....#',
+    '........#',
+    '.###.....',
+    '.###..#..',
+  ]);
+  const blobs = new BlobList(8);
+  new ConnectedComponents(width, height).label(data, 2, blobs);
+  const found = Array.from({ length: blobs.count }, (_, b) => ({
+    area: blobs.area[b],
+    box: [blobs.minX[b], blobs.minY[b], blobs.maxX[b], blobs.maxY[b]],
+    centroid: [blobs.sumX[b]! / blobs.area[b]!, blobs.sumY[b]! / blobs.area[b]!],
+  }));
+  assert.equal(found, [
+    { area: 5, box: [0, 0, 2, 2], centroid: [1.2, 0.8] },
+    { area: 4, box: [8, 0, 8, 3], centroid: [8, 1.5] },
+    { area: 6, box: [1, 4, 3, 5], centroid: [2, 4.5] },
+  ]);
+});
+
+test('a U shape joined only at the bottom is one region (union of runs across rows)', () => {
+  const { data, width, height } = mask(['#...#', '#...#', '#####']);
+  const blobs = new BlobList(4);
+  new ConnectedComponents(width, height).label(data, 1, blobs);
+  assert.is(blobs.count, 1);
+  assert.is(blobs.area[0], 9);
+});
+
+test('when there are more regions than slots, the largest are kept', () => {
+  const { data, width, height } = mask(['#.##.###.####']);
+  const blobs = new BlobList(2);
+  const components = new ConnectedComponents(width, height);
+  components.label(data, 1, blobs);
+  assert.ok(components.overflowed);
+  assert.equal([...blobs.area.subarray(0, blobs.count)].sort(), [3, 4]);
+});
+
+test('bit-packed opening removes specks thinner than 3 px and keeps solid blocks', () => {
+  const width = 70; // spans three words, the last one partial
+  const height = 8;
+  const words = wordsPerRow(width);
+  const bits = new Uint32Array(words * height);
+  const set = (x: number, y: number) => (bits[y * words + (x >>> 5)]! |= 1 << (x & 31));
+  for (let y = 2; y < 7; y++) for (let x = 28; x < 40; x++) set(x, y); // a block across a word boundary
+  set(5, 1); // a speck
+  for (let y = 0; y < 8; y++) set(60, y); // a 1-px line
+  const scratch = new Uint32Array(bits.length);
+  const last = lastWordMask(width);
+  horizontal3(bits, scratch, words, height, last, true);
+  vertical3(scratch, bits, words, height, true);
+  horizontal3(bits, scratch, words, height, last, false);
+  vertical3(scratch, bits, words, height, false);
+  const out = new Uint8Array(width * height);
+  unpackBits(bits, out, width, height);
+  let count = 0;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (out[y * width + x]) {
+    count++;
+    assert.ok(x >= 28 && x < 40 && y >= 2 && y < 7, `pixel (${x},${y}) survives only inside the block`);
+  }
+  assert.is(count, 12 * 5, 'the block is restored whole');
+});
+
+test('grouping joins stacked parts of one vehicle but not vehicles side by side or a vehicle behind another', () => {
+  const blobs = new BlobList(8);
+  const add = (minX: number, minY: number, maxX: number, maxY: number) => {
+    const b = blobs.count++;
+    blobs.minX[b] = minX;
+    blobs.minY[b] = minY;
+    blobs.maxX[b] = maxX;
+    blobs.maxY[b] = maxY;
+    blobs.area[b] = (maxX - minX + 1) * (maxY - minY + 1);
+  };
+  const sizes = new VehicleSizeModel(200);
+  for (let i = 0; i < 10; i++) sizes.learn(100, 40, 40);
+  add(10, 80, 49, 95); // roof of a car
+  add(12, 98, 50, 119); // its body, 2 px below
+  add(56, 85, 95, 120); // a car in the next lane
+  add(10, 130, 50, 170); // a car behind the first, 10 px further down
+  groupStackedBlobs(blobs, sizes);
+  const boxes = Array.from({ length: blobs.count }, (_, b) => [blobs.minX[b], blobs.minY[b], blobs.maxX[b], blobs.maxY[b]]).sort((p, q) => p[0]! - q[0]! || p[1]! - q[1]!);
+  assert.equal(boxes, [
+    [10, 80, 50, 119],
+    [10, 130, 50, 170],
+    [56, 85, 95, 120],
+  ]);
+});
+
+test.run();
