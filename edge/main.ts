@@ -30,12 +30,40 @@ const watchdogDrivers: Record<WatchdogDriver, (clock: Clock) => Promise<Watchdog
   sim: async (clock) => new (await import('../sim/sim-watchdog.js')).SimWatchdog({ clock }),
 };
 
-const cameraSources: Record<CameraConfig['source']['kind'], (camera: CameraConfig, clock: Clock) => Promise<FrameSource>> = {
-  sim: async (camera, clock) => {
-    const { SimFrameSource } = await import('../sim/sim-frame-source.js');
-    return new SimFrameSource({ id: camera.id, width: camera.source.width, height: camera.source.height, fps: camera.source.fps, clock, seed: 1 });
+type SourceOf<K extends CameraConfig['source']['kind']> = Extract<CameraConfig['source'], { kind: K }>;
+type CameraFactory<K extends CameraConfig['source']['kind']> = (id: string, source: SourceOf<K>, clock: Clock, log: Logger) => Promise<FrameSource>;
+
+const cameraSources: { [K in CameraConfig['source']['kind']]: CameraFactory<K> } = {
+  sim: async (id, source, clock) => {
+    const [{ ApproachScene }, { SceneFrameSource }] = await Promise.all([import('../sim/scene/approach-scene.js'), import('../sim/scene/scene-frame-source.js')]);
+    const scene = new ApproachScene({ seed: source.seed, width: source.width, height: source.height, fps: source.fps, trafficLevel: source.traffic });
+    return new SceneFrameSource({ id, scene, clock });
+  },
+  file: async (id, source, clock, log) => {
+    const { FfmpegFrameSource } = await import('./hal/drivers/ffmpeg-frame-source.js');
+    const input = { kind: 'file' as const, path: source.path, loop: source.loop, realtime: true };
+    return new FfmpegFrameSource({ id, input, width: source.width, height: source.height, fps: source.fps, clock, log });
+  },
+  v4l2: async (id, source, clock, log) => {
+    const { FfmpegFrameSource } = await import('./hal/drivers/ffmpeg-frame-source.js');
+    const input = source.inputFormat === undefined ? { kind: 'v4l2' as const, device: source.device } : { kind: 'v4l2' as const, device: source.device, inputFormat: source.inputFormat };
+    return new FfmpegFrameSource({ id, input, width: source.width, height: source.height, fps: source.fps, clock, log });
+  },
+  rtsp: async (id, source, clock, log) => {
+    const { FfmpegFrameSource } = await import('./hal/drivers/ffmpeg-frame-source.js');
+    const input = { kind: 'rtsp' as const, url: source.url, transport: source.transport };
+    return new FfmpegFrameSource({ id, input, width: source.width, height: source.height, fps: source.fps, clock, log });
+  },
+  rpicam: async (id, source, clock, log) => {
+    const { RpicamFrameSource } = await import('./hal/drivers/rpicam-frame-source.js');
+    return new RpicamFrameSource({ id, width: source.width, height: source.height, fps: source.fps, clock, log });
   },
 };
+
+function openCamera(camera: CameraConfig, clock: Clock, log: Logger): Promise<FrameSource> {
+  const factory = cameraSources[camera.source.kind] as CameraFactory<CameraConfig['source']['kind']>;
+  return factory(camera.id, camera.source, clock, log.child(`camera:${camera.id}`));
+}
 
 export interface ComposeOptions {
   config: Config;
@@ -62,7 +90,7 @@ export async function composeNode(options: ComposeOptions): Promise<Intersection
   if (!secrets.ok) throw new CompositionError(secrets.errors);
   const tls = readTls(config);
   const gpio = await gpioDrivers[config.hardware.gpio.driver](clock);
-  const cameras = await Promise.all(config.cameras.map((camera) => cameraSources[camera.source.kind](camera, clock)));
+  const cameras = await Promise.all(config.cameras.map((camera) => openCamera(camera, clock, options.log)));
   const parts: ConstructorParameters<typeof IntersectionNode>[0] = {
     config,
     configHash: options.configHash,

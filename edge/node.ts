@@ -12,6 +12,7 @@ import { HealthReporter } from './telemetry/health-reporter.js';
 import { MqttSession, type MqttSessionOptions } from './telemetry/mqtt-session.js';
 import { TelemetryPublisher } from './telemetry/publisher.js';
 import { SummaryLine } from './summary-line.js';
+import { CameraService } from './vision/camera-service.js';
 
 /** Everything a node is made of, chosen by the composition root (edge/main.ts) from config. */
 export interface NodeParts {
@@ -48,6 +49,7 @@ export class IntersectionNode {
   private watchdogTimer: TimerHandle | undefined;
   private boot = -1;
   private stopping: Promise<void> | null = null;
+  private readonly cameraServices: CameraService[] = [];
 
   constructor(private readonly parts: NodeParts) {}
 
@@ -116,8 +118,27 @@ export class IntersectionNode {
     await this.flash.start();
     void publisher.signal({ mode: 'flash', groups: this.flash.aspects(), phase: null, reason: 'startup flash' });
 
-    // Until the vision loop consumes frames, the node only watches that they arrive (stats feed the summary).
-    for (const camera of parts.cameras) await camera.start(() => undefined);
+    for (const [index, source] of parts.cameras.entries()) {
+      const camera = config.cameras[index]!;
+      const service = new CameraService({
+        source,
+        lines: camera.lines,
+        countPeriodS: camera.countPeriodS,
+        maxWorkingWidth: camera.maxWorkingWidth,
+        clock,
+        log: log.child('vision'),
+        onCounts: (period) => void publisher.counts(period),
+      });
+      try {
+        await service.start();
+        this.cameraServices.push(service);
+      } catch (error) {
+        // A camera that cannot start must not take the signal or telemetry down with it.
+        log.error(`camera ${camera.id} did not start`, { error: error as Error });
+        void publisher.event('camera.failed', 'error', `camera ${camera.id} did not start: ${(error as Error).message}`, { camera: camera.id });
+        await service.stop().catch(() => undefined);
+      }
+    }
 
     this.health = new HealthReporter(publisher, session, parts.system, clock, config.telemetry.healthIntervalS, log.child('health'));
     this.health.start();
@@ -128,7 +149,7 @@ export class IntersectionNode {
 
     this.summaryLine = new SummaryLine(
       { node: config.node.id, site: config.node.site, boot: this.boot },
-      () => ({ link: session.stats(), publisher: publisher.stats(), mode: 'flash', cameras: parts.cameras }),
+      () => ({ link: session.stats(), publisher: publisher.stats(), mode: 'flash', cameras: this.cameraServices.map((service) => service.summary()) }),
       clock,
       config.telemetry.summaryIntervalS,
       parts.summary,
@@ -167,7 +188,8 @@ export class IntersectionNode {
       });
     }
     void this.publisher?.event('node.stopping', 'info', `node stopping: ${reason}`);
-    await Promise.allSettled(parts.cameras.map((camera) => camera.stop()));
+    // Cameras stop first so their last partial counting period is sent before the death.
+    await Promise.allSettled(this.cameraServices.map((service) => service.stop()));
     if (this.session) {
       await this.drain(this.session, 3000);
       await this.session.stop(this.publisher?.death(reason));
@@ -192,6 +214,7 @@ export class IntersectionNode {
       `gpio:${config.hardware.gpio.driver}`,
       'signal:flash',
       ...cameras.map((camera) => `camera:${camera.id}`),
+      ...(cameras.length > 0 ? ['vision:count-lines'] : []),
       'telemetry:health',
     ];
   }

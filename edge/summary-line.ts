@@ -1,13 +1,13 @@
-import type { FrameSource } from './hal/camera.js';
 import type { Clock, TimerHandle } from './hal/clock.js';
 import type { LinkStats } from './telemetry/mqtt-session.js';
 import type { PublisherStats } from './telemetry/publisher.js';
+import type { CameraSummary } from './vision/camera-service.js';
 
 export interface SummaryFacts {
   link: LinkStats;
   publisher: PublisherStats;
   mode: string;
-  cameras: readonly FrameSource[];
+  cameras: readonly CameraSummary[];
 }
 
 /** The short live line a person watching `npm start` reads every few seconds. */
@@ -28,7 +28,7 @@ export class SummaryLine {
 
   start(): void {
     const now = this.clock.monotonic();
-    for (const camera of this.facts().cameras) this.lastFrames.set(camera.id, { frames: camera.stats().framesDelivered, atMs: now });
+    for (const camera of this.facts().cameras) this.lastFrames.set(camera.id, { frames: camera.processed, atMs: now });
     this.timer = this.clock.setRepeating(() => this.sink(this.render()), this.intervalS * 1000);
   }
 
@@ -45,7 +45,12 @@ export class SummaryLine {
       link.state === 'connected'
         ? `mqtt ${link.protocol === '5' ? 'v5' : 'v3.1.1'} up`
         : `mqtt ${link.state}`;
-    const cameras = facts.cameras.map((camera) => `${camera.id} ${this.fps(camera, now).toFixed(1)} fps`).join(', ');
+    const cameras = facts.cameras
+      .map((camera) => {
+        const lines = Object.entries(camera.totals).map(([name, total]) => `${name} ${total.lr}/${total.rl}`).join(' ');
+        return `${camera.id} ${this.fps(camera, now).toFixed(1)} fps (vision ${camera.msPerFrame.toFixed(1)} ms, dropped ${camera.dropped}) ${lines}`;
+      })
+      .join(', ');
     return [
       `${this.who.node}@${this.who.site} boot ${this.who.boot} up ${upS}s`,
       `${linkText} (reconnects ${link.reconnects}, queued ${link.queued}, dropped ${link.dropped})`,
@@ -55,8 +60,9 @@ export class SummaryLine {
     ].join(' | ');
   }
 
-  private fps(camera: FrameSource, now: number): number {
-    const frames = camera.stats().framesDelivered;
+  /** Frames the vision worker processed per second since the previous line. */
+  private fps(camera: CameraSummary, now: number): number {
+    const frames = camera.processed;
     const previous = this.lastFrames.get(camera.id);
     this.lastFrames.set(camera.id, { frames, atMs: now });
     if (!previous || now <= previous.atMs) return 0;

@@ -49,6 +49,31 @@ const uniqueCameraIds: CrossCheck = {
   run: (config) => duplicateIds(config.cameras, 'cameras'),
 };
 
+/** Count lines must lie inside the frames the camera delivers and have distinct names and two points. */
+const countLinesFitTheImage: CrossCheck = {
+  reads: ['cameras'],
+  run(config) {
+    const errors: string[] = [];
+    config.cameras.forEach((camera, c) => {
+      const { width, height } = camera.source;
+      const firstIndex = new Map<string, number>();
+      camera.lines.forEach((line, l) => {
+        const first = firstIndex.get(line.name);
+        if (first !== undefined) errors.push(`${configPath('cameras', c, 'lines', l, 'name')}: duplicate line name '${line.name}' (first used at cameras[${c}].lines[${first}])`);
+        else firstIndex.set(line.name, l);
+        for (const end of ['a', 'b'] as const) {
+          const point = line[end];
+          if (point.x > width || point.y > height) {
+            errors.push(`${configPath('cameras', c, 'lines', l, end)}: (${point.x}, ${point.y}) is outside the ${width}×${height} image of cameras[${c}].source`);
+          }
+        }
+        if (line.a.x === line.b.x && line.a.y === line.b.y) errors.push(`${configPath('cameras', c, 'lines', l)}: a and b are the same point; a line needs two`);
+      });
+    });
+    return errors;
+  },
+};
+
 const phaseGroupsExist: CrossCheck = {
   reads: ['signal.groups', 'signal.phases'],
   run(config) {
@@ -217,6 +242,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   uniqueGroupIds,
   uniquePhaseIds,
   uniqueCameraIds,
+  countLinesFitTheImage,
   phaseGroupsExist,
   conflictMembersValid,
   ringValid,

@@ -178,14 +178,73 @@ const SignalSchema = strictObject({
   flashRelay: Type.Optional(PinSchema),
 });
 
-const SimCameraSourceSchema = strictObject({
-  kind: Type.Literal('sim'),
+// Every source delivers frames of width×height (ffmpeg scales to it), so count lines are checked against it.
+const frameSize = {
   width: wholeNumber(64, 1920, 'px', 320),
   height: wholeNumber(48, 1080, 'px', 240),
   fps: Type.Number({ minimum: 1, maximum: 60, unit: 'fps', default: 10 }),
+};
+
+/** The simulator's rendered intersection approach (sim/scene), with ground truth. */
+const SimCameraSourceSchema = strictObject({
+  kind: Type.Literal('sim'),
+  ...frameSize,
+  seed: Type.Integer({ minimum: 0, default: 1 }),
+  traffic: oneOf(['light', 'medium', 'heavy', 'saturated'] as const, { default: 'medium' }),
 });
 
-const CameraSchema = strictObject({ id: IdSchema, source: SimCameraSourceSchema });
+/** A video file played as a camera (looping, paced in real time): for bench setups and demos. */
+const FileCameraSourceSchema = strictObject({
+  kind: Type.Literal('file'),
+  ...frameSize,
+  path: Type.String({ minLength: 1 }),
+  loop: Type.Boolean({ default: true }),
+});
+
+const V4l2CameraSourceSchema = strictObject({
+  kind: Type.Literal('v4l2'),
+  ...frameSize,
+  device: Type.String({ pattern: '^/dev/', allowed: 'a device path such as /dev/video0' }),
+  inputFormat: Type.Optional(Type.String({ minLength: 1 })),
+});
+
+const RtspCameraSourceSchema = strictObject({
+  kind: Type.Literal('rtsp'),
+  ...frameSize,
+  url: Type.String({ pattern: '^rtsps?://', allowed: 'a URL starting with rtsp:// or rtsps://' }),
+  transport: oneOf(['tcp', 'udp'] as const, { default: 'tcp' }),
+});
+
+/** The Raspberry Pi camera through rpicam-vid. */
+const RpicamCameraSourceSchema = strictObject({
+  kind: Type.Literal('rpicam'),
+  ...frameSize,
+});
+
+const CameraSourceSchema = Type.Union([SimCameraSourceSchema, FileCameraSourceSchema, V4l2CameraSourceSchema, RtspCameraSourceSchema, RpicamCameraSourceSchema]);
+export const CAMERA_SOURCE_KINDS = ['sim', 'file', 'v4l2', 'rtsp', 'rpicam'] as const;
+
+const ImagePointSchema = strictObject({
+  x: Type.Number({ minimum: 0, unit: 'px' }),
+  y: Type.Number({ minimum: 0, unit: 'px' }),
+});
+
+/** A count line A→B in the camera's image; `lr` counts moves from side(P) < 0 to side(P) > 0. */
+const CountLineSchema = strictObject({
+  name: IdSchema,
+  a: ImagePointSchema,
+  b: ImagePointSchema,
+});
+
+const CameraSchema = strictObject({
+  id: IdSchema,
+  source: CameraSourceSchema,
+  lines: Type.Array(CountLineSchema, { default: [] }),
+  /** Counts are aggregated over periods of this length, aligned to the wall clock. */
+  countPeriodS: wholeNumber(10, 3600, 's', 60),
+  /** Frames wider than this are downscaled by an integer factor before vision. */
+  maxWorkingWidth: wholeNumber(64, 1920, 'px', 320),
+});
 
 export const ConfigSchema = strictObject({
   node: NodeSchema,

@@ -137,9 +137,24 @@ export class CountAggregator {
     if (slot === this.slotStartMs) return undefined;
     // Forward: the period ran to its end. Backward (the wall clock was stepped back): it ends now.
     const endMs = slot > this.slotStartMs ? this.slotStartMs + this.periodMs : Math.max(nowMs, this.startMs);
-    const period = this.samples > 0 ? this.report(endMs) : undefined;
+    const period = this.close(endMs, slot);
     this.slotStartMs = slot;
-    this.startMs = slot;
+    return period;
+  }
+
+  /**
+   * Ends the current period now, partial (a stop, a camera reconfigured), reporting it if it had samples.
+   * Counting then continues in the rest of the current slot.
+   */
+  flush(nowMs: number = this.now()): CountsPeriod | undefined {
+    if (Number.isNaN(this.slotStartMs)) return undefined;
+    return this.close(Math.max(nowMs, this.startMs), nowMs);
+  }
+
+  /** Reports the period so far as ending at endMs (if it had samples) and starts the next at nextStartMs. */
+  private close(endMs: number, nextStartMs: number): CountsPeriod | undefined {
+    const period = this.samples > 0 ? this.report(endMs) : undefined;
+    this.startMs = nextStartMs;
     this.samples = 0;
     this.lr.fill(0);
     this.rl.fill(0);

@@ -143,6 +143,7 @@ test('SIGINT stops cleanly: lamps released to cabinet flash, death with the reas
   const { configPath } = await writeTestConfig({ nodeId: 'sigint-1', broker: broker.url });
   const node = start(['run', '--config', configPath]);
   const birth = await collector.waitFor((entry) => entry.kind === 'state' && entry.message.node === 'sigint-1' && entry.message.status === 'online', 'birth');
+  await node.waitForLine(/cam1 [\d.]+ fps/); // the camera and its vision worker are running
   node.kill('SIGINT');
   const exit = await node.exited;
   assert.equal(exit, { code: 0, signal: null });
@@ -151,6 +152,11 @@ test('SIGINT stops cleanly: lamps released to cabinet flash, death with the reas
   const death = await collector.waitFor((entry) => entry.kind === 'state' && entry.message.node === 'sigint-1' && entry.message.status === 'offline', 'death');
   assert.is(death.message.boot, birth.message.boot);
   assert.is(death.message.reason, 'stopped by operator');
+  // The camera's counting period in progress is sent on stop, before the death.
+  const counts = await collector.waitFor((entry) => entry.kind === 'counts' && entry.message.node === 'sigint-1', 'counts of the last period');
+  assert.is(counts.message.camera, 'cam1');
+  assert.equal(Object.keys(counts.message.lines as object).sort(), ['count', 'stop']);
+  assert.ok((counts.message.periodS as number) >= 1 && (counts.message.periodS as number) <= 60);
   assertNoGaps(collector, 'sigint-1', birth.message.boot as number);
 });
 

@@ -1,0 +1,100 @@
+import type { FrameSource } from '../hal/camera.js';
+import type { Clock, TimerHandle } from '../hal/clock.js';
+import type { Logger } from '../log.js';
+import { CountAggregator, type CountsPeriod } from './count-aggregator.js';
+import type { CountLineSpec } from './geometry.js';
+import { VisionWorkerHost } from './vision-worker-host.js';
+
+export interface CameraServiceOptions {
+  source: FrameSource;
+  lines: CountLineSpec[];
+  countPeriodS: number;
+  maxWorkingWidth: number;
+  clock: Clock;
+  log: Logger;
+  /** Receives each finished counting period (the body of a `counts` message). */
+  onCounts: (period: CountsPeriod) => void;
+  /** How often the main thread collects counts from the worker, ms. */
+  collectEveryMs?: number;
+}
+
+export interface CameraSummary {
+  id: string;
+  fps: number;
+  processed: number;
+  dropped: number;
+  msPerFrame: number;
+  totals: Record<string, { lr: number; rl: number }>;
+}
+
+/**
+ * One camera of the node: its frames go to a vision worker (through shared memory, newest frame wins);
+ * every collection tick the main thread reads the worker's running totals and closes counting periods on
+ * the wall clock. Nothing here waits on vision.
+ */
+export class CameraService {
+  private host: VisionWorkerHost | null = null;
+  private timer: TimerHandle | undefined;
+  private readonly aggregator: CountAggregator;
+  private readonly lr: Int32Array;
+  private readonly rl: Int32Array;
+
+  constructor(private readonly options: CameraServiceOptions) {
+    this.lr = new Int32Array(options.lines.length);
+    this.rl = new Int32Array(options.lines.length);
+    this.aggregator = new CountAggregator({
+      camera: options.source.id,
+      lineNames: options.lines.map((line) => line.name),
+      periodS: options.countPeriodS,
+      now: () => options.clock.now(),
+    });
+    this.aggregator.onPeriod((period) => options.onCounts(period));
+  }
+
+  get id(): string {
+    return this.options.source.id;
+  }
+
+  async start(): Promise<void> {
+    const { source, lines, maxWorkingWidth, clock, log } = this.options;
+    this.host = await VisionWorkerHost.start({ sourceWidth: source.width, sourceHeight: source.height, lines, maxWorkingWidth });
+    this.host.onError((error) => log.error('vision worker failed', { camera: source.id, error }));
+    const host = this.host;
+    await source.start((frame) => host.submit(frame.data, frame.tsMs, frame.index));
+    this.timer = clock.setRepeating(() => this.collect(), this.options.collectEveryMs ?? 1000);
+    log.info(`camera ${source.id}: ${source.width}×${source.height} at ${source.fps} fps, vision at ${host.workingWidth}×${host.workingHeight} (${host.backend})`, {
+      lines: lines.map((line) => line.name).join(','),
+    });
+  }
+
+  /** Reads the worker's totals into the aggregator; a finished period goes to onCounts. */
+  collect(): void {
+    const host = this.host;
+    if (!host) return;
+    for (let l = 0; l < this.lr.length; l++) {
+      const totals = host.lineTotals(l);
+      this.lr[l] = totals.lr;
+      this.rl[l] = totals.rl;
+    }
+    host.drainCrossings(() => undefined);
+    this.aggregator.sample({ lr: this.lr, rl: this.rl });
+  }
+
+  summary(): CameraSummary {
+    const stats = this.host?.stats() ?? { processed: 0, dropped: 0, msPerFrame: 0 };
+    const totals: CameraSummary['totals'] = {};
+    this.options.lines.forEach((line, l) => (totals[line.name] = { lr: this.lr[l]!, rl: this.rl[l]! }));
+    return { id: this.id, fps: this.options.source.fps, ...stats, totals };
+  }
+
+  async stop(): Promise<void> {
+    this.options.clock.clearTimer(this.timer);
+    await this.options.source.stop();
+    if (this.host) {
+      this.collect();
+      // The period in progress is reported as it stands, so counts made before a stop are not lost.
+      this.aggregator.flush();
+      await this.host.stop();
+    }
+  }
+}
