@@ -98,9 +98,24 @@ const schemaCases: BadConfigCase[] = [
     errors: ["hardware.watchdog.driver: must be one of 'none', 'sim'"],
   },
   {
-    name: 'a camera source that does not exist yet',
-    mutate: (raw) => (raw.cameras[0].source.kind = 'rtsp'),
-    errors: ["cameras[0].source.kind: must be 'sim'"],
+    name: 'a camera source kind that does not exist',
+    mutate: (raw) => (raw.cameras[0].source.kind = 'webcam'),
+    errors: ["cameras[0].source.kind: must be one of 'sim', 'file', 'v4l2', 'rtsp', 'rpicam'"],
+  },
+  {
+    name: 'an rtsp camera without a URL',
+    mutate: (raw) => (raw.cameras[0].source = { kind: 'rtsp', width: 320, height: 240 }),
+    errors: ["cameras[0].source.url: is required"],
+  },
+  {
+    name: 'a count line outside the camera image',
+    mutate: (raw) => (raw.cameras[0].lines[1].b = { x: 400, y: 192 }),
+    errors: ['cameras[0].lines[1].b: (400, 192) is outside the 320×240 image of cameras[0].source'],
+  },
+  {
+    name: 'two count lines with one name',
+    mutate: (raw) => (raw.cameras[0].lines[1].name = 'stop'),
+    errors: ["cameras[0].lines[1].name: duplicate line name 'stop' (first used at cameras[0].lines[0])"],
   },
   {
     name: 'a misspelt phase field',

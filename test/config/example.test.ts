@@ -85,7 +85,9 @@ test('the ring defaults to the phases in order', () => {
 test('camera source defaults apply', () => {
   const raw = exampleRaw();
   raw.cameras[0].source = { kind: 'sim' };
-  assert.equal(expectValid(raw).cameras[0]?.source, { kind: 'sim', width: 320, height: 240, fps: 10 });
+  assert.equal(expectValid(raw).cameras[0]?.source, { kind: 'sim', width: 320, height: 240, fps: 10, seed: 1, traffic: 'medium' });
+  raw.cameras[0].source = { kind: 'rtsp', url: 'rtsp://10.0.0.20/stream1' };
+  assert.equal(expectValid(raw).cameras[0]?.source, { kind: 'rtsp', url: 'rtsp://10.0.0.20/stream1', transport: 'tcp', width: 320, height: 240, fps: 10 });
 });
 
 test('validation does not modify its input', () => {

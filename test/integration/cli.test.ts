@@ -75,8 +75,9 @@ test('start: a self-contained simulated node on the embedded broker (MQTT 3.1.1 
   assert.is(birth.message.node, 'sim-0001');
 
   // sub finds the embedded broker through var/broker.url, as in the README's quick start. Stopping the node
-  // then sends the lamp release (signal) and node.stopping (event), numbered after the start-up ones.
-  const sub = NodeProcess.spawn(['sub', '--count', '4'], { cwd, env: { NUTGIAO_LOG: 'info' } });
+  // then sends the lamp release (signal), node.stopping (event) and the camera's last counts, numbered
+  // after the start-up ones, then the death.
+  const sub = NodeProcess.spawn(['sub', '--count', '5'], { cwd, env: { NUTGIAO_LOG: 'info' } });
   running.push(sub);
   await sub.waitForLine(/MQTT connected/, 15_000, 'stderr');
   await sub.waitForLine(/"retained":true/);
@@ -93,6 +94,7 @@ test('start: a self-contained simulated node on the embedded broker (MQTT 3.1.1 
       ['state', 'online', undefined],
       ['signal', 'flash', 'first'],
       ['event', 'node.stopping', 'next'],
+      ['counts', undefined, 'next'],
       ['state', 'offline', undefined],
     ],
   );
