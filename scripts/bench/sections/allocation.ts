@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { BENCH_DIR, log, run, type BenchContext } from '../context.js';
+import type { BenchOptions } from '../main.js';
+import { round } from '../stats.js';
+import { loadClipTruth } from './real-footage.js';
+
+interface ChildReport {
+  warmupFrames: number;
+  frames: number;
+  heapUsedBefore: number;
+  heapUsedAfter: number;
+  retainedGrowthBytes: number;
+  bytesPerFrame: number | null;
+  heapReadOverheadBytes: number;
+  framesMeasuredForBytes: number;
+  chunks: number;
+  chunksWithGc: number;
+  gcs: Record<string, number>;
+  gcPauseMs: number;
+  minorGcsPer1000Frames: number;
+  msPerFrameMean: number;
+  youngBytesPerFrame: number | null;
+  allocationSites: { site: string; bytesPerFrame: number }[];
+}
+
+/**
+ * Steady-state allocation of the TS pipeline: a child process with --expose-gc loops the clip through one
+ * pipeline (500 warm-up frames, then N measured), counting GC events and heapUsed growth.
+ */
+export async function allocationSection(context: BenchContext, options: BenchOptions): Promise<Record<string, unknown>> {
+  const clip = await context.nativeClip();
+  const raw = context.writeRaw(clip);
+  const line = loadClipTruth().line;
+  const frames = Math.round(options.allocationFrames);
+  log(`allocation: ${frames} frames (+500 warm-up) in a child process with --expose-gc`);
+  const args = ['--expose-gc', '--import', 'tsx', join(BENCH_DIR, 'allocation-child.ts')];
+  args.push('--raw', raw, '--width', String(clip.width), '--height', String(clip.height), '--fps', String(clip.fps), '--line', line.join(','));
+  args.push('--frames', String(frames), '--warmup', '500');
+  const { stdout } = await run(process.execPath, args);
+  const child = JSON.parse(stdout.trim().split('\n').pop()!) as ChildReport;
+  const bytesPerFrame = child.youngBytesPerFrame === null ? null : round(child.youngBytesPerFrame, 2);
+  return {
+    // Zero in steady state, allowing under one byte a frame of measurement noise, and no scavenges at all.
+    ok: bytesPerFrame !== null && bytesPerFrame < 1 && child.gcs.minor === 0,
+    target: '0 bytes allocated per frame in steady state (no minor GCs)',
+    method: 'young-generation (new space) growth over 100-frame chunks with no GC in them, minus the cost of reading it; heapUsed growth the same way as a cross-check; GC events from a PerformanceObserver on gc entries; forced gc() before/after; allocation sites from V8 sampling heap profiler over 2,000 more frames',
+    warmupFrames: child.warmupFrames,
+    frames: child.frames,
+    heapUsedBefore: child.heapUsedBefore,
+    heapUsedAfter: child.heapUsedAfter,
+    retainedGrowthBytes: child.retainedGrowthBytes,
+    bytesPerFrame,
+    heapUsedBytesPerFrame: child.bytesPerFrame === null ? null : round(child.bytesPerFrame, 2),
+    framesMeasuredForBytes: child.framesMeasuredForBytes,
+    chunksWithGc: child.chunksWithGc,
+    gcs: child.gcs,
+    gcPauseMs: round(child.gcPauseMs, 2),
+    minorGcsPer1000Frames: round(child.minorGcsPer1000Frames, 2),
+    msPerFrameMean: round(child.msPerFrameMean, 4),
+    allocationSites: child.allocationSites,
+  };
+}
