@@ -12,6 +12,8 @@ Commands:
   sub                    subscribe to telemetry and print each message as one JSON line
   count --video FILE --line NAME:x1,y1,x2,y2
                          count vehicles crossing lines in a video file (vision pipeline)
+  sim render --seed S --seconds N --out FILE.mp4 [--truth FILE.json]
+                         render the simulator's intersection approach to a video with ground truth
   help [COMMAND]         show help for a command
 
 Options:
@@ -39,6 +41,22 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   count: async () => {
     const module = await import('./count-command.js');
     return { run: module.countCommand, help: module.COUNT_HELP };
+  },
+  sim: async () => {
+    const module = await import('../../sim/scene/render-command.js');
+    const help = `nutgiao sim render …\n\n${module.RENDER_HELP}`;
+    return {
+      help,
+      run: async (argv, io) => {
+        const [action, ...rest] = argv;
+        if (action === '-h' || action === '--help' || action === undefined) {
+          io.out(help);
+          return action === undefined ? 2 : 0;
+        }
+        if (action !== 'render') throw new UsageError(`unknown action '${action}' (expected 'render')`);
+        return module.renderCommand(rest, io);
+      },
+    };
   },
   sub: async () => {
     const module = await import('./sub-command.js');
