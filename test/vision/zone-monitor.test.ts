@@ -1,0 +1,215 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LineCounter } from '../../edge/vision/line-counter.js';
+import type { TrackView } from '../../edge/vision/track-view.js';
+import { Tracker } from '../../edge/vision/tracker.js';
+import { VehicleSizeModel } from '../../edge/vision/vehicle-size-model.js';
+import { ZoneMonitor, type ZoneConfig } from '../../edge/vision/zone-monitor.js';
+import { FakeTracks, heapGrowth } from './fake-tracks.js';
+
+function rect(name: string, x0: number, y0: number, x1: number, y1: number, extra: Partial<ZoneConfig> = {}): ZoneConfig {
+  return { name, points: [{ x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 }], ...extra };
+}
+
+/** Sets the working-pixel rectangle [x0, x1) × [y0, y1) of a mask to 1. */
+function paint(mask: Uint8Array, width: number, x0: number, y0: number, x1: number, y1: number): void {
+  for (let y = y0; y < y1; y++) mask.fill(1, y * width + x0, y * width + x1);
+}
+
+test('a rectangle zone rasterises to the working pixels whose centres it contains', () => {
+  // Source 80×60 at factor 2: pixel centres at odd source coordinates; x 11..49 → 20 columns, y 21..39 → 10 rows.
+  const zones = new ZoneMonitor([rect('Z', 10, 20, 50, 40)], 8, { workingWidth: 40, workingHeight: 30, factor: 2 });
+  assert.is(zones.pixelCount(0), 200);
+  const pixels = zones.pixelsOf(0);
+  assert.is(pixels[0], 10 * 40 + 5);
+  assert.is(pixels[199], 19 * 40 + 24);
+});
+
+test('a triangle zone covers about its area, and the containment test agrees with the raster', () => {
+  const zones = new ZoneMonitor([{ name: 'T', points: [{ x: 0, y: 0 }, { x: 100, y: 0 }, { x: 0, y: 100 }] }], 8, { workingWidth: 100, workingHeight: 100, factor: 1 });
+  assert.ok(Math.abs(zones.pixelCount(0) - 5000) <= 100, `${zones.pixelCount(0)} pixels`);
+  const inRaster = new Uint8Array(100 * 100);
+  for (const index of zones.pixelsOf(0)) inRaster[index] = 1;
+  for (let y = 0; y < 100; y++) for (let x = 0; x < 100; x++) assert.is(zones.contains(0, x + 0.5, y + 0.5), inRaster[y * 100 + x] === 1, `pixel ${x},${y}`);
+});
+
+test('occupancy is the fraction of the zone pixels in the foreground', () => {
+  const zones = new ZoneMonitor([rect('Z', 10, 20, 50, 40), rect('other', 60, 0, 80, 10)], 8, { workingWidth: 40, workingHeight: 30, factor: 2 });
+  const mask = new Uint8Array(40 * 30);
+  paint(mask, 40, 5, 10, 25, 15); // half the zone's rows
+  paint(mask, 40, 0, 0, 5, 30); // foreground outside the zone does not count
+  zones.update(mask, new FakeTracks(8), 0);
+  assert.is(zones.occupancy[0], 0.5);
+  assert.is(zones.occupancy[1], 0);
+});
+
+test('presence switches on after onDelayMs of occupancy and off after offDelayMs without, and tells listeners', () => {
+  const zones = new ZoneMonitor([rect('Z', 0, 0, 10, 10, { presence: { onDelayMs: 200, offDelayMs: 500 } })], 4, { workingWidth: 10, workingHeight: 10, factor: 1 });
+  const calls: [number, boolean, number][] = [];
+  zones.onPresenceChange((zone, present, tsMs) => calls.push([zone, present, tsMs]));
+  const tracks = new FakeTracks(4);
+  const full = new Uint8Array(100).fill(1);
+  const empty = new Uint8Array(100);
+  // A brief blip shorter than the on delay is not a call.
+  zones.update(full, tracks, 0);
+  zones.update(full, tracks, 100);
+  zones.update(empty, tracks, 150);
+  zones.update(full, tracks, 1000);
+  zones.update(full, tracks, 1150);
+  assert.is(zones.present[0], 0);
+  zones.update(full, tracks, 1200);
+  assert.is(zones.present[0], 1);
+  assert.equal(calls, [[0, true, 1200]]);
+  // A gap shorter than the off delay keeps the call.
+  zones.update(empty, tracks, 1300);
+  zones.update(full, tracks, 1700);
+  zones.update(empty, tracks, 2000);
+  zones.update(empty, tracks, 2499);
+  assert.is(zones.present[0], 1);
+  zones.update(empty, tracks, 2500);
+  assert.is(zones.present[0], 0);
+  assert.equal(calls, [[0, true, 1200], [0, false, 2500]]);
+});
+
+test('presence uses the occupancy threshold, and the default on delay is immediate', () => {
+  const zones = new ZoneMonitor([rect('Z', 0, 0, 10, 10)], 4, { workingWidth: 10, workingHeight: 10, factor: 1, occupancyThreshold: 0.3 });
+  const mask = new Uint8Array(100);
+  paint(mask, 10, 0, 0, 10, 2); // 20 %
+  zones.update(mask, new FakeTracks(4), 0);
+  assert.is(zones.present[0], 0);
+  paint(mask, 10, 0, 0, 10, 3); // 30 %
+  zones.update(mask, new FakeTracks(4), 40);
+  assert.is(zones.present[0], 1);
+});
+
+test('volume counts each confirmed track once per visit', () => {
+  // Zone: source (0,0)-(20,20) at factor 1.
+  const zones = new ZoneMonitor([rect('Z', 0, 0, 20, 20)], 4, { workingWidth: 40, workingHeight: 40, factor: 1, visitGapMs: 500 });
+  const mask = new Uint8Array(40 * 40);
+  const tracks = new FakeTracks(4);
+  let ts = 0;
+  const frame = (x: number) => {
+    tracks.cx[0] = x;
+    zones.update(mask, tracks, (ts += 100));
+  };
+  tracks.set(0, 7, 30, 10);
+  frame(30);
+  assert.is(zones.volume[0], 0);
+  frame(15);
+  assert.is(zones.volume[0], 1);
+  for (let i = 0; i < 5; i++) frame(14 - i);
+  // Flicker across the border within the visit gap: still the same visit.
+  frame(20.5);
+  frame(19.5);
+  assert.is(zones.volume[0], 1);
+  // Out for longer than the gap and back: a second visit.
+  for (let i = 0; i < 6; i++) frame(30);
+  frame(10);
+  assert.is(zones.volume[0], 2);
+  // An unconfirmed track does not count; once confirmed while inside it does.
+  tracks.set(1, 8, 5, 5);
+  tracks.hits[1] = 1;
+  zones.update(mask, tracks, (ts += 100));
+  assert.is(zones.volume[0], 2);
+  tracks.hits[1] = 3;
+  zones.update(mask, tracks, (ts += 100));
+  assert.is(zones.volume[0], 3);
+  // A new track in the slot of one that was inside is a new vehicle.
+  tracks.set(1, 9, 5, 5);
+  zones.update(mask, tracks, (ts += 100));
+  assert.is(zones.volume[0], 4);
+});
+
+test('queue length runs from the stop line to the farthest occupied band, in pixels and metres', () => {
+  // A lane 20×100 source px (working 10×50 at factor 2), stop line along its bottom edge.
+  const zone = rect('lane', 0, 0, 20, 100, { stopLine: { a: { x: 0, y: 100 }, b: { x: 20, y: 100 } } });
+  const zones = new ZoneMonitor([zone], 4, { workingWidth: 10, workingHeight: 50, factor: 2, metresPerPixel: 0.25 });
+  const tracks = new FakeTracks(4);
+  const mask = new Uint8Array(10 * 50);
+  zones.update(mask, tracks, 0);
+  assert.is(zones.queuePx[0], 0);
+  paint(mask, 10, 0, 30, 10, 50); // source rows 60..100: 40 px of queue
+  mask[2 * 10 + 3] = 1; // one noisy pixel near the far end is not a queue
+  zones.update(mask, tracks, 40);
+  assert.is(zones.queuePx[0], 40);
+  assert.is(zones.queueM[0], 10);
+});
+
+test('queue length stops at a gap wider than queueMaxGapPx', () => {
+  const zone = rect('lane', 0, 0, 20, 100, { stopLine: { a: { x: 0, y: 100 }, b: { x: 20, y: 100 } } });
+  const mask = new Uint8Array(10 * 50);
+  paint(mask, 10, 0, 45, 10, 50); // 10 px at the stop line
+  paint(mask, 10, 0, 20, 10, 25); // a vehicle 40 px further back, still moving
+  const bounded = new ZoneMonitor([zone], 4, { workingWidth: 10, workingHeight: 50, factor: 2, queueMaxGapPx: 10 });
+  bounded.update(mask, new FakeTracks(4), 0);
+  assert.is(bounded.queuePx[0], 10);
+  assert.ok(Number.isNaN(bounded.queueM[0]!), 'no metres without metresPerPixel');
+  const unbounded = new ZoneMonitor([zone], 4, { workingWidth: 10, workingHeight: 50, factor: 2 });
+  unbounded.update(mask, new FakeTracks(4), 0);
+  assert.is(unbounded.queuePx[0], 60);
+});
+
+test('zones without a stop line report no queue', () => {
+  const zones = new ZoneMonitor([rect('Z', 0, 0, 10, 10)], 4, { workingWidth: 10, workingHeight: 10, factor: 1, metresPerPixel: 0.1 });
+  zones.update(new Uint8Array(100).fill(1), new FakeTracks(4), 0);
+  assert.ok(Number.isNaN(zones.queuePx[0]!));
+  assert.ok(Number.isNaN(zones.queueM[0]!));
+});
+
+test('freeze marks exactly the pixels of zones whose signal is red, and clears the rest', () => {
+  const zones = new ZoneMonitor(
+    [rect('north', 0, 0, 10, 10, { phase: 'G1' }), rect('south', 20, 20, 30, 30, { phase: 'G2' }), rect('plain', 0, 20, 10, 30)],
+    4,
+    { workingWidth: 40, workingHeight: 40, factor: 1 },
+  );
+  const red = new Set(['G1']);
+  const isRed = (z: number) => red.has(zones.phases[z] ?? '');
+  const freezeMask = new Uint8Array(40 * 40).fill(1);
+  zones.freeze(freezeMask, isRed);
+  assert.is(freezeMask.reduce((sum, value) => sum + value, 0), zones.pixelCount(0));
+  for (const index of zones.pixelsOf(0)) assert.is(freezeMask[index], 1);
+  red.delete('G1');
+  red.add('G2');
+  zones.freeze(freezeMask, isRed);
+  assert.is(freezeMask.reduce((sum, value) => sum + value, 0), zones.pixelCount(1));
+  for (const index of zones.pixelsOf(1)) assert.is(freezeMask[index], 1);
+});
+
+test('invalid zones are refused with every problem named', () => {
+  assert.throws(
+    () => new ZoneMonitor([rect('Z', 0, 0, 10, 10), rect('Z', 0, 0, 5, 5), { name: 'line', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }], 4, { workingWidth: 10, workingHeight: 10, factor: 1 }),
+    (error: Error) => error.message.includes("zones[1].name: 'Z' is used by another zone") && error.message.includes('zones[2].points: a zone needs at least 3 points'),
+  );
+  assert.throws(
+    () => new ZoneMonitor([rect('far', 100, 100, 120, 120)], 4, { workingWidth: 10, workingHeight: 10, factor: 1 }),
+    /zones\[0\] 'far': covers no working pixel/,
+  );
+});
+
+test('the real Tracker is a TrackView', () => {
+  const tracker = new Tracker(new LineCounter([], 16), new VehicleSizeModel(30), 8, { capacity: 16 });
+  const view: TrackView = tracker;
+  const zones = new ZoneMonitor([rect('Z', 0, 0, 10, 10)], view.capacity, { workingWidth: 40, workingHeight: 30, factor: 1 });
+  zones.update(new Uint8Array(40 * 30), view, 0);
+  assert.is(zones.volume[0], 0);
+});
+
+test('update and freeze allocate nothing per call in steady state', () => {
+  const zone = rect('lane', 0, 0, 40, 120, { phase: 'G1', stopLine: { a: { x: 0, y: 120 }, b: { x: 40, y: 120 } } });
+  const zones = new ZoneMonitor([zone, rect('box', 50, 50, 100, 100)], 32, { workingWidth: 80, workingHeight: 60, factor: 2, metresPerPixel: 0.1 });
+  let changes = 0;
+  zones.onPresenceChange(() => changes++);
+  const tracks = new FakeTracks(32);
+  for (let t = 0; t < 32; t++) tracks.set(t, t + 1, (t * 5) % 80, (t * 7) % 60, 0.01, 0.02);
+  const masks = [new Uint8Array(80 * 60), new Uint8Array(80 * 60).fill(1)];
+  const freezeMask = new Uint8Array(80 * 60);
+  const isRed = (z: number) => z === 0;
+  const growth = heapGrowth((i) => {
+    zones.freeze(freezeMask, isRed);
+    zones.update(masks[(i >> 4) & 1]!, tracks, i * 40);
+  });
+  assert.ok(changes > 0, 'presence changed during the run');
+  assert.ok(growth < 100_000, `heap grew ${growth} bytes over 10,000 updates`);
+});
+
+test.run();
