@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { decodeVideo, probeVideo, VideoDecodeError, VideoInputError } from '../hal/drivers/video-file-reader.js';
 import { parseLineOption, type CountLineSpec } from '../vision/geometry.js';
-import { VisionPipeline } from '../vision/pipeline.js';
+import { VisionPipeline, type MotionBackendChoice } from '../vision/pipeline.js';
 import { UsageError, type CommandIo } from './command.js';
 
-export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--backend ts] [--max-width N] [--crossings] [--json]
+export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--backend auto|wasm|ts] [--max-width N] [--crossings] [--json]
 
 Runs the node's vision pipeline on a video file (decoded by ffmpeg, every frame) and reports the vehicles
 counted across each line, per direction: a technician's check of a camera placement, and our measure.
@@ -13,7 +13,8 @@ Lines are two points A→B in pixels of the source video. For side(P) = (Bx−Ax
 
   --video FILE     the video (anything ffmpeg reads)
   --line SPEC      NAME:x1,y1,x2,y2, repeatable
-  --backend NAME   motion backend: ts (pure TypeScript, default)
+  --backend NAME   motion backend: wasm (WebAssembly SIMD), ts (plain TypeScript) or auto (wasm where
+                   supported; the default)
   --max-width N    frames wider than N are downscaled by an integer factor first (default 320)
   --crossings      also list every counted crossing (frame, line, direction, track)
   --json           one JSON object on stdout instead of a table
@@ -35,7 +36,7 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     options: {
       video: { type: 'string' },
       line: { type: 'string', multiple: true },
-      backend: { type: 'string', default: 'ts' },
+      backend: { type: 'string', default: 'auto' },
       'max-width': { type: 'string', default: '320' },
       crossings: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -49,7 +50,8 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
   }
   if (!values.video) throw new UsageError('--video FILE is required');
   if (!values.line || values.line.length === 0) throw new UsageError('at least one --line NAME:x1,y1,x2,y2 is required');
-  if (values.backend !== 'ts') throw new UsageError(`--backend: '${values.backend}' is not available; use 'ts'`);
+  const backend = values.backend as MotionBackendChoice;
+  if (!['auto', 'wasm', 'ts'].includes(backend)) throw new UsageError(`--backend: '${values.backend}' is not a backend; use auto, wasm or ts`);
   const maxWidth = Number(values['max-width']);
   if (!Number.isInteger(maxWidth) || maxWidth < 32) throw new UsageError('--max-width: must be a whole number of pixels, at least 32');
   const lines: CountLineSpec[] = [];
@@ -79,7 +81,7 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     }
   }
 
-  const pipeline = new VisionPipeline({ sourceWidth: info.width, sourceHeight: info.height, lines, maxWorkingWidth: maxWidth });
+  const pipeline = new VisionPipeline({ sourceWidth: info.width, sourceHeight: info.height, lines, maxWorkingWidth: maxWidth, motionBackend: backend });
   let frameTimes = new Float64Array(info.frames ?? 1024);
   const crossings: CrossingRecord[] = [];
   const record = (line: number, direction: number, track: number, frame: number, _ts: number, x: number, y: number) => {

@@ -2,8 +2,10 @@
  * The motion stage of the frame loop, behind one interface so the pure TypeScript backend and the
  * OpenCV backend are interchangeable: working-size gray frame in, 0/1 foreground mask out.
  */
+export type MotionBackendName = 'ts' | 'wasm' | 'opencv';
+
 export interface MotionDetector {
-  readonly backend: 'ts' | 'opencv';
+  readonly backend: MotionBackendName;
   readonly width: number;
   readonly height: number;
   /** The foreground mask of the last frame: width*height bytes, 1 = foreground. */

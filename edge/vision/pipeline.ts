@@ -7,6 +7,7 @@ import { LineCounter, type LineCounterOptions } from './line-counter.js';
 import type { MotionDetector, MotionOptions } from './motion-detector.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
 import { TsMotionDetector } from './ts-motion-detector.js';
+import { WasmMotionDetector, wasmSimdSupported } from './wasm-motion-detector.js';
 import { VehicleSizeModel } from './vehicle-size-model.js';
 
 export interface PipelineOptions {
@@ -18,8 +19,11 @@ export interface PipelineOptions {
   maxWorkingWidth?: number;
   /** Smallest blob kept, as a fraction of the working image area. */
   minBlobAreaFraction?: number;
-  /** Builds the motion stage (the backend); the pure TypeScript one by default. */
-  motionBackend?: (options: MotionOptions) => MotionDetector;
+  /**
+   * The motion stage: 'wasm' (WebAssembly SIMD kernel), 'ts' (plain TypeScript), 'auto' (wasm where the
+   * runtime supports SIMD, else ts; the default), or a factory for another backend.
+   */
+  motionBackend?: MotionBackendChoice | ((options: MotionOptions) => MotionDetector);
   motion?: Omit<MotionOptions, 'width' | 'height'>;
   tracker?: TrackerOptions;
   counter?: LineCounterOptions;
@@ -50,8 +54,9 @@ export class VisionPipeline {
     this.factor = downscaleFactor(options.sourceWidth, options.maxWorkingWidth ?? 320);
     this.workingWidth = Math.floor(options.sourceWidth / this.factor);
     this.workingHeight = Math.floor(options.sourceHeight / this.factor);
-    const makeMotion = options.motionBackend ?? ((motionOptions: MotionOptions) => new TsMotionDetector(motionOptions));
-    this.motion = makeMotion({ ...options.motion, width: this.workingWidth, height: this.workingHeight });
+    const motionOptions: MotionOptions = { ...options.motion, width: this.workingWidth, height: this.workingHeight };
+    const backend = options.motionBackend ?? 'auto';
+    this.motion = typeof backend === 'function' ? backend(motionOptions) : createMotionDetector(backend, motionOptions);
     const blobCapacity = options.blobCapacity ?? 128;
     this.blobs = new BlobList(blobCapacity);
     this.components = new ConnectedComponents(this.workingWidth, this.workingHeight);
@@ -73,8 +78,13 @@ export class VisionPipeline {
   process(frame: Uint8Array, tsMs: number, frameIndex: number): void {
     const dt = Number.isNaN(this.lastTsMs) ? 0 : tsMs - this.lastTsMs;
     this.lastTsMs = tsMs;
-    downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
-    this.motion.process(this.working, dt);
+    // At factor 1 the frame is the working image: no copy.
+    let working = frame;
+    if (this.factor > 1) {
+      downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
+      working = this.working;
+    }
+    this.motion.process(working, dt);
     // Small fragments are kept for grouping; the area filter applies to the grouped blobs.
     this.components.label(this.motion.mask, 4, this.blobs);
     groupStackedBlobs(this.blobs, this.sizes);
@@ -91,6 +101,14 @@ export class VisionPipeline {
       if (tracker.isActive(t) && tracker.observed[t] === 1 && tracker.singly[t] === 1 && tracker.hits[t]! > 8) this.sizes.learn(tracker.cy[t]!, tracker.w[t]!, tracker.h[t]!);
     }
   }
+}
+
+export type MotionBackendChoice = 'auto' | 'ts' | 'wasm';
+
+export function createMotionDetector(choice: MotionBackendChoice, options: MotionOptions): MotionDetector {
+  if (choice === 'ts' || (choice === 'auto' && !wasmSimdSupported())) return new TsMotionDetector(options);
+  if (!wasmSimdSupported()) throw new Error("the 'wasm' motion backend needs WebAssembly SIMD, which this runtime lacks; use 'ts'");
+  return new WasmMotionDetector(options);
 }
 
 function dropSmallBlobs(blobs: BlobList, minArea: number): void {
