@@ -4,7 +4,7 @@
  */
 export function downscaleBox(source: Uint8Array, sourceWidth: number, factor: number, out: Uint8Array, outWidth: number, outHeight: number): void {
   if (factor === 1) {
-    out.set(source.subarray(0, outWidth * outHeight));
+    for (let i = 0, n = outWidth * outHeight; i < n; i++) out[i] = source[i]!;
     return;
   }
   const area = factor * factor;

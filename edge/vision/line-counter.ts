@@ -18,6 +18,22 @@ export interface LineCounterOptions {
 
 export const LINE_COUNTER_DEFAULTS = { deadbandPx: 1, confirmFrames: 2, segmentMargin: 0, minCrossingSpeedPxPerS: 6, minTravelFraction: 0.5 } as const;
 
+/**
+ * Where the counter reads a track's state, by slot: position and velocity (working px, px/ms) and the
+ * box size a crossing is judged by. Reading typed arrays instead of taking numbers as arguments keeps
+ * the per-frame calls free of boxed floats.
+ */
+export interface TrackTable {
+  readonly id: Int32Array;
+  readonly cx: Float64Array;
+  readonly cy: Float64Array;
+  readonly vx: Float64Array;
+  readonly vy: Float64Array;
+  /** Box size for crossing judgements (at least a whole vehicle's usual size). */
+  readonly judgedW: Float64Array;
+  readonly judgedH: Float64Array;
+}
+
 export const LR = 0;
 export const RL = 1;
 
@@ -63,6 +79,9 @@ export class LineCounter {
   private readonly logTs: Float64Array;
   private readonly logX: Float32Array;
   private readonly logY: Float32Array;
+  private tracks: TrackTable | null = null;
+  /** The current frame's time, in a typed array so setting it boxes nothing. */
+  private readonly frameTime = new Float64Array(1);
   private logHead = 0;
   private logSize = 0;
   /** Crossings that fell off the log because nobody drained it in time (the counts still have them). */
@@ -133,12 +152,32 @@ export class LineCounter {
     this.reset(t);
   }
 
+  /** The table observe() reads tracks from (the tracker's arrays). */
+  bindTracks(tracks: TrackTable): void {
+    this.tracks = tracks;
+  }
+
+  beginFrame(tsMs: number): void {
+    this.frameTime[0] = tsMs;
+  }
+
   /**
-   * One observation of track slot t at (x, y), velocity (vx, vy) px/ms, box w×h. A crossing is counted
-   * once per track, line and direction, and not at all if it is another part of a vehicle counted just
-   * before (a vehicle split into two tracks crosses at nearly the same place within one vehicle length).
+   * One observation of the track in slot t (read from the bound table) in this frame. A crossing is
+   * counted once per track, line and direction, and not at all if it is another part of a vehicle
+   * counted just before (a vehicle split into two tracks crosses at nearly the same place within one
+   * vehicle length).
    */
-  observe(t: number, trackId: number, x: number, y: number, vx: number, vy: number, w: number, h: number, frame: number, tsMs: number): void {
+  observe(t: number, frame: number): void {
+    const tracks = this.tracks;
+    if (tracks === null) throw new Error('LineCounter.observe before bindTracks');
+    const x = tracks.cx[t]!;
+    const y = tracks.cy[t]!;
+    const vx = tracks.vx[t]!;
+    const vy = tracks.vy[t]!;
+    const w = tracks.judgedW[t]!;
+    const h = tracks.judgedH[t]!;
+    const trackId = tracks.id[t]!;
+    const tsMs = this.frameTime[0]!;
     const { deadbandPx, confirmFrames, segmentMargin } = this.options;
     const minSpeed = this.options.minCrossingSpeedPxPerS / 1000;
     const speed = Math.sqrt(vx * vx + vy * vy);

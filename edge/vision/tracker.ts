@@ -45,6 +45,9 @@ export class Tracker {
   readonly vy: Float64Array;
   readonly w: Float64Array;
   readonly h: Float64Array;
+  /** Box size crossings are judged by: the track's own, or a whole vehicle's usual size there if larger. */
+  readonly judgedW: Float64Array;
+  readonly judgedH: Float64Array;
   readonly hits: Int32Array;
   readonly lastSeenMs: Float64Array;
   /** Whether the track was observed this frame (alone, or inside a merged blob). */
@@ -80,6 +83,8 @@ export class Tracker {
     this.vy = new Float64Array(n);
     this.w = new Float64Array(n);
     this.h = new Float64Array(n);
+    this.judgedW = new Float64Array(n);
+    this.judgedH = new Float64Array(n);
     this.hits = new Int32Array(n);
     this.lastSeenMs = new Float64Array(n);
     this.observed = new Uint8Array(n);
@@ -94,6 +99,7 @@ export class Tracker {
     this.pairBlob = new Int32Array(pairs);
     this.pairCost = new Float64Array(pairs);
     this.pairOrder = new Int32Array(pairs);
+    lines.bindTracks(this);
   }
 
   activeCount(): number {
@@ -106,118 +112,156 @@ export class Tracker {
     return this.state[t] === ACTIVE;
   }
 
+  /**
+   * One frame: predict, resolve merges, assign, coast or lose, adopt new blobs, then let the line counter
+   * see the confirmed tracks. Split into small methods so each is optimised on its own: one large function
+   * stays unoptimised longer, and unoptimised code boxes every float it touches (heap garbage per frame).
+   */
   update(blobs: BlobList, tsMs: number, frame: number): void {
     const dt = Number.isNaN(this.lastMs) ? 0 : tsMs - this.lastMs;
     this.lastMs = tsMs;
-    const { capacity, state, cx, cy, vx, vy, predictedX, predictedY, assigned, blobUsed, blobOwners, observed } = this;
+    this.predict(dt);
+    this.clearBlobMarks(blobs);
+    this.resolveMerges(blobs, tsMs);
+    this.assignNearest(blobs, dt, tsMs);
+    this.coastOrLose(tsMs);
+    this.adoptUnclaimed(blobs, tsMs);
+    this.observeLines(frame, tsMs);
+  }
 
+  private predict(dt: number): void {
+    const { capacity, state, cx, cy, vx, vy, predictedX, predictedY, assigned, observed, singly } = this;
     for (let t = 0; t < capacity; t++) {
       assigned[t] = 0;
       observed[t] = 0;
-      this.singly[t] = 0;
+      singly[t] = 0;
       if (state[t] !== ACTIVE) continue;
       predictedX[t] = cx[t]! + vx[t]! * dt;
       predictedY[t] = cy[t]! + vy[t]! * dt;
     }
-    for (let b = 0; b < blobs.count; b++) {
-      blobUsed[b] = 0;
-      blobOwners[b] = 0;
-    }
+  }
 
-    // Merges: a blob holding the predictions of two or more tracks is several vehicles touching.
+  private clearBlobMarks(blobs: BlobList): void {
+    for (let b = 0; b < blobs.count; b++) {
+      this.blobUsed[b] = 0;
+      this.blobOwners[b] = 0;
+    }
+  }
+
+  /** A blob holding the predictions of two or more confirmed tracks is several vehicles touching. */
+  private resolveMerges(blobs: BlobList, tsMs: number): void {
+    const { capacity, state, hits, predictedX, predictedY, blobOwners, blobUsed } = this;
+    const confirmHits = this.options.confirmHits;
     for (let t = 0; t < capacity; t++) {
-      if (state[t] !== ACTIVE || this.hits[t]! < this.options.confirmHits) continue;
+      if (state[t] !== ACTIVE || hits[t]! < confirmHits) continue;
       const b = this.blobContaining(blobs, predictedX[t]!, predictedY[t]!);
       if (b >= 0) blobOwners[b]!++;
     }
     for (let t = 0; t < capacity; t++) {
-      if (state[t] !== ACTIVE || this.hits[t]! < this.options.confirmHits) continue;
+      if (state[t] !== ACTIVE || hits[t]! < confirmHits) continue;
       const b = this.blobContaining(blobs, predictedX[t]!, predictedY[t]!);
       if (b < 0 || blobOwners[b]! < 2) continue;
       blobUsed[b] = 1;
-      assigned[t] = 1;
-      observed[t] = 1;
-      cx[t] = clamp(predictedX[t]!, blobs.minX[b]!, blobs.maxX[b]! + 1);
-      cy[t] = clamp(predictedY[t]!, blobs.minY[b]!, blobs.maxY[b]! + 1);
-      this.hits[t]!++;
+      this.assigned[t] = 1;
+      this.observed[t] = 1;
+      this.cx[t] = clamp(predictedX[t]!, blobs.minX[b]!, blobs.maxX[b]! + 1);
+      this.cy[t] = clamp(predictedY[t]!, blobs.minY[b]!, blobs.maxY[b]! + 1);
+      hits[t]!++;
       this.lastSeenMs[t] = tsMs;
     }
+  }
 
-    // Greedy nearest assignment inside a gate that grows with the vehicle.
+  /** Greedy nearest assignment inside a gate that grows with the vehicle. */
+  private assignNearest(blobs: BlobList, dt: number, tsMs: number): void {
+    const { capacity, state, assigned, blobUsed, predictedX, predictedY, pairTrack, pairBlob, pairCost, pairOrder } = this;
+    const minGate = this.options.minGatePx;
     let pairs = 0;
     for (let t = 0; t < capacity; t++) {
       if (state[t] !== ACTIVE || assigned[t] === 1) continue;
       const size = Math.max(this.w[t]!, this.h[t]!);
+      const px = predictedX[t]!;
+      const py = predictedY[t]!;
       for (let b = 0; b < blobs.count; b++) {
         if (blobUsed[b] === 1) continue;
-        const dx = blobs.centreX(b) - predictedX[t]!;
-        const dy = blobs.centreY(b) - predictedY[t]!;
+        const dx = blobs.centreX(b) - px;
+        const dy = blobs.centreY(b) - py;
         const distance = Math.sqrt(dx * dx + dy * dy);
-        const gate = Math.max(this.options.minGatePx, 0.6 * Math.max(size, blobs.width(b), blobs.height(b)));
+        const gate = Math.max(minGate, 0.6 * Math.max(size, blobs.width(b), blobs.height(b)));
         if (distance > gate) continue;
-        this.pairTrack[pairs] = t;
-        this.pairBlob[pairs] = b;
-        this.pairCost[pairs] = distance;
-        this.pairOrder[pairs] = pairs;
+        pairTrack[pairs] = t;
+        pairBlob[pairs] = b;
+        pairCost[pairs] = distance;
+        pairOrder[pairs] = pairs;
         pairs++;
       }
     }
     this.sortPairs(pairs);
     for (let k = 0; k < pairs; k++) {
-      const p = this.pairOrder[k]!;
-      const t = this.pairTrack[p]!;
-      const b = this.pairBlob[p]!;
+      const p = pairOrder[k]!;
+      const t = pairTrack[p]!;
+      const b = pairBlob[p]!;
       if (assigned[t] === 1 || blobUsed[b] === 1) continue;
       assigned[t] = 1;
       blobUsed[b] = 1;
       this.measure(t, blobs, b, dt, tsMs);
     }
+  }
 
-    // Tracks not seen coast on their prediction until they are lost; lost ones wait to be relinked.
+  /** Tracks not seen coast on their prediction until they are lost; lost ones wait to be relinked. */
+  private coastOrLose(tsMs: number): void {
+    const { capacity, state, assigned, lastSeenMs } = this;
+    const { relinkMs, maxCoastMs } = this.options;
     for (let t = 0; t < capacity; t++) {
-      if (state[t] === LOST && tsMs - this.lastSeenMs[t]! > this.options.relinkMs) {
+      if (state[t] === LOST && tsMs - lastSeenMs[t]! > relinkMs) {
         state[t] = FREE;
         this.lines.release(t);
         continue;
       }
       if (state[t] !== ACTIVE || assigned[t] === 1) continue;
-      cx[t] = predictedX[t]!;
-      cy[t] = predictedY[t]!;
-      if (tsMs - this.lastSeenMs[t]! > this.options.maxCoastMs) {
+      this.cx[t] = this.predictedX[t]!;
+      this.cy[t] = this.predictedY[t]!;
+      if (tsMs - lastSeenMs[t]! > maxCoastMs) {
         state[t] = LOST;
-        vx[t] = 0;
-        vy[t] = 0;
+        this.vx[t] = 0;
+        this.vy[t] = 0;
       }
     }
+  }
 
-    // Blobs nobody claimed: a lost vehicle found again, or a new one.
+  /** Blobs nobody claimed: a lost vehicle found again, or a new one. */
+  private adoptUnclaimed(blobs: BlobList, tsMs: number): void {
     for (let b = 0; b < blobs.count; b++) {
-      if (blobUsed[b] === 1) continue;
+      if (this.blobUsed[b] === 1) continue;
       let t = this.relinkCandidate(blobs, b);
       if (t < 0) {
         t = this.freeSlot();
         if (t < 0) continue;
         this.id[t] = this.nextId++;
         this.hits[t] = 0;
-        vx[t] = 0;
-        vy[t] = 0;
+        this.vx[t] = 0;
+        this.vy[t] = 0;
         this.w[t] = blobs.width(b);
         this.h[t] = blobs.height(b);
-        cx[t] = blobs.centreX(b);
-        cy[t] = blobs.centreY(b);
+        this.cx[t] = blobs.centreX(b);
+        this.cy[t] = blobs.centreY(b);
         this.lines.reset(t);
       }
-      state[t] = ACTIVE;
-      assigned[t] = 1;
+      this.state[t] = ACTIVE;
+      this.assigned[t] = 1;
       this.measure(t, blobs, b, 0, tsMs);
     }
+  }
 
+  private observeLines(frame: number, tsMs: number): void {
+    const { capacity, observed, hits, cy, judgedW, judgedH } = this;
+    const confirmHits = this.options.confirmHits;
+    this.lines.beginFrame(tsMs);
     for (let t = 0; t < capacity; t++) {
-      if (observed[t] !== 1 || this.hits[t]! < this.options.confirmHits) continue;
+      if (observed[t] !== 1 || hits[t]! < confirmHits) continue;
       // A fragment of a vehicle is judged by the size a whole vehicle usually has there.
-      const width = Math.max(this.w[t]!, this.sizes.usualWidth(cy[t]!));
-      const height = Math.max(this.h[t]!, this.sizes.usualHeight(cy[t]!));
-      this.lines.observe(t, this.id[t]!, cx[t]!, cy[t]!, vx[t]!, vy[t]!, width, height, frame, tsMs);
+      judgedW[t] = Math.max(this.w[t]!, this.sizes.usualWidth(cy[t]!));
+      judgedH[t] = Math.max(this.h[t]!, this.sizes.usualHeight(cy[t]!));
+      this.lines.observe(t, frame);
     }
   }
 

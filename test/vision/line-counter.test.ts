@@ -1,16 +1,42 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LineCounter } from '../../edge/vision/line-counter.js';
+import { LineCounter, type TrackTable } from '../../edge/vision/line-counter.js';
+
+/** A track table like the tracker's, written by the test before each observation. */
+function table(slots: number): TrackTable {
+  const f = () => new Float64Array(slots);
+  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), judgedW: f(), judgedH: f() };
+}
+
+function observe(counter: LineCounter, tracks: TrackTable, t: number, id: number, x: number, y: number, vx: number, vy: number, size: number, frame: number, tsMs: number): void {
+  tracks.id[t] = id;
+  tracks.cx[t] = x;
+  tracks.cy[t] = y;
+  tracks.vx[t] = vx;
+  tracks.vy[t] = vy;
+  tracks.judgedW[t] = size;
+  tracks.judgedH[t] = size;
+  counter.beginFrame(tsMs);
+  counter.observe(t, frame);
+}
+
+/** A LineCounter with its own track table bound. */
+function counterFor(lines: typeof LINE, slots: number, ...rest: [object?, number?]): { counter: LineCounter; tracks: TrackTable } {
+  const counter = new LineCounter(lines, slots, ...(rest as []));
+  const tracks = table(slots);
+  counter.bindTracks(tracks);
+  return { counter, tracks };
+}
 
 // A horizontal line A=(0,50) → B=(100,50): side(P) = 100·(Py − 50), so moving down the image is lr.
 const LINE = [{ name: 'L', a: { x: 0, y: 50 }, b: { x: 100, y: 50 } }];
 const FRAME_MS = 1000 / 15;
 
 /** Feeds one track's path (one point per frame) with the velocity implied by consecutive points. */
-function run(counter: LineCounter, slot: number, id: number, path: Array<[number, number]>, size = 20, firstFrame = 0): void {
+function run({ counter, tracks }: { counter: LineCounter; tracks: TrackTable }, slot: number, id: number, path: Array<[number, number]>, size = 20, firstFrame = 0): void {
   path.forEach(([x, y], i) => {
     const [px, py] = i > 0 ? path[i - 1]! : [x, y];
-    counter.observe(slot, id, x, y, (x - px) / FRAME_MS, (y - py) / FRAME_MS, size, size, firstFrame + i, (firstFrame + i) * FRAME_MS);
+    observe(counter, tracks, slot, id, x, y, (x - px) / FRAME_MS, (y - py) / FRAME_MS, size, firstFrame + i, (firstFrame + i) * FRAME_MS);
   });
 }
 
@@ -21,11 +47,12 @@ function straight(fromY: number, toY: number, step: number, x = 50): Array<[numb
 }
 
 test('a vehicle moving down across the line counts once as lr; moving up counts rl', () => {
-  const counter = new LineCounter(LINE, 8);
+  const rig = counterFor(LINE, 8);
+  const { counter } = rig;
   counter.reset(0);
-  run(counter, 0, 1, straight(20, 80, 3));
+  run(rig, 0, 1, straight(20, 80, 3));
   counter.reset(1);
-  run(counter, 1, 2, straight(80, 20, -3, 30), 20, 100);
+  run(rig, 1, 2, straight(80, 20, -3, 30), 20, 100);
   assert.equal([counter.lr[0], counter.rl[0]], [1, 1]);
   const seen: string[] = [];
   counter.drain((_line, direction, track, frame) => seen.push(`${track}:${direction === 0 ? 'lr' : 'rl'}@${frame}`));
@@ -34,66 +61,73 @@ test('a vehicle moving down across the line counts once as lr; moving up counts 
 });
 
 test('jitter on the line never counts, however long it lasts', () => {
-  const counter = new LineCounter(LINE, 4);
+  const rig = counterFor(LINE, 4);
+  const { counter } = rig;
   counter.reset(0);
   const path: Array<[number, number]> = straight(20, 49, 3);
   for (let i = 0; i < 200; i++) path.push([50, 50 + (i % 2 === 0 ? 0.6 : -0.6)]);
-  run(counter, 0, 1, path);
+  run(rig, 0, 1, path);
   assert.equal([counter.lr[0], counter.rl[0]], [0, 0]);
 });
 
 test('a track first seen past the line has no side to come from and does not count', () => {
-  const counter = new LineCounter(LINE, 4);
+  const rig = counterFor(LINE, 4);
+  const { counter } = rig;
   counter.reset(0);
-  run(counter, 0, 1, straight(55, 90, 3));
+  run(rig, 0, 1, straight(55, 90, 3));
   assert.is(counter.lr[0], 0);
 });
 
 test('a centre that jumps across the line without moving (a merged queue blob) does not count', () => {
-  const counter = new LineCounter(LINE, 4);
+  const rig = counterFor(LINE, 4);
+  const { counter } = rig;
   counter.reset(0);
   // Standing at y=45 for a while, then the blob centre hops to y=56 with zero velocity.
   const path: Array<[number, number]> = [];
   for (let i = 0; i < 10; i++) path.push([50, 45]);
   counter.reset(0);
-  path.forEach(([x, y], i) => counter.observe(0, 1, x, y, 0, 0, 20, 20, i, i * FRAME_MS));
-  for (let i = 10; i < 20; i++) counter.observe(0, 1, 50, 56, 0, 0, 20, 20, i, i * FRAME_MS);
+  path.forEach(([x, y], i) => observe(counter, rig.tracks, 0, 1, x, y, 0, 0, 20, i, i * FRAME_MS));
+  for (let i = 10; i < 20; i++) observe(counter, rig.tracks, 0, 1, 50, 56, 0, 0, 20, i, i * FRAME_MS);
   assert.is(counter.lr[0], 0);
 });
 
 test('crossing outside the segment does not count', () => {
-  const counter = new LineCounter(LINE, 4);
+  const rig = counterFor(LINE, 4);
+  const { counter } = rig;
   counter.reset(0);
-  run(counter, 0, 1, straight(20, 80, 3, 130));
+  run(rig, 0, 1, straight(20, 80, 3, 130));
   assert.is(counter.lr[0], 0);
 });
 
 test('a track that goes back and forth counts each direction at most once', () => {
-  const counter = new LineCounter(LINE, 4);
+  const rig = counterFor(LINE, 4);
+  const { counter } = rig;
   counter.reset(0);
-  run(counter, 0, 1, [...straight(20, 80, 3), ...straight(80, 20, -3), ...straight(20, 80, 3)]);
+  run(rig, 0, 1, [...straight(20, 80, 3), ...straight(80, 20, -3), ...straight(20, 80, 3)]);
   assert.equal([counter.lr[0], counter.rl[0]], [1, 1]);
 });
 
 test('a second track on the same vehicle crossing at the same place right after is a duplicate', () => {
-  const counter = new LineCounter(LINE, 4);
+  const rig = counterFor(LINE, 4);
+  const { counter } = rig;
   counter.reset(0);
   counter.reset(1);
-  run(counter, 0, 1, straight(20, 80, 3, 50));
-  run(counter, 1, 2, straight(14, 74, 3, 55), 20, 2);
+  run(rig, 0, 1, straight(20, 80, 3, 50));
+  run(rig, 1, 2, straight(14, 74, 3, 55), 20, 2);
   assert.is(counter.lr[0], 1);
   assert.is(counter.duplicates, 1);
   // A vehicle in the next lane at the same moment is not.
   counter.reset(2);
-  run(counter, 2, 3, straight(20, 80, 3, 85), 20, 0);
+  run(rig, 2, 3, straight(20, 80, 3, 85), 20, 0);
   assert.is(counter.lr[0], 2);
 });
 
 test('the crossing log is a bounded ring: overflow is counted, totals stay right', () => {
-  const counter = new LineCounter(LINE, 40, {}, 4);
+  const rig = counterFor(LINE, 40, {}, 4);
+  const { counter } = rig;
   for (let t = 0; t < 10; t++) {
     counter.reset(t);
-    run(counter, t, t + 1, straight(20, 80, 3, 5 + t * 9), 8, t * 100);
+    run(rig, t, t + 1, straight(20, 80, 3, 5 + t * 9), 8, t * 100);
   }
   assert.is(counter.lr[0], 10);
   assert.is(counter.logOverflow, 6);
