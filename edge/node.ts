@@ -13,6 +13,8 @@ import { MqttSession, type MqttSessionOptions } from './telemetry/mqtt-session.j
 import { TelemetryPublisher } from './telemetry/publisher.js';
 import { SummaryLine } from './summary-line.js';
 import { CameraService } from './vision/camera-service.js';
+import type { SafetyEvent } from './vision/safety-monitor.js';
+import type { ZoneConfig } from './vision/zone-monitor.js';
 
 /** Everything a node is made of, chosen by the composition root (edge/main.ts) from config. */
 export interface NodeParts {
@@ -125,12 +127,23 @@ export class IntersectionNode {
         lines: camera.lines,
         countPeriodS: camera.countPeriodS,
         maxWorkingWidth: camera.maxWorkingWidth,
+        zones: camera.zones.map((zone) => zoneConfig(zone, camera.lines)),
+        groups: config.signal.groups.map((group) => group.id),
+        ...(camera.safety ? { safety: camera.safety } : {}),
+        privacyMasks: camera.privacyMasks,
+        ...(camera.metresPerPixel === undefined ? {} : { metresPerPixel: camera.metresPerPixel }),
         clock,
         log: log.child('vision'),
         onCounts: (period) => void publisher.counts(period),
+        onSafetyEvent: (event, evidence) => void publisher.event(`safety.${event.kind}`, 'warning', describeSafetyEvent(camera.id, event), {
+          camera: camera.id,
+          ...event,
+          ...(evidence ? { evidenceJpeg: evidence } : {}),
+        }),
       });
       try {
         await service.start();
+        for (const [group, aspect] of Object.entries(this.flash.aspects())) service.setSignal(group, aspect);
         this.cameraServices.push(service);
       } catch (error) {
         // A camera that cannot start must not take the signal or telemetry down with it.
@@ -218,4 +231,24 @@ export class IntersectionNode {
       'telemetry:health',
     ];
   }
+}
+
+type CameraConfig = Config['cameras'][number];
+
+/** A config zone as the vision worker takes it: its stop line resolved to points. */
+function zoneConfig(zone: CameraConfig['zones'][number], lines: CameraConfig['lines']): ZoneConfig {
+  const stopLine = zone.stopLine === undefined ? undefined : lines.find((line) => line.name === zone.stopLine);
+  return {
+    name: zone.name,
+    points: zone.points,
+    ...(zone.group === undefined ? {} : { phase: zone.group }),
+    ...(zone.presence ? { presence: zone.presence } : {}),
+    ...(stopLine ? { stopLine: { a: stopLine.a, b: stopLine.b } } : {}),
+  };
+}
+
+function describeSafetyEvent(camera: string, event: SafetyEvent): string {
+  const where = event.line ? `line ${event.line}` : event.zone ? `zone ${event.zone}` : 'the scene';
+  const what = { 'red-light': 'red-light running', 'wrong-way': 'wrong-way movement', 'illegal-stop': 'illegal stop' }[event.kind];
+  return `${what} by track ${event.trackId} at ${where} on ${camera}${event.group ? ` (group ${event.group} ${event.signal ?? ''})` : ''}`.trim();
 }

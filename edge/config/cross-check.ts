@@ -74,6 +74,48 @@ const countLinesFitTheImage: CrossCheck = {
   },
 };
 
+/** Zones and safety rules refer to this camera's lines and zones and to the signal groups. */
+const cameraReferencesExist: CrossCheck = {
+  reads: ['cameras', 'signal.groups'],
+  run(config) {
+    const groups = config.signal.groups.map((group) => group.id);
+    const errors: string[] = [];
+    config.cameras.forEach((camera, c) => {
+      const lines = camera.lines.map((line) => line.name);
+      const zones = camera.zones.map((zone) => zone.name);
+      const { width, height } = camera.source;
+      const firstIndex = new Map<string, number>();
+      camera.zones.forEach((zone, z) => {
+        const path = (...rest: Array<string | number>) => configPath('cameras', c, 'zones', z, ...rest);
+        const first = firstIndex.get(zone.name);
+        if (first !== undefined) errors.push(`${path('name')}: duplicate zone name '${zone.name}' (first used at cameras[${c}].zones[${first}])`);
+        else firstIndex.set(zone.name, z);
+        if (zone.group !== undefined && !groups.includes(zone.group)) errors.push(unknownReference(path('group'), 'signal group', zone.group, groups));
+        if (zone.stopLine !== undefined && !lines.includes(zone.stopLine)) errors.push(unknownReference(path('stopLine'), 'count line', zone.stopLine, lines));
+        zone.points.forEach((point, p) => {
+          if (point.x > width || point.y > height) errors.push(`${path('points', p)}: (${point.x}, ${point.y}) is outside the ${width}×${height} image`);
+        });
+      });
+      const safety = camera.safety;
+      if (!safety) return;
+      safety.stopLines.forEach((rule, r) => {
+        const path = (field: string) => configPath('cameras', c, 'safety', 'stopLines', r, field);
+        if (!lines.includes(rule.line)) errors.push(unknownReference(path('line'), 'count line', rule.line, lines));
+        if (!groups.includes(rule.group)) errors.push(unknownReference(path('group'), 'signal group', rule.group, groups));
+      });
+      for (const kind of ['lanes', 'noStopping'] as const) {
+        safety[kind].forEach((rule, r) => {
+          if (!zones.includes(rule.zone)) errors.push(unknownReference(configPath('cameras', c, 'safety', kind, r, 'zone'), 'zone', rule.zone, zones));
+        });
+      }
+      safety.lanes.forEach((rule, r) => {
+        if (rule.direction.x === 0 && rule.direction.y === 0) errors.push(`${configPath('cameras', c, 'safety', 'lanes', r, 'direction')}: must not be (0, 0); give the direction of travel in the image`);
+      });
+    });
+    return errors;
+  },
+};
+
 const phaseGroupsExist: CrossCheck = {
   reads: ['signal.groups', 'signal.phases'],
   run(config) {
@@ -243,6 +285,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   uniquePhaseIds,
   uniqueCameraIds,
   countLinesFitTheImage,
+  cameraReferencesExist,
   phaseGroupsExist,
   conflictMembersValid,
   ringValid,

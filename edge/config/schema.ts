@@ -236,10 +236,51 @@ const CountLineSchema = strictObject({
   b: ImagePointSchema,
 });
 
+/** A polygon in the camera's image: a lane's queue zone, a no-stopping box, a lane for wrong-way checks. */
+const ZoneSchema = strictObject({
+  name: IdSchema,
+  points: Type.Array(ImagePointSchema, { minItems: 3 }),
+  /** The signal group this zone detects for; while that group is red, the background under it is not learned. */
+  group: Type.Optional(IdSchema),
+  /** The virtual detector: presence switches on/off after the occupancy held for these delays. */
+  presence: Type.Optional(
+    strictObject({
+      onDelayMs: wholeNumber(0, 60_000, 'ms', 0),
+      offDelayMs: wholeNumber(0, 60_000, 'ms', 500),
+    }),
+  ),
+  /** A count line of this camera from which the queue length in this zone is measured. */
+  stopLine: Type.Optional(IdSchema),
+});
+
+/** What the camera reports as traffic-safety events, each with a small evidence image. */
+const SafetySchema = strictObject({
+  /** Red-light running: crossing this line while the group is red, after the grace time. */
+  stopLines: Type.Array(
+    strictObject({
+      line: IdSchema,
+      group: IdSchema,
+      graceMs: wholeNumber(0, 5000, 'ms', 500),
+      direction: Type.Optional(oneOf(['lr', 'rl'] as const)),
+    }),
+    { default: [] },
+  ),
+  /** Wrong way: moving against a lane's direction of travel (x, y in image pixels, any length). */
+  lanes: Type.Array(strictObject({ zone: IdSchema, direction: strictObject({ x: Type.Number(), y: Type.Number() }) }), { default: [] }),
+  /** Illegal stop: standing still in the zone longer than maxStopMs. */
+  noStopping: Type.Array(strictObject({ zone: IdSchema, maxStopMs: wholeNumber(1000, 3_600_000, 'ms', 10_000) }), { default: [] }),
+});
+
 const CameraSchema = strictObject({
   id: IdSchema,
   source: CameraSourceSchema,
   lines: Type.Array(CountLineSchema, { default: [] }),
+  zones: Type.Array(ZoneSchema, { default: [] }),
+  safety: Type.Optional(SafetySchema),
+  /** Polygons blanked in every image that leaves the node (evidence crops, snapshots). */
+  privacyMasks: Type.Array(Type.Array(ImagePointSchema, { minItems: 3 }), { default: [] }),
+  /** Ground distance per image pixel near the stop line, for queue lengths in metres. */
+  metresPerPixel: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10, unit: 'm' })),
   /** Counts are aggregated over periods of this length, aligned to the wall clock. */
   countPeriodS: wholeNumber(10, 3600, 's', 60),
   /** Frames wider than this are downscaled by an integer factor before vision. */

@@ -2,8 +2,11 @@ import type { FrameSource } from '../hal/camera.js';
 import type { Clock, TimerHandle } from '../hal/clock.js';
 import type { Logger } from '../log.js';
 import { CountAggregator, type CountsPeriod } from './count-aggregator.js';
-import type { CountLineSpec } from './geometry.js';
+import type { SignalAspect } from '../../protocol/index.js';
+import type { CountLineSpec, Point } from './geometry.js';
+import type { SafetyConfig, SafetyEvent } from './safety-monitor.js';
 import { VisionWorkerHost } from './vision-worker-host.js';
+import type { ZoneConfig } from './zone-monitor.js';
 
 export interface CameraServiceOptions {
   source: FrameSource;
@@ -12,8 +15,16 @@ export interface CameraServiceOptions {
   maxWorkingWidth: number;
   clock: Clock;
   log: Logger;
+  zones?: ZoneConfig[];
+  /** Signal group ids that zones and safety rules refer to. */
+  groups?: string[];
+  safety?: SafetyConfig;
+  privacyMasks?: Point[][];
+  metresPerPixel?: number;
   /** Receives each finished counting period (the body of a `counts` message). */
   onCounts: (period: CountsPeriod) => void;
+  /** Receives each traffic-safety event with its evidence JPEG. */
+  onSafetyEvent?: (event: SafetyEvent, evidence: Buffer | null) => void;
   /** How often the main thread collects counts from the worker, ms. */
   collectEveryMs?: number;
 }
@@ -45,6 +56,7 @@ export class CameraService {
     this.aggregator = new CountAggregator({
       camera: options.source.id,
       lineNames: options.lines.map((line) => line.name),
+      zoneNames: (options.zones ?? []).map((zone) => zone.name),
       periodS: options.countPeriodS,
       now: () => options.clock.now(),
     });
@@ -56,9 +68,21 @@ export class CameraService {
   }
 
   async start(): Promise<void> {
-    const { source, lines, maxWorkingWidth, clock, log } = this.options;
-    this.host = await VisionWorkerHost.start({ sourceWidth: source.width, sourceHeight: source.height, lines, maxWorkingWidth });
+    const { source, lines, maxWorkingWidth, clock, log, zones, groups, safety, privacyMasks, metresPerPixel } = this.options;
+    this.host = await VisionWorkerHost.start({
+      sourceWidth: source.width,
+      sourceHeight: source.height,
+      lines,
+      maxWorkingWidth,
+      ...(zones ? { zones } : {}),
+      ...(groups ? { groups } : {}),
+      ...(safety ? { safety } : {}),
+      ...(privacyMasks ? { privacyMasks } : {}),
+      ...(metresPerPixel === undefined ? {} : { metresPerPixel }),
+    });
     this.host.onError((error) => log.error('vision worker failed', { camera: source.id, error }));
+    const onSafetyEvent = this.options.onSafetyEvent;
+    if (onSafetyEvent) this.host.onSafetyEvent(onSafetyEvent);
     const host = this.host;
     await source.start((frame) => host.submit(frame.data, frame.tsMs, frame.index));
     this.timer = clock.setRepeating(() => this.collect(), this.options.collectEveryMs ?? 1000);
@@ -77,7 +101,13 @@ export class CameraService {
       this.rl[l] = totals.rl;
     }
     host.drainCrossings(() => undefined);
-    this.aggregator.sample({ lr: this.lr, rl: this.rl });
+    host.readZones();
+    this.aggregator.sample({ lr: this.lr, rl: this.rl }, { occupancy: host.zoneOccupancy, volume: host.zoneVolume, queueM: host.zoneQueueM });
+  }
+
+  /** Tells vision a signal group's aspect: red freezes the background of its zones and arms red-light checks. */
+  setSignal(group: string, aspect: SignalAspect): void {
+    this.host?.setSignal(group, aspect);
   }
 
   summary(): CameraSummary {

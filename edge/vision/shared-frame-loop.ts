@@ -1,4 +1,6 @@
-import type { CountLineSpec } from './geometry.js';
+import type { CountLineSpec, Point } from './geometry.js';
+import type { SafetyConfig } from './safety-monitor.js';
+import type { ZoneConfig } from './zone-monitor.js';
 
 /**
  * The shared-memory layout between the main thread and the vision worker. Frames go main → worker
@@ -49,13 +51,28 @@ export interface FrameLoopBuffers {
   tracks: SharedArrayBuffer;
   /** Float64: total pipeline milliseconds, frames timed (a float sum does not wrap like an Int32 would). */
   timing: SharedArrayBuffer;
+  /** Float64 per zone: occupancy (0..1), queue in metres (NaN if not measured), presence (0/1). */
+  zoneStats: SharedArrayBuffer;
+  /** Int32 per zone: running total of visits (volume). */
+  zoneVolume: SharedArrayBuffer;
+  /** Int8 per signal group (in FrameLoopOptions.groups order): index into the protocol's SIGNAL_ASPECTS. */
+  signal: SharedArrayBuffer;
 }
+
+export const ZONE_STATS_FIELDS = 3;
 
 export interface FrameLoopOptions {
   sourceWidth: number;
   sourceHeight: number;
   lines: CountLineSpec[];
   maxWorkingWidth?: number;
+  zones?: ZoneConfig[];
+  /** Signal group ids the zones and safety rules refer to, in the order of the shared signal array. */
+  groups?: string[];
+  safety?: SafetyConfig;
+  /** Polygons blanked in every image that leaves the node (evidence crops). */
+  privacyMasks?: Point[][];
+  metresPerPixel?: number;
 }
 
 export function allocateBuffers(options: FrameLoopOptions): FrameLoopBuffers {
@@ -71,5 +88,8 @@ export function allocateBuffers(options: FrameLoopOptions): FrameLoopBuffers {
     crossingFloats: new SharedArrayBuffer(CROSSING_CAPACITY * CROSSING_FLOATS * 8),
     tracks: new SharedArrayBuffer(TRACK_CAPACITY * TRACK_FIELDS * 4),
     timing: new SharedArrayBuffer(2 * 8),
+    zoneStats: new SharedArrayBuffer(Math.max(1, options.zones?.length ?? 0) * ZONE_STATS_FIELDS * 8),
+    zoneVolume: new SharedArrayBuffer(Math.max(1, options.zones?.length ?? 0) * 4),
+    signal: new SharedArrayBuffer(Math.max(1, options.groups?.length ?? 0)),
   };
 }

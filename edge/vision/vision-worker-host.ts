@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
-import type { CountLineSpec } from './geometry.js';
+import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
+import type { SafetyEvent } from './safety-monitor.js';
 import {
   allocateBuffers,
   CONTROL,
@@ -12,6 +13,7 @@ import {
   SLOT_READY,
   SLOT_WRITING,
   TRACK_FIELDS,
+  ZONE_STATS_FIELDS,
   type FrameLoopBuffers,
   type FrameLoopOptions,
 } from './shared-frame-loop.js';
@@ -48,6 +50,13 @@ export class VisionWorkerHost {
   private readonly crossingFloats: Float64Array;
   private readonly tracks: Float32Array;
   private readonly timing: Float64Array;
+  private readonly zoneStats: Float64Array;
+  /** Running zone values, refreshed by readZones(): the shapes the count aggregator samples. */
+  readonly zoneOccupancy: Float64Array;
+  readonly zoneQueueM: Float64Array;
+  readonly zoneVolume: Int32Array;
+  private readonly signal: Int8Array;
+  private readonly groupIndex: Map<string, number>;
   private readonly exited: Promise<number>;
   private stopped = false;
 
@@ -69,11 +78,19 @@ export class VisionWorkerHost {
     this.crossingFloats = new Float64Array(buffers.crossingFloats);
     this.tracks = new Float32Array(buffers.tracks);
     this.timing = new Float64Array(buffers.timing);
+    this.zoneStats = new Float64Array(buffers.zoneStats);
+    const zoneCount = options.zones?.length ?? 0;
+    this.zoneOccupancy = new Float64Array(zoneCount);
+    this.zoneQueueM = new Float64Array(zoneCount).fill(Number.NaN);
+    this.zoneVolume = new Int32Array(buffers.zoneVolume, 0, zoneCount);
+    this.signal = new Int8Array(buffers.signal);
+    this.groupIndex = new Map((options.groups ?? []).map((group, index) => [group, index]));
     this.exited = new Promise((resolve) => worker.once('exit', resolve));
   }
 
-  static async start(options: { sourceWidth: number; sourceHeight: number; lines: CountLineSpec[]; maxWorkingWidth?: number }): Promise<VisionWorkerHost> {
-    const loopOptions: FrameLoopOptions = { ...options, lines: options.lines.map((line) => ({ name: line.name, a: { ...line.a }, b: { ...line.b } })) };
+  static async start(options: FrameLoopOptions): Promise<VisionWorkerHost> {
+    // A plain copy: workerData is structured-cloned, and config objects may carry prototypes.
+    const loopOptions: FrameLoopOptions = JSON.parse(JSON.stringify(options)) as FrameLoopOptions;
     const buffers = allocateBuffers(loopOptions);
     const worker = spawnWorker(new URL('./vision-worker.ts', import.meta.url), { buffers, options: loopOptions });
     const ready = await new Promise<{ workingWidth: number; workingHeight: number; backend: string }>((resolve, reject) => {
@@ -159,6 +176,31 @@ export class VisionWorkerHost {
       dropped: Atomics.load(this.control, CONTROL.dropped),
       msPerFrame: this.timing[1] === 0 ? 0 : this.timing[0]! / this.timing[1]!,
     };
+  }
+
+  /** Tells the worker a signal group's aspect (zones bound to a red group stop learning background). */
+  setSignal(group: string, aspect: SignalAspect): void {
+    const index = this.groupIndex.get(group);
+    if (index !== undefined) Atomics.store(this.signal, index, SIGNAL_ASPECTS.indexOf(aspect));
+  }
+
+  /** Copies the worker's latest zone values into zoneOccupancy / zoneQueueM (zoneVolume is live). */
+  readZones(): void {
+    for (let z = 0; z < this.zoneOccupancy.length; z++) {
+      this.zoneOccupancy[z] = this.zoneStats[z * ZONE_STATS_FIELDS]!;
+      this.zoneQueueM[z] = this.zoneStats[z * ZONE_STATS_FIELDS + 1]!;
+    }
+  }
+
+  zonePresent(zone: number): boolean {
+    return this.zoneStats[zone * ZONE_STATS_FIELDS + 2] === 1;
+  }
+
+  /** Safety events from the worker, each with its evidence JPEG (null if it could not be made). */
+  onSafetyEvent(listener: (event: SafetyEvent, evidence: Buffer | null) => void): void {
+    this.worker.on('message', (message: { type?: string; event?: SafetyEvent; evidence?: Uint8Array | null }) => {
+      if (message.type === 'safety' && message.event) listener(message.event, message.evidence ? Buffer.from(message.evidence) : null);
+    });
   }
 
   onError(listener: (error: Error) => void): void {

@@ -1,5 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
+import { evidenceJpeg } from './evidence.js';
 import { VisionPipeline } from './pipeline.js';
+import { SafetyMonitor, type SafetyEvent } from './safety-monitor.js';
+import { ZoneMonitor } from './zone-monitor.js';
 import {
   CONTROL,
   CROSSING_CAPACITY,
@@ -11,6 +15,7 @@ import {
   SLOT_READY,
   TRACK_CAPACITY,
   TRACK_FIELDS,
+  ZONE_STATS_FIELDS,
   type FrameLoopBuffers,
   type FrameLoopOptions,
 } from './shared-frame-loop.js';
@@ -31,6 +36,9 @@ const crossingInts = new Int32Array(buffers.crossingInts);
 const crossingFloats = new Float64Array(buffers.crossingFloats);
 const tracks = new Float32Array(buffers.tracks);
 const timing = new Float64Array(buffers.timing);
+const zoneStats = new Float64Array(buffers.zoneStats);
+const zoneVolume = new Int32Array(buffers.zoneVolume);
+const signal = new Int8Array(buffers.signal);
 
 const pipeline = new VisionPipeline({
   sourceWidth: options.sourceWidth,
@@ -40,6 +48,51 @@ const pipeline = new VisionPipeline({
 });
 const factor = pipeline.factor;
 const lineCount = options.lines.length;
+
+// Zones and safety rules run here, beside the tracker and the mask they read every frame.
+const groups = options.groups ?? [];
+const groupIndex = new Map(groups.map((group, index) => [group, index]));
+const zoneConfigs = options.zones ?? [];
+const zones = new ZoneMonitor(zoneConfigs, pipeline.tracker.capacity, {
+  workingWidth: pipeline.workingWidth,
+  workingHeight: pipeline.workingHeight,
+  factor,
+  ...(options.metresPerPixel === undefined ? {} : { metresPerPixel: options.metresPerPixel }),
+});
+const RED = SIGNAL_ASPECTS.indexOf('red');
+const zoneGroup = Int32Array.from(zoneConfigs, (zone) => (zone.phase === undefined ? -1 : (groupIndex.get(zone.phase) ?? -1)));
+const zoneIsRed = (zone: number): boolean => zoneGroup[zone]! >= 0 && Atomics.load(signal, zoneGroup[zone]!) === RED;
+const signalOf = (group: string): SignalAspect => {
+  const index = groupIndex.get(group);
+  return index === undefined ? 'dark' : (SIGNAL_ASPECTS[Atomics.load(signal, index)] ?? 'dark');
+};
+const safety = options.safety ? new SafetyMonitor(options.safety, options.lines.map((line) => line.name), zones, { factor, trackCapacity: pipeline.tracker.capacity }) : null;
+let currentFrame: Uint8Array | null = null;
+safety?.onEvent((event: SafetyEvent) => {
+  // Events are rare: the evidence crop is made while the frame is still in its slot, then posted.
+  let evidence: Buffer | null = null;
+  try {
+    if (currentFrame) evidence = evidenceJpeg(currentFrame, options.sourceWidth, options.sourceHeight, event.box, { privacyMasks: options.privacyMasks ?? [] });
+  } catch {
+    evidence = null;
+  }
+  parentPort!.postMessage({ type: 'safety', event, evidence });
+});
+const crossing = safety
+  ? (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => {
+      publishCrossing(line, direction, trackId, frame, tsMs, x, y);
+      safety.onCrossing(line, direction, trackId, frame, tsMs, x, y);
+    }
+  : publishCrossing;
+
+function publishZones(): void {
+  for (let z = 0; z < zones.names.length; z++) {
+    zoneStats[z * ZONE_STATS_FIELDS] = zones.occupancy[z]!;
+    zoneStats[z * ZONE_STATS_FIELDS + 1] = zones.queueM[z]!;
+    zoneStats[z * ZONE_STATS_FIELDS + 2] = zones.present[z]!;
+    Atomics.store(zoneVolume, z, zones.volume[z]!);
+  }
+}
 
 function publishCrossing(line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void {
   const head = Atomics.load(control, CONTROL.crossingHead);
@@ -100,13 +153,24 @@ function run(): void {
       continue;
     }
     const started = performance.now();
-    pipeline.process(slots[slot]!, slotMeta[slot * 2]!, slotMeta[slot * 2 + 1]!);
-    Atomics.store(slotState, slot, SLOT_FREE);
+    const frame = slots[slot]!;
+    const tsMs = slotMeta[slot * 2]!;
+    const index = slotMeta[slot * 2 + 1]!;
+    zones.freeze(pipeline.motion.freezeMask, zoneIsRed);
+    pipeline.process(frame, tsMs, index);
+    zones.update(pipeline.motion.mask, pipeline.tracker, tsMs);
     for (let l = 0; l < lineCount; l++) {
       Atomics.store(counts, l * 2, pipeline.counter.lr[l]!);
       Atomics.store(counts, l * 2 + 1, pipeline.counter.rl[l]!);
     }
-    pipeline.counter.drain(publishCrossing);
+    pipeline.counter.drain(crossing);
+    if (safety) {
+      currentFrame = frame;
+      safety.update(pipeline.tracker, signalOf, tsMs, index);
+      currentFrame = null;
+    }
+    Atomics.store(slotState, slot, SLOT_FREE);
+    publishZones();
     publishTracks();
     // Only this thread writes timing; the main thread reads it as a statistic, where a torn read is harmless.
     timing[0] = timing[0]! + (performance.now() - started);

@@ -113,6 +113,32 @@ const schemaCases: BadConfigCase[] = [
     errors: ['cameras[0].lines[1].b: (400, 192) is outside the 320×240 image of cameras[0].source'],
   },
   {
+    name: 'a zone bound to a signal group that does not exist',
+    mutate: (raw) => (raw.cameras[0].zones[0].group = 'G9'),
+    errors: ["cameras[0].zones[0].group: unknown signal group 'G9' (signal groups: G1, G2, G3, G4, G5, G6, G7, G8, P1, P2, P3, P4)"],
+  },
+  {
+    name: 'a queue zone measured from a line the camera does not have',
+    mutate: (raw) => (raw.cameras[0].zones[1].stopLine = 'stopp'),
+    errors: ["cameras[0].zones[1].stopLine: unknown count line 'stopp' (did you mean 'stop'?)"],
+  },
+  {
+    name: 'a red-light rule on an unknown line, a wrong-way rule on an unknown zone',
+    mutate: (raw) => {
+      raw.cameras[0].safety.stopLines[0].line = 'nope';
+      raw.cameras[0].safety.lanes[1].zone = 'lane-in-7';
+    },
+    errors: [
+      "cameras[0].safety.stopLines[0].line: unknown count line 'nope' (count lines: stop, count)",
+      "cameras[0].safety.lanes[1].zone: unknown zone 'lane-in-7' (zones: queue-in-0, queue-in-1, no-stopping, lane-in-0, lane-in-1)",
+    ],
+  },
+  {
+    name: 'a lane direction of zero length',
+    mutate: (raw) => (raw.cameras[0].safety.lanes[0].direction = { x: 0, y: 0 }),
+    errors: ['cameras[0].safety.lanes[0].direction: must not be (0, 0); give the direction of travel in the image'],
+  },
+  {
     name: 'two count lines with one name',
     mutate: (raw) => (raw.cameras[0].lines[1].name = 'stop'),
     errors: ["cameras[0].lines[1].name: duplicate line name 'stop' (first used at cameras[0].lines[0])"],
