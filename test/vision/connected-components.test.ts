@@ -36,6 +36,27 @@ test('8-connected regions with area, box and centroid; small regions filtered', 
   ]);
 });
 
+test('the word-skipping scan of aligned masks finds exactly the regions of the byte-by-byte scan', () => {
+  const width = 64;
+  const height = 48;
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const aligned = new Uint8Array(width * height);
+  for (let i = 0; i < aligned.length; i++) aligned[i] = random() < 0.08 ? 1 : 0;
+  for (let y = 10; y < 30; y++) for (let x = 20; x < 41; x++) aligned[y * width + x] = 1; // one large region
+  // The same mask at an odd byte offset cannot use the 32-bit view.
+  const unaligned = new Uint8Array(new ArrayBuffer(aligned.length + 1), 1, aligned.length);
+  unaligned.set(aligned);
+  const describe = (mask: Uint8Array) => {
+    const blobs = new BlobList(512);
+    new ConnectedComponents(width, height).label(mask, 1, blobs);
+    return Array.from({ length: blobs.count }, (_, b) => `${blobs.area[b]}@${blobs.minX[b]},${blobs.minY[b]}-${blobs.maxX[b]},${blobs.maxY[b]}`).sort();
+  };
+  const expected = describe(unaligned);
+  assert.ok(expected.length > 20);
+  assert.equal(describe(aligned), expected);
+});
+
 test('a U shape joined only at the bottom is one region (union of runs across rows)', () => {
   const { data, width, height } = mask(['#...#', '#...#', '#####']);
   const blobs = new BlobList(4);
