@@ -12,6 +12,8 @@ import { HealthReporter } from './telemetry/health-reporter.js';
 import { MqttSession, type MqttSessionOptions } from './telemetry/mqtt-session.js';
 import { TelemetryPublisher } from './telemetry/publisher.js';
 import { SummaryLine } from './summary-line.js';
+import { openLogicalOutputs, type LogicalOutputBank } from './hal/lines.js';
+import type { CameraHealthActions, CameraHealthEvent, CameraHealthOptions } from './vision/camera-health.js';
 import { CameraService } from './vision/camera-service.js';
 import type { SafetyEvent } from './vision/safety-monitor.js';
 import type { ZoneConfig } from './vision/zone-monitor.js';
@@ -52,6 +54,8 @@ export class IntersectionNode {
   private boot = -1;
   private stopping: Promise<void> | null = null;
   private readonly cameraServices: CameraService[] = [];
+  /** Outputs other than lamps (camera power relays, infrared illuminators), closed on stop. */
+  private readonly extraOutputs: LogicalOutputBank[] = [];
 
   constructor(private readonly parts: NodeParts) {}
 
@@ -135,6 +139,7 @@ export class IntersectionNode {
         clock,
         log: log.child('vision'),
         onCounts: (period) => void publisher.counts(period),
+        ...(await this.cameraHealth(camera, publisher)),
         onSafetyEvent: (event, evidence) => void publisher.event(`safety.${event.kind}`, 'warning', describeSafetyEvent(camera.id, event), {
           camera: camera.id,
           ...event,
@@ -208,6 +213,7 @@ export class IntersectionNode {
       await this.session.stop(this.publisher?.death(reason));
     }
     await this.heads?.close();
+    await Promise.allSettled(this.extraOutputs.map((output) => output.close()));
     await parts.gpio.close().catch((error: Error) => log.warn('GPIO close failed', { error }));
     await parts.watchdog.stopping();
     log.info('node stopped', { reason });
@@ -219,6 +225,37 @@ export class IntersectionNode {
     while (session.linkState() === 'connected' && session.stats().queued > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  /** Health thresholds of a camera and the outputs it drives (power relay, infrared), opened here. */
+  private async cameraHealth(camera: Config['cameras'][number], publisher: TelemetryPublisher): Promise<{ health?: NonNullable<ConstructorParameters<typeof CameraService>[0]['health']> }> {
+    const settings = camera.health;
+    const { gpio, clock } = this.parts;
+    const onEvent = (event: CameraHealthEvent) => void publisher.event(event.type, event.severity, event.message, event.data);
+    const options: CameraHealthOptions = {
+      noFramesMs: (settings?.noFramesS ?? 5) * 1000,
+      frozenMs: (settings?.frozenS ?? 10) * 1000,
+      darkBelow: settings?.darkBelow ?? 20,
+      defocusRatio: settings?.defocusRatio ?? 0.35,
+    };
+    const actions: CameraHealthActions = {};
+    if (settings?.powerRelay) {
+      const relay = await openLogicalOutputs(gpio, [settings.powerRelay], 1); // energised = camera powered
+      this.extraOutputs.push(relay);
+      options.powerCycleAfterMs = settings.powerCycleAfterS * 1000;
+      actions.powerCycle = async () => {
+        await relay.write(1, 0);
+        await clock.sleep(settings.powerOffS * 1000);
+        await relay.write(1, 1);
+      };
+    }
+    if (settings?.infrared) {
+      const infrared = await openLogicalOutputs(gpio, [settings.infrared.output], 0);
+      this.extraOutputs.push(infrared);
+      options.infrared = { onBelow: settings.infrared.onBelow, offAbove: settings.infrared.offAbove };
+      actions.setInfrared = (on) => infrared.write(1, on ? 1 : 0);
+    }
+    return { health: { options, actions, onEvent } };
   }
 
   private capabilities(): string[] {

@@ -2,6 +2,7 @@
 import { ApproachScene } from '../sim/scene/approach-scene.js';
 import { SCENE_PRESETS } from '../sim/scene/presets.js';
 import { VisionPipeline } from '../edge/vision/pipeline.js';
+import { ZoneMonitor } from '../edge/vision/zone-monitor.js';
 const only = process.argv[2];
 let totalTruth = 0, totalError = 0;
 for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
@@ -13,9 +14,13 @@ for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
   const lines = scene.countLines.map((l: any) => ({ name: l.name, a: l.a, b: l.b }));
   const pipeline = new VisionPipeline({ sourceWidth: W, sourceHeight: H, lines });
   const buf = new Uint8Array(W * H);
+  // The node knows its signal: queue zones stop learning background while the approach is red.
+  const freeze = process.env.NO_FREEZE ? null : new ZoneMonitor(scene.zones.filter((z: any) => z.name.startsWith('queue')).map((z: any) => ({ name: z.name, points: [...z.points] })), pipeline.tracker.capacity, { workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, factor: pipeline.factor });
+  const isRed = () => scene.signalState() === 'red';
   let ms = 0;
   for (let f = 0; f < frames; f++) {
     scene.renderFrame(f, buf);
+    freeze?.freeze(pipeline.motion.freezeMask, isRed);
     const t = performance.now();
     pipeline.process(buf, scene.frameTimeMs(f), f);
     ms += performance.now() - t;

@@ -235,12 +235,17 @@ const pedestrianTimesMatchGroups: CrossCheck = {
 
 /** Two outputs on one line would light one lamp for another's command. */
 const outputPinsUnique: CrossCheck = {
-  reads: ['signal.groups', 'signal.flashRelay'],
+  reads: ['signal.groups', 'signal.flashRelay', 'cameras'],
   run(config) {
     const outputs: Array<{ path: string; pin: Pin }> = config.signal.groups.flatMap((group, g) =>
       Object.entries(group.outputs).map(([name, pin]) => ({ path: configPath('signal', 'groups', g, 'outputs', name), pin })),
     );
     if (config.signal.flashRelay) outputs.push({ path: 'signal.flashRelay', pin: config.signal.flashRelay });
+    // Camera power relays and infrared illuminators are outputs too, and must not share a lamp's line.
+    config.cameras.forEach((camera, c) => {
+      if (camera.health?.powerRelay) outputs.push({ path: configPath('cameras', c, 'health', 'powerRelay'), pin: camera.health.powerRelay });
+      if (camera.health?.infrared) outputs.push({ path: configPath('cameras', c, 'health', 'infrared', 'output'), pin: camera.health.infrared.output });
+    });
     const firstPath = new Map<string, string>();
     const errors: string[] = [];
     for (const { path, pin } of outputs) {

@@ -271,9 +271,32 @@ const SafetySchema = strictObject({
   noStopping: Type.Array(strictObject({ zone: IdSchema, maxStopMs: wholeNumber(1000, 3_600_000, 'ms', 10_000) }), { default: [] }),
 });
 
+/** Camera health events and what the node does about them. */
+const CameraHealthSchema = strictObject({
+  noFramesS: wholeNumber(1, 600, 's', 5),
+  frozenS: wholeNumber(1, 600, 's', 10),
+  /** Mean gray level below which the image is too dark. */
+  darkBelow: wholeNumber(0, 255, 'gray levels', 20),
+  /** Defocus when sharpness falls below this fraction of its usual value. */
+  defocusRatio: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.35 }),
+  /** A relay that powers the camera: opened for powerOffS when no frames arrived for powerCycleAfterS. */
+  powerRelay: Type.Optional(PinSchema),
+  powerCycleAfterS: wholeNumber(10, 3600, 's', 60),
+  powerOffS: wholeNumber(1, 60, 's', 5),
+  /** An infrared illuminator that follows the light level (on below onBelow, off above offAbove). */
+  infrared: Type.Optional(
+    strictObject({
+      output: PinSchema,
+      onBelow: wholeNumber(0, 255, 'gray levels', 40),
+      offAbove: wholeNumber(0, 255, 'gray levels', 70),
+    }),
+  ),
+});
+
 const CameraSchema = strictObject({
   id: IdSchema,
   source: CameraSourceSchema,
+  health: Type.Optional(CameraHealthSchema),
   lines: Type.Array(CountLineSchema, { default: [] }),
   zones: Type.Array(ZoneSchema, { default: [] }),
   safety: Type.Optional(SafetySchema),

@@ -1,6 +1,7 @@
 import type { FrameSource } from '../hal/camera.js';
 import type { Clock, TimerHandle } from '../hal/clock.js';
 import type { Logger } from '../log.js';
+import { CameraHealthMonitor, type CameraHealthActions, type CameraHealthEvent, type CameraHealthOptions } from './camera-health.js';
 import { CountAggregator, type CountsPeriod } from './count-aggregator.js';
 import type { SignalAspect } from '../../protocol/index.js';
 import type { CountLineSpec, Point } from './geometry.js';
@@ -25,6 +26,8 @@ export interface CameraServiceOptions {
   onCounts: (period: CountsPeriod) => void;
   /** Receives each traffic-safety event with its evidence JPEG. */
   onSafetyEvent?: (event: SafetyEvent, evidence: Buffer | null) => void;
+  /** Camera health thresholds and the outputs it may drive (power relay, infrared). */
+  health?: { options: CameraHealthOptions; actions: CameraHealthActions; onEvent: (event: CameraHealthEvent) => void };
   /** How often the main thread collects counts from the worker, ms. */
   collectEveryMs?: number;
 }
@@ -49,6 +52,7 @@ export class CameraService {
   private readonly aggregator: CountAggregator;
   private readonly lr: Int32Array;
   private readonly rl: Int32Array;
+  private readonly health: CameraHealthMonitor | null;
 
   constructor(private readonly options: CameraServiceOptions) {
     this.lr = new Int32Array(options.lines.length);
@@ -61,6 +65,7 @@ export class CameraService {
       now: () => options.clock.now(),
     });
     this.aggregator.onPeriod((period) => options.onCounts(period));
+    this.health = options.health ? new CameraHealthMonitor(options.source.id, options.health.options, options.health.actions, options.health.onEvent) : null;
   }
 
   get id(): string {
@@ -103,6 +108,7 @@ export class CameraService {
     host.drainCrossings(() => undefined);
     host.readZones();
     this.aggregator.sample({ lr: this.lr, rl: this.rl }, { occupancy: host.zoneOccupancy, volume: host.zoneVolume, queueM: host.zoneQueueM });
+    this.health?.evaluate(this.options.clock.now(), { processed: host.stats().processed, ...host.image() });
   }
 
   /** Tells vision a signal group's aspect: red freezes the background of its zones and arms red-light checks. */

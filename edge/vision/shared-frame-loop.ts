@@ -57,7 +57,12 @@ export interface FrameLoopBuffers {
   zoneVolume: SharedArrayBuffer;
   /** Int8 per signal group (in FrameLoopOptions.groups order): index into the protocol's SIGNAL_ASPECTS. */
   signal: SharedArrayBuffer;
+  /** Float64 image statistics of the last frame, for camera health (see IMAGE_STATS). */
+  imageStats: SharedArrayBuffer;
 }
+
+/** Float64 slots of imageStats: mean luma, sharpness (mean gradient), mean change from the previous frame, model resets. */
+export const IMAGE_STATS = { mean: 0, sharpness: 1, change: 2, suddenChanges: 3, length: 4 } as const;
 
 export const ZONE_STATS_FIELDS = 3;
 
@@ -91,5 +96,6 @@ export function allocateBuffers(options: FrameLoopOptions): FrameLoopBuffers {
     zoneStats: new SharedArrayBuffer(Math.max(1, options.zones?.length ?? 0) * ZONE_STATS_FIELDS * 8),
     zoneVolume: new SharedArrayBuffer(Math.max(1, options.zones?.length ?? 0) * 4),
     signal: new SharedArrayBuffer(Math.max(1, options.groups?.length ?? 0)),
+    imageStats: new SharedArrayBuffer(IMAGE_STATS.length * 8),
   };
 }

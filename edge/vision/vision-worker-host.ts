@@ -13,6 +13,7 @@ import {
   SLOT_READY,
   SLOT_WRITING,
   TRACK_FIELDS,
+  IMAGE_STATS,
   ZONE_STATS_FIELDS,
   type FrameLoopBuffers,
   type FrameLoopOptions,
@@ -56,6 +57,7 @@ export class VisionWorkerHost {
   readonly zoneQueueM: Float64Array;
   readonly zoneVolume: Int32Array;
   private readonly signal: Int8Array;
+  private readonly imageStats: Float64Array;
   private readonly groupIndex: Map<string, number>;
   private readonly exited: Promise<number>;
   private stopped = false;
@@ -84,6 +86,7 @@ export class VisionWorkerHost {
     this.zoneQueueM = new Float64Array(zoneCount).fill(Number.NaN);
     this.zoneVolume = new Int32Array(buffers.zoneVolume, 0, zoneCount);
     this.signal = new Int8Array(buffers.signal);
+    this.imageStats = new Float64Array(buffers.imageStats);
     this.groupIndex = new Map((options.groups ?? []).map((group, index) => [group, index]));
     this.exited = new Promise((resolve) => worker.once('exit', resolve));
   }
@@ -190,6 +193,12 @@ export class VisionWorkerHost {
       this.zoneOccupancy[z] = this.zoneStats[z * ZONE_STATS_FIELDS]!;
       this.zoneQueueM[z] = this.zoneStats[z * ZONE_STATS_FIELDS + 1]!;
     }
+  }
+
+  /** The last frame's brightness, sharpness, change from the frame before, and background resets so far. */
+  image(): { mean: number; sharpness: number; change: number; suddenChanges: number } {
+    const stats = this.imageStats;
+    return { mean: stats[IMAGE_STATS.mean]!, sharpness: stats[IMAGE_STATS.sharpness]!, change: stats[IMAGE_STATS.change]!, suddenChanges: stats[IMAGE_STATS.suddenChanges]! };
   }
 
   zonePresent(zone: number): boolean {

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import { evidenceJpeg } from './evidence.js';
+import { ImageStats } from './image-stats.js';
 import { VisionPipeline } from './pipeline.js';
 import { SafetyMonitor, type SafetyEvent } from './safety-monitor.js';
 import { ZoneMonitor } from './zone-monitor.js';
@@ -15,6 +16,7 @@ import {
   SLOT_READY,
   TRACK_CAPACITY,
   TRACK_FIELDS,
+  IMAGE_STATS,
   ZONE_STATS_FIELDS,
   type FrameLoopBuffers,
   type FrameLoopOptions,
@@ -39,6 +41,8 @@ const timing = new Float64Array(buffers.timing);
 const zoneStats = new Float64Array(buffers.zoneStats);
 const zoneVolume = new Int32Array(buffers.zoneVolume);
 const signal = new Int8Array(buffers.signal);
+const imageStatsShared = new Float64Array(buffers.imageStats);
+const imageStats = new ImageStats(options.sourceWidth, options.sourceHeight);
 
 const pipeline = new VisionPipeline({
   sourceWidth: options.sourceWidth,
@@ -169,7 +173,12 @@ function run(): void {
       safety.update(pipeline.tracker, signalOf, tsMs, index);
       currentFrame = null;
     }
+    imageStats.measure(frame);
     Atomics.store(slotState, slot, SLOT_FREE);
+    imageStatsShared[IMAGE_STATS.mean] = imageStats.mean;
+    imageStatsShared[IMAGE_STATS.sharpness] = imageStats.sharpness;
+    imageStatsShared[IMAGE_STATS.change] = imageStats.change;
+    imageStatsShared[IMAGE_STATS.suddenChanges] = pipeline.motion.suddenChanges();
     publishZones();
     publishTracks();
     // Only this thread writes timing; the main thread reads it as a statistic, where a torn read is harmless.
