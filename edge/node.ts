@@ -132,6 +132,7 @@ export class IntersectionNode {
         countPeriodS: camera.countPeriodS,
         maxWorkingWidth: camera.maxWorkingWidth,
         zones: camera.zones.map((zone) => zoneConfig(zone, camera.lines)),
+        laneDividers: camera.laneDividers,
         groups: config.signal.groups.map((group) => group.id),
         ...(camera.safety ? { safety: camera.safety } : {}),
         privacyMasks: camera.privacyMasks,

@@ -12,7 +12,9 @@ for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
   const fps = preset.fps ?? 15;
   const frames = Math.round((preset.durationSeconds ?? 120) * fps);
   const lines = scene.countLines.map((l: any) => ({ name: l.name, a: l.a, b: l.b }));
-  const pipeline = new VisionPipeline({ sourceWidth: W, sourceHeight: H, lines });
+  // Lane dividers: the right edge of every lane but the last (the lane polygons run from far to near).
+  const laneDividers = process.env.NO_LANES ? [] : scene.laneDirections.slice(0, -1).map((lane: any) => ({ a: lane.points[1], b: lane.points[2] }));
+  const pipeline = new VisionPipeline({ sourceWidth: W, sourceHeight: H, lines, laneDividers });
   const buf = new Uint8Array(W * H);
   // The node knows its signal: queue zones stop learning background while the approach is red.
   const freeze = process.env.NO_FREEZE ? null : new ZoneMonitor(scene.zones.filter((z: any) => z.name.startsWith('queue')).map((z: any) => ({ name: z.name, points: [...z.points] })), pipeline.tracker.capacity, { workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, factor: pipeline.factor });

@@ -4,7 +4,7 @@ import { parseLineOption, type CountLineSpec } from '../vision/geometry.js';
 import { VisionPipeline, type MotionBackendChoice } from '../vision/pipeline.js';
 import { UsageError, type CommandIo } from './command.js';
 
-export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--backend auto|wasm|ts] [--max-width N] [--crossings] [--json]
+export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--divider x1,y1,x2,y2 …] [--backend auto|wasm|ts] [--max-width N] [--crossings] [--json]
 
 Runs the node's vision pipeline on a video file (decoded by ffmpeg, every frame) and reports the vehicles
 counted across each line, per direction: a technician's check of a camera placement, and our measure.
@@ -13,6 +13,8 @@ Lines are two points A→B in pixels of the source video. For side(P) = (Bx−Ax
 
   --video FILE     the video (anything ffmpeg reads)
   --line SPEC      NAME:x1,y1,x2,y2, repeatable
+  --divider SPEC   x1,y1,x2,y2: a line between two lanes, repeatable; blobs spanning both lanes are cut
+                   along it, so queued vehicles side by side count as two
   --backend NAME   motion backend: wasm (WebAssembly SIMD), ts (plain TypeScript) or auto (wasm where
                    supported; the default)
   --max-width N    frames wider than N are downscaled by an integer factor first (default 320)
@@ -36,6 +38,7 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     options: {
       video: { type: 'string' },
       line: { type: 'string', multiple: true },
+      divider: { type: 'string', multiple: true },
       backend: { type: 'string', default: 'auto' },
       'max-width': { type: 'string', default: '320' },
       crossings: { type: 'boolean', default: false },
@@ -62,6 +65,12 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     lines.push(parsed);
   }
 
+  const laneDividers = (values.divider ?? []).map((text) => {
+    const parsed = parseLineOption(`divider:${text}`);
+    if (typeof parsed === 'string') throw new UsageError(`--divider '${text}': expected x1,y1,x2,y2 in pixels of the source video`);
+    return { a: parsed.a, b: parsed.b };
+  });
+
   let info;
   try {
     info = await probeVideo(values.video);
@@ -81,7 +90,7 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     }
   }
 
-  const pipeline = new VisionPipeline({ sourceWidth: info.width, sourceHeight: info.height, lines, maxWorkingWidth: maxWidth, motionBackend: backend });
+  const pipeline = new VisionPipeline({ sourceWidth: info.width, sourceHeight: info.height, lines, laneDividers, maxWorkingWidth: maxWidth, motionBackend: backend });
   let frameTimes = new Float64Array(info.frames ?? 1024);
   const crossings: CrossingRecord[] = [];
   const record = (line: number, direction: number, track: number, frame: number, _ts: number, x: number, y: number) => {

@@ -299,6 +299,8 @@ const CameraSchema = strictObject({
   health: Type.Optional(CameraHealthSchema),
   lines: Type.Array(CountLineSchema, { default: [] }),
   zones: Type.Array(ZoneSchema, { default: [] }),
+  /** Lines between adjacent lanes (A→B in image pixels): vehicles side by side are told apart along them. */
+  laneDividers: Type.Array(strictObject({ a: ImagePointSchema, b: ImagePointSchema }), { default: [] }),
   safety: Type.Optional(SafetySchema),
   /** Polygons blanked in every image that leaves the node (evidence crops, snapshots). */
   privacyMasks: Type.Array(Type.Array(ImagePointSchema, { minItems: 3 }), { default: [] }),

@@ -17,6 +17,7 @@ export interface CameraServiceOptions {
   clock: Clock;
   log: Logger;
   zones?: ZoneConfig[];
+  laneDividers?: Array<{ a: Point; b: Point }>;
   /** Signal group ids that zones and safety rules refer to. */
   groups?: string[];
   safety?: SafetyConfig;
@@ -73,13 +74,14 @@ export class CameraService {
   }
 
   async start(): Promise<void> {
-    const { source, lines, maxWorkingWidth, clock, log, zones, groups, safety, privacyMasks, metresPerPixel } = this.options;
+    const { source, lines, maxWorkingWidth, clock, log, zones, laneDividers, groups, safety, privacyMasks, metresPerPixel } = this.options;
     this.host = await VisionWorkerHost.start({
       sourceWidth: source.width,
       sourceHeight: source.height,
       lines,
       maxWorkingWidth,
       ...(zones ? { zones } : {}),
+      ...(laneDividers ? { laneDividers } : {}),
       ...(groups ? { groups } : {}),
       ...(safety ? { safety } : {}),
       ...(privacyMasks ? { privacyMasks } : {}),

@@ -2,7 +2,8 @@ import { BlobList } from './blob-list.js';
 import { groupStackedBlobs } from './blob-grouping.js';
 import { ConnectedComponents } from './connected-components.js';
 import { downscaleBox, downscaleFactor } from './downscale.js';
-import type { CountLineSpec } from './geometry.js';
+import type { CountLineSpec, Point } from './geometry.js';
+import { LaneSplitter } from './lane-splitter.js';
 import { LineCounter, type LineCounterOptions } from './line-counter.js';
 import type { MotionDetector, MotionOptions } from './motion-detector.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
@@ -15,6 +16,8 @@ export interface PipelineOptions {
   sourceHeight: number;
   /** Count lines in source-image pixels. */
   lines: readonly CountLineSpec[];
+  /** Lane dividers A→B in source-image pixels: blobs spanning two lanes are cut along them. */
+  laneDividers?: ReadonlyArray<{ a: Point; b: Point }>;
   /** Frames wider than this are box-downscaled by an integer factor first. */
   maxWorkingWidth?: number;
   /** Smallest blob kept, as a fraction of the working image area. */
@@ -45,6 +48,7 @@ export class VisionPipeline {
   readonly counter: LineCounter;
   private readonly components: ConnectedComponents;
   readonly sizes: VehicleSizeModel;
+  private readonly lanes: LaneSplitter | null;
   private readonly working: Uint8Array;
   private readonly minBlobArea: number;
   private lastTsMs = Number.NaN;
@@ -70,6 +74,8 @@ export class VisionPipeline {
     this.counter = new LineCounter(workingLines, trackerOptions.capacity ?? 96, options.counter);
     this.sizes = new VehicleSizeModel(this.workingHeight);
     this.tracker = new Tracker(this.counter, this.sizes, blobCapacity, trackerOptions);
+    const dividers = options.laneDividers ?? [];
+    this.lanes = dividers.length === 0 ? null : new LaneSplitter(dividers.map((d) => ({ a: { x: d.a.x * scale, y: d.a.y * scale }, b: { x: d.b.x * scale, y: d.b.y * scale } })), this.workingWidth);
     this.working = new Uint8Array(this.workingWidth * this.workingHeight);
     this.minBlobArea = Math.max(4, Math.round((options.minBlobAreaFraction ?? 0.0008) * this.workingWidth * this.workingHeight));
   }
@@ -89,6 +95,7 @@ export class VisionPipeline {
     this.components.label(this.motion.mask, 4, this.blobs);
     groupStackedBlobs(this.blobs, this.sizes);
     dropSmallBlobs(this.blobs, this.minBlobArea);
+    this.lanes?.split(this.blobs, this.motion.mask, this.minBlobArea);
     this.tracker.update(this.blobs, tsMs, frameIndex);
     this.learnVehicleSizes();
     this.frames++;

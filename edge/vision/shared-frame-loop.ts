@@ -71,6 +71,7 @@ export interface FrameLoopOptions {
   sourceHeight: number;
   lines: CountLineSpec[];
   maxWorkingWidth?: number;
+  laneDividers?: Array<{ a: Point; b: Point }>;
   zones?: ZoneConfig[];
   /** Signal group ids the zones and safety rules refer to, in the order of the shared signal array. */
   groups?: string[];

@@ -49,6 +49,7 @@ const pipeline = new VisionPipeline({
   sourceHeight: options.sourceHeight,
   lines: options.lines,
   ...(options.maxWorkingWidth === undefined ? {} : { maxWorkingWidth: options.maxWorkingWidth }),
+  ...(options.laneDividers === undefined ? {} : { laneDividers: options.laneDividers }),
 });
 const factor = pipeline.factor;
 const lineCount = options.lines.length;
