@@ -4,7 +4,7 @@ import { parseLineOption, type CountLineSpec } from '../vision/geometry.js';
 import { VisionPipeline, type MotionBackendChoice } from '../vision/pipeline.js';
 import { UsageError, type CommandIo } from './command.js';
 
-export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--divider x1,y1,x2,y2 …] [--backend auto|wasm|ts] [--max-width N] [--crossings] [--json]
+export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--divider x1,y1,x2,y2 …] [--backend auto|wasm|ts|opencv] [--max-width N] [--crossings] [--json]
 
 Runs the node's vision pipeline on a video file (decoded by ffmpeg, every frame) and reports the vehicles
 counted across each line, per direction: a technician's check of a camera placement, and our measure.
@@ -15,8 +15,8 @@ Lines are two points A→B in pixels of the source video. For side(P) = (Bx−Ax
   --line SPEC      NAME:x1,y1,x2,y2, repeatable
   --divider SPEC   x1,y1,x2,y2: a line between two lanes, repeatable; blobs spanning both lanes are cut
                    along it, so queued vehicles side by side count as two
-  --backend NAME   motion backend: wasm (WebAssembly SIMD), ts (plain TypeScript) or auto (wasm where
-                   supported; the default)
+  --backend NAME   motion backend: wasm (WebAssembly SIMD), ts (plain TypeScript), opencv (needs
+                   scripts/install-opencv.sh) or auto (wasm where supported, else ts; the default)
   --max-width N    frames wider than N are downscaled by an integer factor first (default 320)
   --crossings      also list every counted crossing (frame, line, direction, track)
   --json           one JSON object on stdout instead of a table
@@ -54,7 +54,7 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
   if (!values.video) throw new UsageError('--video FILE is required');
   if (!values.line || values.line.length === 0) throw new UsageError('at least one --line NAME:x1,y1,x2,y2 is required');
   const backend = values.backend as MotionBackendChoice;
-  if (!['auto', 'wasm', 'ts'].includes(backend)) throw new UsageError(`--backend: '${values.backend}' is not a backend; use auto, wasm or ts`);
+  if (!['auto', 'wasm', 'ts', 'opencv'].includes(backend)) throw new UsageError(`--backend: '${values.backend}' is not a backend; use auto, wasm, ts or opencv`);
   const maxWidth = Number(values['max-width']);
   if (!Number.isInteger(maxWidth) || maxWidth < 32) throw new UsageError('--max-width: must be a whole number of pixels, at least 32');
   const lines: CountLineSpec[] = [];
