@@ -16,7 +16,7 @@ interface SceneLike {
   readonly height: number;
   readonly fps: number;
   readonly countLines: readonly { name: string; a: Point; b: Point }[];
-  readonly laneDirections?: readonly { travel: 'down' | 'up'; direction: Point }[];
+  readonly laneDirections?: readonly { travel: 'down' | 'up'; direction: Point; points: readonly Point[] }[];
   renderFrame(index: number, out: Uint8Array): void;
   counts(): Record<string, { lr: number; rl: number; total: number }>;
 }
@@ -51,7 +51,9 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
   for (const [name, preset] of Object.entries(presets)) {
     const scene = new ApproachScene(preset);
     const lines = scene.countLines.map((line) => ({ name: line.name, a: { x: line.a.x, y: line.a.y }, b: { x: line.b.x, y: line.b.y } }));
-    const pipeline = new VisionPipeline({ sourceWidth: scene.width, sourceHeight: scene.height, lines });
+    // As a commissioned node has them: lane dividers between adjacent lanes (each lane's right edge but the last).
+    const laneDividers = (scene.laneDirections ?? []).slice(0, -1).map((lane) => ({ a: lane.points[1]!, b: lane.points[2]! }));
+    const pipeline = new VisionPipeline({ sourceWidth: scene.width, sourceHeight: scene.height, lines, laneDividers });
     const frames = Math.round(options.simSeconds * scene.fps);
     const buffer = new Uint8Array(scene.width * scene.height);
     const frameMs = 1000 / scene.fps;
