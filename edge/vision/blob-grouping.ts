@@ -48,12 +48,5 @@ function absorb(blobs: BlobList, i: number, j: number): void {
   blobs.sumX[i]! += blobs.sumX[j]!;
   blobs.sumY[i]! += blobs.sumY[j]!;
   const last = --blobs.count;
-  if (j === last) return;
-  blobs.area[j] = blobs.area[last]!;
-  blobs.minX[j] = blobs.minX[last]!;
-  blobs.minY[j] = blobs.minY[last]!;
-  blobs.maxX[j] = blobs.maxX[last]!;
-  blobs.maxY[j] = blobs.maxY[last]!;
-  blobs.sumX[j] = blobs.sumX[last]!;
-  blobs.sumY[j] = blobs.sumY[last]!;
+  if (j !== last) blobs.copy(last, j);
 }

@@ -23,6 +23,17 @@ export class BlobList {
     this.sumY = new Float64Array(capacity);
   }
 
+  /** Copies blob `from` into slot `to` (for compacting the list in place). */
+  copy(from: number, to: number): void {
+    this.area[to] = this.area[from]!;
+    this.minX[to] = this.minX[from]!;
+    this.minY[to] = this.minY[from]!;
+    this.maxX[to] = this.maxX[from]!;
+    this.maxY[to] = this.maxY[from]!;
+    this.sumX[to] = this.sumX[from]!;
+    this.sumY[to] = this.sumY[from]!;
+  }
+
   /** Centre of the bounding box, the point counting uses (a vehicle's box centre, as the ground truth does). */
   centreX(i: number): number {
     return (this.minX[i]! + this.maxX[i]! + 1) * 0.5;

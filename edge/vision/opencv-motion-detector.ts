@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
+import { noiseThreshold } from './noise-threshold.js';
 
 /**
  * TsMotionDetector's algorithm on OpenCV through @u4/opencv4nodejs, an optional native module that is
@@ -238,9 +239,7 @@ export class OpenCvMotionDetector implements MotionDetector {
       seen += histogram[median]!;
       if (seen >= half) break;
     }
-    const sigma = 1.4826 * Math.max(median, 0.5);
-    const wanted = this.options.noiseSigmas * sigma;
-    return Math.min(60, Math.max(this.options.minThreshold, wanted));
+    return noiseThreshold(median, this.options.noiseSigmas, this.options.minThreshold);
   }
 }
 

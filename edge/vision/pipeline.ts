@@ -125,15 +125,7 @@ function dropSmallBlobs(blobs: BlobList, minArea: number): void {
   let kept = 0;
   for (let b = 0; b < blobs.count; b++) {
     if (blobs.area[b]! < minArea) continue;
-    if (kept !== b) {
-      blobs.area[kept] = blobs.area[b]!;
-      blobs.minX[kept] = blobs.minX[b]!;
-      blobs.minY[kept] = blobs.minY[b]!;
-      blobs.maxX[kept] = blobs.maxX[b]!;
-      blobs.maxY[kept] = blobs.maxY[b]!;
-      blobs.sumX[kept] = blobs.sumX[b]!;
-      blobs.sumY[kept] = blobs.sumY[b]!;
-    }
+    if (kept !== b) blobs.copy(b, kept);
     kept++;
   }
   blobs.count = kept;

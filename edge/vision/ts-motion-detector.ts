@@ -1,5 +1,6 @@
 import { horizontal3, lastWordMask, unpackBits, vertical3, wordsPerRow } from './bit-morphology.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
+import { noiseThreshold } from './noise-threshold.js';
 
 /**
  * Pure TypeScript motion detection: 3×3 Gaussian blur, a running-average background with selective
@@ -175,9 +176,7 @@ export class TsMotionDetector implements MotionDetector {
       seen += this.histogram[median]!;
       if (seen >= half) break;
     }
-    const sigma = 1.4826 * Math.max(median, 0.5);
-    const wanted = this.options.noiseSigmas * sigma;
-    return Math.min(60, Math.max(this.options.minThreshold, wanted));
+    return noiseThreshold(median, this.options.noiseSigmas, this.options.minThreshold);
   }
 
   private relearn(): void {

@@ -1,4 +1,5 @@
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
+import { noiseThreshold } from './noise-threshold.js';
 import { instantiateMotionKernel, motionModule, motionModuleSync, type MotionKernel, type WasmModule } from './wasm/motion-wasm.js';
 
 export { wasmSimdSupported } from './wasm/motion-wasm.js';
@@ -107,9 +108,7 @@ export class WasmMotionDetector implements MotionDetector {
 
   /** As TsMotionDetector: the median absolute difference estimates the noise sigma. */
   private nextThreshold(median: number): number {
-    const sigma = 1.4826 * Math.max(median, 0.5);
-    const wanted = this.options.noiseSigmas * sigma;
-    return Math.min(60, Math.max(this.options.minThreshold, wanted));
+    return noiseThreshold(median, this.options.noiseSigmas, this.options.minThreshold);
   }
 
   private views(): void {
