@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the vision benchmark. Prints ONE JSON object on stdout (progress on stderr):
- *   { machine: { cpus, model, loadavg }, startedAt, sections: { realFootage, speed, allocation, endToEnd, eventLoop, simulator } }
+ *   { machine: { cpus, model, loadavg }, startedAt, sections: { realFootage, speed, allocation, endToEnd, eventLoop, simulator, safety } }
  * Every section reports `ok` (its target is met) and can run alone: `npx tsx scripts/bench/main.ts --only speed`
  * (comma-separated for several). Exit code 0 when the benchmark ran, whatever `ok` says; 2 on wrong usage.
  */
@@ -12,6 +12,7 @@ import { allocationSection } from './sections/allocation.js';
 import { endToEndSection } from './sections/end-to-end.js';
 import { eventLoopSection } from './sections/event-loop.js';
 import { realFootageSection } from './sections/real-footage.js';
+import { safetySection } from './sections/safety.js';
 import { simulatorSection } from './sections/simulator.js';
 import { speedSection } from './sections/speed.js';
 
@@ -33,6 +34,7 @@ const SECTIONS: Record<string, Section> = {
   endToEnd: endToEndSection,
   eventLoop: eventLoopSection,
   simulator: simulatorSection,
+  safety: safetySection,
 };
 
 const USAGE = `npx tsx scripts/bench/main.ts [--only ${Object.keys(SECTIONS).join(',')}] [--speed-runs N] [--allocation-frames N] [--e2e-seconds S] [--event-loop-seconds S] [--sim-seconds S]`;
