@@ -124,40 +124,7 @@ export class IntersectionNode {
     await this.flash.start();
     void publisher.signal({ mode: 'flash', groups: this.flash.aspects(), phase: null, reason: 'startup flash' });
 
-    for (const [index, source] of parts.cameras.entries()) {
-      const camera = config.cameras[index]!;
-      const service = new CameraService({
-        source,
-        lines: camera.lines,
-        countPeriodS: camera.countPeriodS,
-        maxWorkingWidth: camera.maxWorkingWidth,
-        zones: camera.zones.map((zone) => zoneConfig(zone, camera.lines)),
-        laneDividers: camera.laneDividers,
-        groups: config.signal.groups.map((group) => group.id),
-        ...(camera.safety ? { safety: camera.safety } : {}),
-        privacyMasks: camera.privacyMasks,
-        ...(camera.metresPerPixel === undefined ? {} : { metresPerPixel: camera.metresPerPixel }),
-        clock,
-        log: log.child('vision'),
-        onCounts: (period) => void publisher.counts(period),
-        ...(await this.cameraHealth(camera, publisher)),
-        onSafetyEvent: (event, evidence) => void publisher.event(`safety.${event.kind}`, 'warning', describeSafetyEvent(camera.id, event), {
-          camera: camera.id,
-          ...event,
-          ...(evidence ? { evidenceJpeg: evidence } : {}),
-        }),
-      });
-      try {
-        await service.start();
-        for (const [group, aspect] of Object.entries(this.flash.aspects())) service.setSignal(group, aspect);
-        this.cameraServices.push(service);
-      } catch (error) {
-        // A camera that cannot start must not take the signal or telemetry down with it.
-        log.error(`camera ${camera.id} did not start`, { error: error as Error });
-        void publisher.event('camera.failed', 'error', `camera ${camera.id} did not start: ${(error as Error).message}`, { camera: camera.id });
-        await service.stop().catch(() => undefined);
-      }
-    }
+    for (const [index, source] of parts.cameras.entries()) await this.startCamera(source, config.cameras[index]!, publisher);
 
     this.health = new HealthReporter(publisher, session, parts.system, clock, config.telemetry.healthIntervalS, log.child('health'));
     this.health.start();
@@ -225,6 +192,47 @@ export class IntersectionNode {
     const deadline = Date.now() + timeoutMs;
     while (session.linkState() === 'connected' && session.stats().queued > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /**
+   * One camera with its vision worker, zones, safety rules and health outputs. A camera that cannot start
+   * (or whose relay cannot be opened) is reported and left out: it must not take the signal or the
+   * telemetry down with it.
+   */
+  private async startCamera(source: FrameSource, camera: Config['cameras'][number], publisher: TelemetryPublisher): Promise<void> {
+    const { config, clock, log } = this.parts;
+    let service: CameraService | null = null;
+    try {
+      service = new CameraService({
+        source,
+        lines: camera.lines,
+        countPeriodS: camera.countPeriodS,
+        maxWorkingWidth: camera.maxWorkingWidth,
+        zones: camera.zones.map((zone) => zoneConfig(zone, camera.lines)),
+        laneDividers: camera.laneDividers,
+        groups: config.signal.groups.map((group) => group.id),
+        ...(camera.safety ? { safety: camera.safety } : {}),
+        privacyMasks: camera.privacyMasks,
+        ...(camera.metresPerPixel === undefined ? {} : { metresPerPixel: camera.metresPerPixel }),
+        clock,
+        log: log.child('vision'),
+        onCounts: (period) => void publisher.counts(period),
+        ...(await this.cameraHealth(camera, publisher)),
+        onSafetyEvent: (event, evidence) =>
+          void publisher.event(`safety.${event.kind}`, 'warning', describeSafetyEvent(camera.id, event), {
+            camera: camera.id,
+            ...event,
+            ...(evidence ? { evidenceJpeg: evidence } : {}),
+          }),
+      });
+      await service.start();
+      for (const [group, aspect] of Object.entries(this.flash?.aspects() ?? {})) service.setSignal(group, aspect);
+      this.cameraServices.push(service);
+    } catch (error) {
+      log.error(`camera ${camera.id} did not start`, { error: error as Error });
+      void publisher.event('camera.failed', 'error', `camera ${camera.id} did not start: ${(error as Error).message}`, { camera: camera.id });
+      await service?.stop().catch(() => undefined);
     }
   }
 

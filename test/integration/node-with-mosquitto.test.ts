@@ -138,6 +138,20 @@ test('the node reconnects after the broker is killed and restarted, republishes 
   await node.stop();
 });
 
+test('a camera that cannot start is reported and left out; the node keeps its signal and telemetry', async () => {
+  const collector = await collect();
+  // The simulated GPIO chip has 64 lines: a camera power relay on line 100 cannot be opened.
+  const { configPath } = await writeTestConfig({ nodeId: 'badcam-1', broker: broker.url, mutate: (config) => (config.cameras[0].health.powerRelay = { chip: 'gpiochip0', line: 100 }) });
+  const node = start(['run', '--config', configPath]);
+  const failed = await collector.waitFor((entry) => entry.kind === 'event' && entry.message.node === 'badcam-1' && entry.message.type === 'camera.failed', 'camera.failed event');
+  assert.match(String(failed.message.message), /camera cam1 did not start/);
+  await collector.waitFor((entry) => entry.kind === 'event' && entry.message.node === 'badcam-1' && entry.message.type === 'node.started', 'node.started');
+  await collector.waitFor((entry) => entry.kind === 'health' && entry.message.node === 'badcam-1', 'health');
+  const signal = await collector.waitFor((entry) => entry.kind === 'signal' && entry.message.node === 'badcam-1', 'signal state');
+  assert.is(signal.message.mode, 'flash');
+  assert.is(node.child.exitCode, null, 'still running');
+});
+
 test('SIGINT stops cleanly: lamps released to cabinet flash, death with the reason, exit code 0', async () => {
   const collector = await collect();
   const { configPath } = await writeTestConfig({ nodeId: 'sigint-1', broker: broker.url });

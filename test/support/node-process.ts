@@ -10,7 +10,7 @@ export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.u
 export const CLI = join(PROJECT_ROOT, 'bin', 'nutgiao.js');
 
 /** The example config with test-friendly settings, written to a fresh temporary folder. */
-export async function writeTestConfig(overrides: { nodeId: string; broker?: string; healthIntervalS?: number }): Promise<{ dir: string; configPath: string; stateDir: string }> {
+export async function writeTestConfig(overrides: { nodeId: string; broker?: string; healthIntervalS?: number; mutate?: (config: Record<string, any>) => void }): Promise<{ dir: string; configPath: string; stateDir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'nutgiao-node-'));
   const config = parse(await readFile(EXAMPLE_CONFIG_PATH, 'utf8')) as Record<string, any>;
   config.node.id = overrides.nodeId;
@@ -18,6 +18,7 @@ export async function writeTestConfig(overrides: { nodeId: string; broker?: stri
   if (overrides.broker) config.mqtt.broker = overrides.broker;
   config.telemetry = { ...(config.telemetry ?? {}), healthIntervalS: overrides.healthIntervalS ?? 1, summaryIntervalS: 1 };
   config.state = { dir: join(dir, 'var') };
+  overrides.mutate?.(config);
   const configPath = join(dir, 'node.json');
   await writeFile(configPath, JSON.stringify(config, null, 2));
   return { dir, configPath, stateDir: join(dir, 'var') };
