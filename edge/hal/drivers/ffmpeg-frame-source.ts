@@ -1,15 +1,8 @@
-import type { Frame, FrameSource, FrameSourceStats } from '../camera.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../../log.js';
 import { buildFfmpegArgs, isLiveInput, type FfmpegInput } from './ffmpeg-args.js';
-import {
-  DEFAULT_STALL_TIMEOUT_MS,
-  RawFrameStream,
-  type CameraState,
-  type CameraStateListener,
-  type RestartBackoff,
-  type StreamEnd,
-} from './raw-frame-stream.js';
+import { ChildProcessFrameSource } from './child-process-frame-source.js';
+import { DEFAULT_STALL_TIMEOUT_MS, RawFrameStream, type RestartBackoff } from './raw-frame-stream.js';
 
 export interface FfmpegFrameSourceOptions {
   id: string;
@@ -35,22 +28,12 @@ export interface FfmpegFrameSourceOptions {
  * completed while the consumer is busy are dropped (newest wins); for every frame of a file use
  * decodeVideo instead.
  */
-export class FfmpegFrameSource implements FrameSource {
-  readonly id: string;
-  readonly width: number;
-  readonly height: number;
-  /** The requested rate; 0 when fps is null (the input's own rate, unknown before it starts). */
-  readonly fps: number;
-  private readonly stream: RawFrameStream;
-
+/** fps is the requested rate; 0 when it is null (the input's own rate, unknown before it starts). */
+export class FfmpegFrameSource extends ChildProcessFrameSource {
   constructor(options: FfmpegFrameSourceOptions) {
     if (options.fps !== null && !(options.fps > 0)) throw new RangeError(`FfmpegFrameSource ${options.id}: fps must be > 0 or null`);
-    this.id = options.id;
-    this.width = options.width;
-    this.height = options.height;
-    this.fps = options.fps ?? 0;
     const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-    this.stream = new RawFrameStream({
+    const stream = new RawFrameStream({
       id: options.id,
       width: options.width,
       height: options.height,
@@ -67,35 +50,6 @@ export class FfmpegFrameSource implements FrameSource {
       killGraceMs: options.killGraceMs,
       random: options.random,
     });
-  }
-
-  start(onFrame: (frame: Frame) => void): Promise<void> {
-    return this.stream.start(onFrame);
-  }
-
-  stop(): Promise<void> {
-    return this.stream.stop();
-  }
-
-  stats(): FrameSourceStats {
-    return this.stream.stats();
-  }
-
-  get state(): CameraState | null {
-    return this.stream.state;
-  }
-
-  /** Restarts since the last frame. */
-  get consecutiveFailures(): number {
-    return this.stream.consecutiveFailures;
-  }
-
-  onStateChange(listener: CameraStateListener): () => void {
-    return this.stream.onStateChange(listener);
-  }
-
-  /** Settles when a plain file has been played to its end (or failed), or on stop(). */
-  ended(): Promise<StreamEnd> {
-    return this.stream.ended();
+    super(options.id, options.width, options.height, options.fps ?? 0, stream);
   }
 }

@@ -1,7 +1,7 @@
-import type { Frame, FrameSource, FrameSourceStats } from '../camera.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../../log.js';
-import { RawFrameStream, type CameraState, type CameraStateListener, type RestartBackoff, type StreamEnd } from './raw-frame-stream.js';
+import { ChildProcessFrameSource } from './child-process-frame-source.js';
+import { RawFrameStream, type RestartBackoff } from './raw-frame-stream.js';
 
 export interface RpicamFrameSourceOptions {
   id: string;
@@ -38,13 +38,7 @@ const ISP_STRIDE_ALIGN = 64;
  * dropping are the ffmpeg source's (RawFrameStream); the camera is always live, so it is restarted when
  * rpicam-vid exits or stalls.
  */
-export class RpicamFrameSource implements FrameSource {
-  readonly id: string;
-  readonly width: number;
-  readonly height: number;
-  readonly fps: number;
-  private readonly stream: RawFrameStream;
-
+export class RpicamFrameSource extends ChildProcessFrameSource {
   constructor(options: RpicamFrameSourceOptions) {
     if (options.width % ISP_STRIDE_ALIGN !== 0 || options.height % 2 !== 0) {
       throw new RangeError(
@@ -52,11 +46,7 @@ export class RpicamFrameSource implements FrameSource {
       );
     }
     if (!(options.fps > 0)) throw new RangeError(`RpicamFrameSource ${options.id}: fps must be > 0`);
-    this.id = options.id;
-    this.width = options.width;
-    this.height = options.height;
-    this.fps = options.fps;
-    this.stream = new RawFrameStream({
+    const stream = new RawFrameStream({
       id: options.id,
       width: options.width,
       height: options.height,
@@ -73,34 +63,6 @@ export class RpicamFrameSource implements FrameSource {
       killGraceMs: options.killGraceMs,
       random: options.random,
     });
-  }
-
-  start(onFrame: (frame: Frame) => void): Promise<void> {
-    return this.stream.start(onFrame);
-  }
-
-  stop(): Promise<void> {
-    return this.stream.stop();
-  }
-
-  stats(): FrameSourceStats {
-    return this.stream.stats();
-  }
-
-  get state(): CameraState | null {
-    return this.stream.state;
-  }
-
-  /** Restarts since the last frame. */
-  get consecutiveFailures(): number {
-    return this.stream.consecutiveFailures;
-  }
-
-  onStateChange(listener: CameraStateListener): () => void {
-    return this.stream.onStateChange(listener);
-  }
-
-  ended(): Promise<StreamEnd> {
-    return this.stream.ended();
+    super(options.id, options.width, options.height, options.fps, stream);
   }
 }
