@@ -9,7 +9,8 @@ export {
   type SimLineMode,
   type SimPinChange,
 } from './sim-gpio.js';
-export { SimFrameSource, type SimFrameSourceOptions } from './sim-frame-source.js';
+export { SceneFrameSource, type SceneFrameSourceOptions } from './scene/scene-frame-source.js';
+export { ApproachScene } from './scene/approach-scene.js';
 export { SimSystemInfo } from './sim-system-info.js';
 export { SimWatchdog, type SimWatchdogEvent, type SimWatchdogOptions } from './sim-watchdog.js';
 export { seededRandom } from './seeded-random.js';
