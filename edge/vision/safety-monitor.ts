@@ -94,6 +94,8 @@ export interface SafetyEvent {
 
 export type SafetyEventListener = (event: SafetyEvent) => void;
 
+/** Time constant of the averaged velocity that "standing still" is judged on, ms. */
+const STILL_AVERAGE_MS = 1000;
 const DIRECTION_ANY = -1;
 const NONE = -1;
 
@@ -144,6 +146,10 @@ export class SafetyMonitor {
   private readonly wrongWayReported: Uint8Array;
   // Per track slot × no-stopping rule, t * rules + r.
   private readonly stillSinceMs: Float64Array;
+  /** Per track slot: velocity averaged over about a second, and when it was last updated. */
+  private readonly meanVx: Float64Array;
+  private readonly meanVy: Float64Array;
+  private readonly meanAtMs: Float64Array;
   private readonly stopReported: Uint8Array;
   // Crossings handed in since the last update, evaluated there against fresh signal state.
   private readonly crossingLine: Int32Array;
@@ -200,6 +206,9 @@ export class SafetyMonitor {
     this.reverseStartY = new Float64Array(slots);
     this.wrongWayReported = new Uint8Array(slots);
     this.stillSinceMs = new Float64Array(slots * noStopping.length).fill(Number.NaN);
+    this.meanVx = new Float64Array(slots);
+    this.meanVy = new Float64Array(slots);
+    this.meanAtMs = new Float64Array(slots).fill(Number.NaN);
     this.stopReported = new Uint8Array(slots * noStopping.length);
 
     const crossings = this.options.crossingCapacity;
@@ -340,7 +349,14 @@ export class SafetyMonitor {
     if (rules === 0) return;
     const x = tracks.cx[t]!;
     const y = tracks.cy[t]!;
-    const speedPxPerS = Math.sqrt(tracks.vx[t]! * tracks.vx[t]! + tracks.vy[t]! * tracks.vy[t]!) * this.factor * 1000;
+    // Standing still is judged on the velocity averaged over about a second (as a vector): the box of a
+    // standing vehicle jitters by a pixel or so every frame, which alone reads as several px/s.
+    const since = this.meanAtMs[t]!;
+    const weight = Number.isNaN(since) ? 1 : Math.min(1, (tsMs - since) / STILL_AVERAGE_MS);
+    this.meanVx[t] = this.meanVx[t]! + (tracks.vx[t]! - this.meanVx[t]!) * weight;
+    this.meanVy[t] = this.meanVy[t]! + (tracks.vy[t]! - this.meanVy[t]!) * weight;
+    this.meanAtMs[t] = tsMs;
+    const speedPxPerS = Math.sqrt(this.meanVx[t]! * this.meanVx[t]! + this.meanVy[t]! * this.meanVy[t]!) * this.factor * 1000;
     for (let r = 0; r < rules; r++) {
       const k = t * rules + r;
       if (!this.zones.contains(this.noStopZone[r]!, x, y)) {
@@ -365,6 +381,9 @@ export class SafetyMonitor {
     this.reverseLane[t] = NONE;
     this.reverseSinceMs[t] = Number.NaN;
     this.wrongWayReported[t] = 0;
+    this.meanVx[t] = 0;
+    this.meanVy[t] = 0;
+    this.meanAtMs[t] = Number.NaN;
     const rules = this.noStopZone.length;
     for (let r = 0; r < rules; r++) {
       this.stillSinceMs[t * rules + r] = Number.NaN;

@@ -171,10 +171,20 @@ test('illegal stop: moving again restarts the stopped time', () => {
   const { safety, events, signalOf, tracks } = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
   tracks.set(0, 1, 70, 70);
   for (let ts = 0; ts <= 6000; ts += 100) {
-    tracks.vx[0] = ts % 1500 === 0 ? 0.02 : 0; // a short move every 1.5 s
+    tracks.vx[0] = ts % 1500 < 500 ? 0.02 : 0; // half a second of moving (20 px/s) every 1.5 s
     safety.update(tracks, signalOf, ts, ts / 100);
   }
   assert.equal(events, []);
+});
+
+test('illegal stop: a standing vehicle whose box jitters (velocity flickering around zero) is still standing', () => {
+  const { safety, events, signalOf, tracks } = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
+  tracks.set(0, 1, 70, 70);
+  for (let ts = 0; ts <= 3000; ts += 100) {
+    tracks.vx[0] = (ts / 100) % 2 === 0 ? 0.006 : -0.006; // ±6 px/s from one frame to the next
+    safety.update(tracks, signalOf, ts, ts / 100);
+  }
+  assert.equal(events.map((event) => event.kind), ['illegal-stop']);
 });
 
 test('references to unknown lines and zones are refused, naming the field', () => {
