@@ -262,6 +262,8 @@ const SafetySchema = strictObject({
       group: IdSchema,
       graceMs: wholeNumber(0, 5000, 'ms', 500),
       direction: Type.Optional(oneOf(['lr', 'rl'] as const)),
+      /** Crossings slower than this (queues shuffling at the line) are not reported as runners. */
+      minSpeedPxPerS: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000, unit: 'px/s' })),
     }),
     { default: [] },
   ),
