@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
-import { noiseThreshold } from './noise-threshold.js';
+import { medianBin, noiseThreshold } from './noise-threshold.js';
 
 /**
  * TsMotionDetector's algorithm on OpenCV through @u4/opencv4nodejs, an optional native module that is
@@ -218,13 +218,8 @@ export class OpenCvMotionDetector implements MotionDetector {
         samples++;
       }
     }
-    const half = samples >> 1;
-    let seen = 0;
-    for (let bin = 0; bin < 511; bin++) {
-      seen += signedHistogram[bin]!;
-      if (seen >= half) return bin - 255;
-    }
-    return 0;
+    const bin = medianBin(signedHistogram, 511, samples >> 1);
+    return bin < 511 ? bin - 255 : 0;
   }
 
   /** As TS: the median absolute difference (mostly background pixels) estimates the noise sigma. */
@@ -232,13 +227,7 @@ export class OpenCvMotionDetector implements MotionDetector {
     const histogram = this.noiseHistogram;
     let samples = 0;
     for (let bin = 0; bin < 512; bin++) samples += histogram[bin]!;
-    const half = Math.floor(samples / 2);
-    let seen = 0;
-    let median = 0;
-    for (; median < 255; median++) {
-      seen += histogram[median]!;
-      if (seen >= half) break;
-    }
+    const median = medianBin(histogram, 255, Math.floor(samples / 2));
     return noiseThreshold(median, this.options.noiseSigmas, this.options.minThreshold);
   }
 }

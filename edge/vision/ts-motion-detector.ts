@@ -1,6 +1,6 @@
 import { horizontal3, lastWordMask, unpackBits, vertical3, wordsPerRow } from './bit-morphology.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
-import { noiseThreshold } from './noise-threshold.js';
+import { medianBin, noiseThreshold } from './noise-threshold.js';
 
 /**
  * Pure TypeScript motion detection: 3×3 Gaussian blur, a running-average background with selective
@@ -156,26 +156,15 @@ export class TsMotionDetector implements MotionDetector {
         samples++;
       }
     }
-    const half = samples >> 1;
-    let seen = 0;
-    for (let bin = 0; bin < 511; bin++) {
-      seen += signedHistogram[bin]!;
-      if (seen >= half) return bin - 255;
-    }
-    return 0;
+    const bin = medianBin(signedHistogram, 511, samples >> 1);
+    return bin < 511 ? bin - 255 : 0;
   }
 
   /** The median absolute difference (mostly background pixels) estimates the noise sigma. */
   private nextThreshold(): number {
     let samples = 0;
     for (let bin = 0; bin < 256; bin++) samples += this.histogram[bin]!;
-    const half = samples >> 1;
-    let seen = 0;
-    let median = 0;
-    for (; median < 256; median++) {
-      seen += this.histogram[median]!;
-      if (seen >= half) break;
-    }
+    const median = medianBin(this.histogram, 256, samples >> 1);
     return noiseThreshold(median, this.options.noiseSigmas, this.options.minThreshold);
   }
 
