@@ -8,13 +8,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeVideo } from '../../edge/hal/drivers/video-file-reader.js';
+import { CLIP_PATH, frameOf, loadClipFrames, type ClipFrames } from '../support/clip.js';
 import type { MotionDetector, MotionOptions } from '../../edge/vision/motion-detector.js';
 import { loadOpenCv, OPENCV_MISSING_MESSAGE, OpenCvMotionDetector, openCvAvailable } from '../../edge/vision/opencv-motion-detector.js';
 import { VisionPipeline } from '../../edge/vision/pipeline.js';
 import { TsMotionDetector } from '../../edge/vision/ts-motion-detector.js';
 import { WasmMotionDetector, wasmSimdSupported } from '../../edge/vision/wasm-motion-detector.js';
 
-const CLIP = new URL('../../../shared/data/bgslibrary_video03.avi', import.meta.url).pathname;
 const CLIP_FRAMES = 400;
 /**
  * Measured on the first 400 frames of the clip (OpenCV 4.6.0, Debian 12, x86-64): 396 frames identical,
@@ -58,40 +58,8 @@ if (!available) {
     });
   }
 } else {
-  interface Clip {
-    width: number;
-    height: number;
-    frames: number;
-    data: Uint8Array;
-    dtMs: number[];
-  }
-  let clip: Clip | undefined;
-
-  const loadClip = async (): Promise<Clip> => {
-    if (clip !== undefined) return clip;
-    let data = new Uint8Array(0);
-    const dtMs: number[] = [];
-    let frames = 0;
-    let width = 0;
-    let height = 0;
-    let lastTs = 0;
-    await decodeVideo(CLIP, {}, (frame) => {
-      if (frames === 0) {
-        width = frame.width;
-        height = frame.height;
-        data = new Uint8Array(width * height * CLIP_FRAMES);
-      }
-      if (frames < CLIP_FRAMES) {
-        data.set(frame.data, frames * width * height);
-        dtMs.push(frames === 0 ? 0 : frame.tsMs - lastTs);
-        lastTs = frame.tsMs;
-        frames++;
-      }
-    });
-    clip = { width, height, frames, data, dtMs };
-    return clip;
-  };
-  const frameOf = (c: Clip, index: number): Uint8Array => c.data.subarray(index * c.width * c.height, (index + 1) * c.width * c.height);
+  let clip: ClipFrames | undefined;
+  const loadClip = async (): Promise<ClipFrames> => (clip ??= await loadClipFrames(CLIP_FRAMES));
   const equalPixels = (a: Uint8Array, b: Uint8Array): number => {
     let same = 0;
     for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
@@ -205,7 +173,7 @@ if (!available) {
     const ts = new VisionPipeline({ sourceWidth: 320, sourceHeight: 240, lines, motionBackend: 'ts' });
     const cv = new VisionPipeline({ sourceWidth: 320, sourceHeight: 240, lines, motionBackend: (o) => new OpenCvMotionDetector(o) });
     assert.is(cv.motion.backend, 'opencv');
-    const { frames } = await decodeVideo(CLIP, {}, (frame) => {
+    const { frames } = await decodeVideo(CLIP_PATH, {}, (frame) => {
       ts.process(frame.data, frame.tsMs, frame.index);
       cv.process(frame.data, frame.tsMs, frame.index);
     });

@@ -10,13 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeVideo } from '../../edge/hal/drivers/video-file-reader.js';
+import { frameOf, loadClipFrames, type ClipFrames } from '../support/clip.js';
 import type { MotionDetector, MotionOptions } from '../../edge/vision/motion-detector.js';
 import { TsMotionDetector } from '../../edge/vision/ts-motion-detector.js';
 import { WasmMotionDetector, wasmSimdSupported } from '../../edge/vision/wasm-motion-detector.js';
 import { compileMotionWasm, MOTION_WASM } from '../../scripts/build-wasm.js';
 
-const CLIP = new URL('../../../shared/data/bgslibrary_video03.avi', import.meta.url).pathname;
 const CLIP_FRAMES = 600;
 const PYTHON = '/usr/bin/python3';
 /**
@@ -26,45 +25,11 @@ const PYTHON = '/usr/bin/python3';
  */
 const MASK_TOLERANCE = 0.001;
 
-interface Clip {
-  width: number;
-  height: number;
-  frames: number;
-  data: Uint8Array;
-  dtMs: number[];
-}
+let clip: ClipFrames | undefined;
 
-let clip: Clip | undefined;
-
-async function loadClip(): Promise<Clip> {
-  if (clip !== undefined) return clip;
-  let data = new Uint8Array(0);
-  const dtMs: number[] = [];
-  let frames = 0;
-  let width = 0;
-  let height = 0;
-  let lastTs = 0;
-  // The decoder cannot stop early; it is one 320×240 clip of 1,699 frames, and we keep the first 600.
-  await decodeVideo(CLIP, {}, (frame) => {
-    if (frames === 0) {
-      width = frame.width;
-      height = frame.height;
-      data = new Uint8Array(width * height * CLIP_FRAMES);
-    }
-    if (frames < CLIP_FRAMES) {
-      data.set(frame.data, frames * width * height);
-      dtMs.push(frames === 0 ? 0 : frame.tsMs - lastTs);
-      lastTs = frame.tsMs;
-      frames++;
-    }
-  });
-  clip = { width, height, frames, data, dtMs };
+async function loadClip(): Promise<ClipFrames> {
+  clip ??= await loadClipFrames(CLIP_FRAMES);
   return clip;
-}
-
-function frameOf(c: Clip, index: number): Uint8Array {
-  const size = c.width * c.height;
-  return c.data.subarray(index * size, (index + 1) * size);
 }
 
 function differingPixels(a: Uint8Array, b: Uint8Array): number {
@@ -253,7 +218,7 @@ for rep in range(reps):
 print(np.median(times) * 1000)
 `;
 
-function medianMs(detector: MotionDetector, c: Clip, reps: number): number {
+function medianMs(detector: MotionDetector, c: ClipFrames, reps: number): number {
   const times: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     for (let f = 0; f < c.frames; f++) {
@@ -268,7 +233,7 @@ function medianMs(detector: MotionDetector, c: Clip, reps: number): number {
 }
 
 /** The reference's median ms/frame over reps passes of the clip, or why it could not run. */
-function referenceMs(c: Clip, reps: number): number | string {
+function referenceMs(c: ClipFrames, reps: number): number | string {
   const dir = mkdtempSync(join(tmpdir(), 'nutgiao-motion-'));
   try {
     const path = join(dir, 'clip.gray');
