@@ -39,6 +39,9 @@ const STORM_LIMIT = 100_000;
 /** Longest real wait of the speed driver, so monotonic() is never staler than this × factor. */
 const MAX_DRIVER_WAIT_MS = 20;
 
+/** Real ms between checks of a hold (holdWhile); short, since it paces the whole fast simulation. */
+const HELD_POLL_MS = 1;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -59,6 +62,7 @@ export class VirtualClock implements Clock {
   private nextSeq = 0;
   private firedAtSameInstant = 0;
   private driver: SpeedDriver | null = null;
+  private readonly holds = new Set<() => boolean>();
 
   constructor(options: VirtualClockOptions = {}) {
     this.epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
@@ -189,6 +193,16 @@ export class VirtualClock implements Clock {
     await driver.done.catch(() => undefined);
   }
 
+  /**
+   * Registers a check the as-fast-as-possible driver (factor Infinity) consults before each instant: while
+   * it returns true, time waits in real time. Work that runs outside this clock (a vision worker thread
+   * busy with a frame) so keeps up instead of losing frames. Returns a remover.
+   */
+  holdWhile(busy: () => boolean): () => void {
+    this.holds.add(busy);
+    return () => void this.holds.delete(busy);
+  }
+
   /** True while runAtSpeed is driving the clock. */
   isRunning(): boolean {
     return this.driver !== null;
@@ -203,6 +217,8 @@ export class VirtualClock implements Clock {
         if (factor === Infinity) {
           if (next === undefined) {
             await this.waitReal(driver, null);
+          } else if (this.held()) {
+            await this.waitReal(driver, HELD_POLL_MS);
           } else {
             this.fireInstant(next.due);
             await yieldToEventLoop();
@@ -228,6 +244,11 @@ export class VirtualClock implements Clock {
     } finally {
       if (this.driver === driver) this.driver = null;
     }
+  }
+
+  private held(): boolean {
+    for (const busy of this.holds) if (busy()) return true;
+    return false;
   }
 
   /** Waits ms of real time (or until woken if null). */

@@ -187,6 +187,28 @@ test('runAtSpeed(Infinity) waits while idle and wakes for a timer scheduled from
   await done;
 });
 
+test('runAtSpeed(Infinity) waits while a hold is busy, so outside work keeps up with virtual time', async () => {
+  const clock = new VirtualClock();
+  let workPending = false;
+  let framesWorked = 0;
+  // A "camera" every 100 virtual ms hands work to something outside the clock that takes ~3 real ms.
+  clock.setRepeating(() => {
+    assert.not.ok(workPending, 'a frame arrived while the previous one was still in work');
+    workPending = true;
+    setTimeout(() => {
+      workPending = false;
+      framesWorked++;
+    }, 3);
+  }, 100);
+  const release = clock.holdWhile(() => workPending);
+  const done = clock.runAtSpeed(Infinity);
+  while (framesWorked < 10) await new Promise((resolve) => setTimeout(resolve, 5));
+  release();
+  await clock.stop();
+  await done;
+  assert.ok(clock.monotonic() >= 1000);
+});
+
 test('runAtSpeed rejects when a timer callback throws, and stops', async () => {
   const clock = new VirtualClock();
   clock.setTimer(() => {
