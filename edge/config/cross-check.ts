@@ -6,6 +6,7 @@
  * already failed the schema (its findings would be noise on top of the real error).
  */
 import { configPath } from './config-path.js';
+import { MONITOR_CROSS_CHECKS } from './monitor-cross-check.js';
 import type { Config, Pin } from './schema.js';
 import { closestName } from './suggest.js';
 
@@ -285,6 +286,136 @@ const tlsClientCertificateComplete: CrossCheck = {
   },
 };
 
+/** Detectors call a phase that exists (directly or through a group); buttons call pedestrian service. */
+const detectorsValid: CrossCheck = {
+  reads: ['signal.detectors', 'signal.groups', 'signal.phases'],
+  run(config) {
+    const { groups, phases, detectors } = config.signal;
+    const groupIds = groups.map((group) => group.id);
+    const phaseIds = phases.map((phase) => phase.id);
+    const pedestrianIds = new Set(groups.filter((group) => group.kind === 'pedestrian').map((group) => group.id));
+    const errors = duplicateIds(detectors, 'signal.detectors');
+    detectors.forEach((detector, d) => {
+      const path = (field: string) => configPath('signal', 'detectors', d, field);
+      if ((detector.phase === undefined) === (detector.group === undefined)) {
+        errors.push(`${configPath('signal', 'detectors', d)}: give exactly one of phase or group (the phase this detector calls)`);
+        return;
+      }
+      if (detector.phase !== undefined) {
+        const phase = phases.find((candidate) => candidate.id === detector.phase);
+        if (!phase) errors.push(unknownReference(path('phase'), 'phase', detector.phase, phaseIds));
+        else if (detector.kind === 'button' && !phase.groups.some((id) => pedestrianIds.has(id))) {
+          errors.push(`${path('phase')}: a button calls pedestrian service, but phase '${phase.id}' serves no pedestrian group`);
+        }
+      } else if (detector.group !== undefined) {
+        if (!groupIds.includes(detector.group)) errors.push(unknownReference(path('group'), 'group', detector.group, groupIds));
+        else if ((detector.kind === 'button') !== pedestrianIds.has(detector.group)) {
+          const wanted = detector.kind === 'button' ? 'a pedestrian' : 'a vehicle';
+          errors.push(`${path('group')}: a ${detector.kind} detector needs ${wanted} group, and '${detector.group}' is not one`);
+        }
+      }
+    });
+    return errors;
+  },
+};
+
+const preemptPhasesExist: CrossCheck = {
+  reads: ['signal.preempt', 'signal.phases'],
+  run(config) {
+    const preempt = config.signal.preempt;
+    if (!preempt) return [];
+    const known = config.signal.phases.map((phase) => phase.id);
+    return (['phase', 'exitPhase'] as const).flatMap((field) =>
+      known.includes(preempt[field]) ? [] : [unknownReference(`signal.preempt.${field}`, 'phase', preempt[field], known)],
+    );
+  },
+};
+
+/** Plans override timings of existing phases, once each, keeping maxGreen >= minGreen after the override. */
+const plansValid: CrossCheck = {
+  reads: ['signal.plans', 'signal.phases'],
+  run(config) {
+    const { plans, phases } = config.signal;
+    const known = phases.map((phase) => phase.id);
+    const errors = duplicateIds(plans, 'signal.plans');
+    plans.forEach((plan, p) => {
+      const firstIndex = new Map<string, number>();
+      plan.timings.forEach((timing, t) => {
+        const path = (field: string) => configPath('signal', 'plans', p, 'timings', t, field);
+        const phase = phases.find((candidate) => candidate.id === timing.phase);
+        const first = firstIndex.get(timing.phase);
+        if (!phase) {
+          errors.push(unknownReference(path('phase'), 'phase', timing.phase, known));
+          return;
+        }
+        if (first !== undefined) errors.push(`${path('phase')}: phase '${timing.phase}' already has timings at signal.plans[${p}].timings[${first}]`);
+        else firstIndex.set(timing.phase, t);
+        const minGreen = timing.minGreen ?? phase.minGreen;
+        const maxGreen = timing.maxGreen ?? phase.maxGreen;
+        if (maxGreen < minGreen) {
+          const field = timing.maxGreen !== undefined ? 'maxGreen' : 'minGreen';
+          errors.push(`${path(field)}: makes maxGreen (${maxGreen} s) shorter than minGreen (${minGreen} s) for phase '${phase.id}'`);
+        }
+      });
+    });
+    return errors;
+  },
+};
+
+/** The schedule names existing plans, a valid time zone, and no two entries start at the same moment. */
+const scheduleValid: CrossCheck = {
+  reads: ['signal.schedule', 'signal.plans', 'signal.timeZone'],
+  run(config) {
+    const { schedule, plans, timeZone } = config.signal;
+    const known = [...new Set(plans.map((plan) => plan.id))];
+    const errors: string[] = [];
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+    } catch {
+      errors.push(`signal.timeZone: '${timeZone}' is not a time zone (use an IANA name such as UTC or Asia/Ho_Chi_Minh)`);
+    }
+    const firstIndex = new Map<string, number>();
+    schedule.forEach((entry, e) => {
+      if (!known.includes(entry.plan)) {
+        errors.push(known.length === 0 ? `signal.schedule[${e}].plan: unknown plan '${entry.plan}' (signal.plans is empty)` : unknownReference(`signal.schedule[${e}].plan`, 'plan', entry.plan, known));
+      }
+      for (const day of new Set(entry.days)) {
+        const key = `${day} ${entry.start}`;
+        const first = firstIndex.get(key);
+        if (first !== undefined) errors.push(`signal.schedule[${e}].start: signal.schedule[${first}] already starts on ${day} at ${entry.start}`);
+        else firstIndex.set(key, e);
+      }
+    });
+    return errors;
+  },
+};
+
+/** Detector and preempt inputs each have their own line, which no output uses. */
+const inputPinsUnique: CrossCheck = {
+  reads: ['signal.detectors', 'signal.preempt', 'signal.groups', 'signal.flashRelay', 'cameras'],
+  run(config) {
+    const inputs: Array<{ path: string; pin: Pin }> = config.signal.detectors.map((detector, d) => ({ path: configPath('signal', 'detectors', d, 'input'), pin: detector.input }));
+    if (config.signal.preempt) inputs.push({ path: 'signal.preempt.input', pin: config.signal.preempt.input });
+    const usedBy = new Map<string, string>();
+    const key = (pin: Pin) => `${pin.chip}\u0000${pin.line}`;
+    config.signal.groups.forEach((group, g) => {
+      for (const [name, pin] of Object.entries(group.outputs)) usedBy.set(key(pin), configPath('signal', 'groups', g, 'outputs', name));
+    });
+    if (config.signal.flashRelay) usedBy.set(key(config.signal.flashRelay), 'signal.flashRelay');
+    config.cameras.forEach((camera, c) => {
+      if (camera.health?.powerRelay) usedBy.set(key(camera.health.powerRelay), configPath('cameras', c, 'health', 'powerRelay'));
+      if (camera.health?.infrared) usedBy.set(key(camera.health.infrared.output), configPath('cameras', c, 'health', 'infrared', 'output'));
+    });
+    const errors: string[] = [];
+    for (const { path, pin } of inputs) {
+      const first = usedBy.get(key(pin));
+      if (first !== undefined) errors.push(`${path}: ${pin.chip} line ${pin.line} is already used by ${first}`);
+      else usedBy.set(key(pin), path);
+    }
+    return errors;
+  },
+};
+
 export const CROSS_CHECKS: readonly CrossCheck[] = [
   uniqueGroupIds,
   uniquePhaseIds,
@@ -302,6 +433,12 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   reconnectRangeOrdered,
   tlsOnlyWithSecureBroker,
   tlsClientCertificateComplete,
+  detectorsValid,
+  preemptPhasesExist,
+  plansValid,
+  scheduleValid,
+  inputPinsUnique,
+  ...MONITOR_CROSS_CHECKS,
 ];
 
 /** Every cross-field error in a schema-valid config, one `path: problem` line each. */

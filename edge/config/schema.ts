@@ -8,9 +8,11 @@
  */
 import { Type, type ObjectOptions, type Static, type TProperties } from '@sinclair/typebox';
 import type { PinSpec } from '../hal/gpio.js';
+import { GREEN_RANGES, signalControlFields } from './signal-schema-parts.js';
+import { monitorSchema } from './monitor-schema.js';
 
-/** GPIO drivers the runtime can bind; adding a driver is one entry here (plus its binding). */
-export const GPIO_DRIVERS = ['sim'] as const;
+/** GPIO drivers the runtime can bind; adding a driver is one entry here, one branch of GpioSchema, and its binding. */
+export const GPIO_DRIVERS = ['sim', 'onoff', 'gpiod', 'firmata'] as const;
 export type GpioDriver = (typeof GPIO_DRIVERS)[number];
 
 export const WATCHDOG_DRIVERS = ['none', 'sim'] as const;
@@ -123,9 +125,27 @@ const TelemetrySchema = strictObject(
 /** Boot id, fault records and the MQTT outbox live in state.dir. */
 const StateSchema = strictObject({ dir: Type.String({ minLength: 1, default: './var' }) }, { default: {} });
 
+/** Each GPIO driver with its own options, told apart by `driver`. */
+const GpioSchema = Type.Union(
+  [
+    strictObject({ driver: Type.Literal('sim') }),
+    /** Linux sysfs GPIO (/sys/class/gpio) through onoff; pins map to sysfs numbers through the chips' bases. */
+    strictObject({ driver: Type.Literal('onoff') }),
+    /** The GPIO character device through node-libgpiod (libgpiod 1.6); inputs are sampled every pollIntervalMs. */
+    strictObject({ driver: Type.Literal('gpiod'), pollIntervalMs: wholeNumber(1, 100, 'ms', 5) }),
+    /** A StandardFirmata board (Arduino driving a relay card) on a serial port; pins are {chip: firmata, line: board pin}. */
+    strictObject({
+      driver: Type.Literal('firmata'),
+      port: Type.String({ pattern: '^/dev/\\S+$', allowed: 'a serial device path such as /dev/ttyACM0' }),
+      baudRate: wholeNumber(300, 2_000_000, 'baud', 57_600),
+    }),
+  ],
+  { default: { driver: 'sim' } },
+);
+
 const HardwareSchema = strictObject(
   {
-    gpio: strictObject({ driver: oneOf(GPIO_DRIVERS) }, { default: { driver: 'sim' } }),
+    gpio: GpioSchema,
     watchdog: strictObject({ driver: oneOf(WATCHDOG_DRIVERS, { default: 'none' }) }, { default: {} }),
   },
   { default: {} },
@@ -154,10 +174,10 @@ export const SignalGroupSchema = Type.Union([VehicleGroupSchema, PedestrianGroup
 export const PhaseSchema = strictObject({
   id: IdSchema,
   groups: Type.Array(IdSchema, { minItems: 1 }),
-  minGreen: seconds(5, 120, 7),
-  maxGreen: seconds(10, 300, 40),
+  minGreen: seconds(...GREEN_RANGES.minGreen, 7),
+  maxGreen: seconds(...GREEN_RANGES.maxGreen, 40),
   /** Green extension per detected vehicle. */
-  passage: seconds(0, 30, 3),
+  passage: seconds(...GREEN_RANGES.passage, 3),
   yellow: seconds(3, 8, 3.5),
   redClearance: seconds(0, 10, 1.5),
   walk: Type.Optional(seconds(4, 60)),
@@ -176,6 +196,7 @@ const SignalSchema = strictObject({
   ring: Type.Array(IdSchema, { minItems: 1 }),
   /** Energised = the controller drives the lamps; de-energised = the cabinet flashes. */
   flashRelay: Type.Optional(PinSchema),
+  ...signalControlFields(IdSchema, PinSchema, oneOf(RECALL_MODES)),
 });
 
 // Every source delivers frames of width×height (ffmpeg scales to it), so count lines are checked against it.
@@ -322,6 +343,7 @@ export const ConfigSchema = strictObject({
   hardware: HardwareSchema,
   signal: SignalSchema,
   cameras: Type.Array(CameraSchema, { default: [] }),
+  monitor: monitorSchema(IdSchema, PinSchema),
 });
 
 /** The config after defaults are applied and validation passed. */

@@ -69,8 +69,16 @@ test('defaults fill every optional section of a minimal config', () => {
       conflicts: [],
       phases: [{ id: 'a', groups: ['A'], minGreen: 7, maxGreen: 40, passage: 3, yellow: 3.5, redClearance: 1.5, recall: 'none' }],
       ring: ['a'],
+      mode: 'actuated',
+      flashAspect: 'flashing-amber',
+      startup: { flashS: 5, allRedS: 3 },
+      timeZone: 'UTC',
+      plans: [],
+      schedule: [],
+      detectors: [],
     },
     cameras: [],
+    monitor: { pollMs: 20, tripMs: 300, redFailTripMs: 300, heartbeatTimeoutMs: 1000, sensor: 'sim', readback: [], readbackDebounceMs: 0 },
   };
   assert.equal(config, expected);
 });
