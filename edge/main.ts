@@ -8,7 +8,8 @@ import { NoopWatchdog } from './hal/noop-watchdog.js';
 import { RealClock } from './hal/real-clock.js';
 import type { Watchdog } from './hal/watchdog.js';
 import type { Logger } from './log.js';
-import { IntersectionNode } from './node.js';
+import { IntersectionNode, type NodeParts } from './node.js';
+import { openLampSensor } from './signal/monitor/open-lamp-sensor.js';
 import type { MqttSessionOptions } from './telemetry/mqtt-session.js';
 import { packageVersion } from './version.js';
 
@@ -17,13 +18,23 @@ import { packageVersion } from './version.js';
  * knows whether it got real hardware or the simulator. Drivers load lazily, so a node on real hardware
  * never loads the simulator and a simulated node never needs native GPIO modules.
  */
-type GpioDriver = Config['hardware']['gpio']['driver'];
+type GpioConfig = Config['hardware']['gpio'];
+type GpioOptionsOf<K extends GpioConfig['driver']> = Extract<GpioConfig, { driver: K }>;
 type WatchdogDriver = Config['hardware']['watchdog']['driver'];
 type CameraConfig = Config['cameras'][number];
 
-const gpioDrivers: Record<GpioDriver, (clock: Clock) => Promise<GpioBinding>> = {
-  sim: async (clock) => new (await import('../sim/sim-gpio.js')).SimGpioBinding({ clock }),
+const gpioDrivers: { [K in GpioConfig['driver']]: (options: GpioOptionsOf<K>, clock: Clock) => Promise<GpioBinding> } = {
+  sim: async (_options, clock) => new (await import('../sim/sim-gpio.js')).SimGpioBinding({ clock }),
+  onoff: async (_options, clock) => new (await import('./hal/drivers/gpio-onoff.js')).OnoffGpioBinding({ clock }),
+  gpiod: async ({ pollIntervalMs }, clock) => new (await import('./hal/drivers/gpio-gpiod.js')).GpiodGpioBinding({ clock, pollIntervalMs }),
+  firmata: async ({ port, baudRate }, clock) => (await import('./hal/drivers/gpio-firmata.js')).FirmataGpioBinding.open({ clock, port, baudRate }),
 };
+
+function openGpio(options: GpioConfig, clock: Clock): Promise<GpioBinding> {
+  // TypeScript cannot correlate the driver key with its options branch; the schema's union guarantees it.
+  const open = gpioDrivers[options.driver] as (options: GpioConfig, clock: Clock) => Promise<GpioBinding>;
+  return open(options, clock);
+}
 
 const watchdogDrivers: Record<WatchdogDriver, (clock: Clock) => Promise<Watchdog>> = {
   none: async () => new NoopWatchdog(),
@@ -74,6 +85,8 @@ export interface ComposeOptions {
   summary: (line: string) => void;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
+  /** Parts a harness supplies itself (the intersection simulator keeps its GPIO bench and lamps to inject faults). */
+  overrides?: Partial<Pick<NodeParts, 'gpio' | 'lampSensor' | 'cameras' | 'system' | 'watchdog'>>;
 }
 
 export class CompositionError extends Error {
@@ -89,9 +102,11 @@ export async function composeNode(options: ComposeOptions): Promise<Intersection
   const secrets = resolveSecrets(config, options.env ?? process.env);
   if (!secrets.ok) throw new CompositionError(secrets.errors);
   const tls = readTls(config);
-  const gpio = await gpioDrivers[config.hardware.gpio.driver](clock);
-  const cameras = await Promise.all(config.cameras.map((camera) => openCamera(camera, clock, options.log)));
-  const parts: ConstructorParameters<typeof IntersectionNode>[0] = {
+  const overrides = options.overrides ?? {};
+  const gpio = overrides.gpio ?? (await openGpio(config.hardware.gpio, clock));
+  const lampSensor = overrides.lampSensor ?? (await openLampSensor(config, gpio, clock));
+  const cameras = overrides.cameras ?? (await Promise.all(config.cameras.map((camera) => openCamera(camera, clock, options.log))));
+  const parts: NodeParts = {
     config,
     configHash: options.configHash,
     version: packageVersion(),
@@ -99,8 +114,9 @@ export async function composeNode(options: ComposeOptions): Promise<Intersection
     brokerUrl: options.brokerUrl,
     clock,
     gpio,
-    system: new LinuxSystemInfo({ diskPath: options.stateDir }),
-    watchdog: await watchdogDrivers[config.hardware.watchdog.driver](clock),
+    lampSensor,
+    system: overrides.system ?? new LinuxSystemInfo({ diskPath: options.stateDir }),
+    watchdog: overrides.watchdog ?? (await watchdogDrivers[config.hardware.watchdog.driver](clock)),
     cameras,
     log: options.log,
     summary: options.summary,

@@ -5,8 +5,10 @@ import type { GpioBinding } from './hal/gpio.js';
 import type { SystemInfo } from './hal/system.js';
 import type { Watchdog } from './hal/watchdog.js';
 import type { Logger } from './log.js';
-import { FlashMode } from './signal/flash-mode.js';
-import { SignalHeads } from './signal/signal-heads.js';
+import type { LampSensor } from './hal/lamp-sensor.js';
+import type { ControllerEvent } from './signal/controller/index.js';
+import type { MonitorEvent } from './signal/monitor/conflict-monitor.js';
+import { SignalService } from './signal/signal-service.js';
 import { nextBootId } from './state/boot-counter.js';
 import { HealthReporter } from './telemetry/health-reporter.js';
 import { MqttSession, type MqttSessionOptions } from './telemetry/mqtt-session.js';
@@ -29,6 +31,8 @@ export interface NodeParts {
   tls?: MqttSessionOptions['tls'];
   clock: Clock;
   gpio: GpioBinding;
+  /** What the conflict monitor reads the lamps through (current sensing, readback inputs). */
+  lampSensor: LampSensor;
   system: SystemInfo;
   watchdog: Watchdog;
   cameras: FrameSource[];
@@ -46,8 +50,7 @@ export interface NodeParts {
 export class IntersectionNode {
   private session: MqttSession | null = null;
   private publisher: TelemetryPublisher | null = null;
-  private heads: SignalHeads | null = null;
-  private flash: FlashMode | null = null;
+  private signal: SignalService | null = null;
   private health: HealthReporter | null = null;
   private summaryLine: SummaryLine | null = null;
   private watchdogTimer: TimerHandle | undefined;
@@ -66,6 +69,17 @@ export class IntersectionNode {
   telemetry(): TelemetryPublisher {
     if (!this.publisher) throw new Error('node not started');
     return this.publisher;
+  }
+
+  /** The controller, the monitor and the heads. */
+  signalService(): SignalService {
+    if (!this.signal) throw new Error('node not started');
+    return this.signal;
+  }
+
+  /** The cameras that started (the simulator waits on them in fast runs). */
+  cameras(): readonly CameraService[] {
+    return this.cameraServices;
   }
 
   link(): MqttSession {
@@ -119,10 +133,21 @@ export class IntersectionNode {
     });
     session.start();
 
-    this.heads = await SignalHeads.open(parts.gpio, config.signal.groups, config.signal.flashRelay);
-    this.flash = new FlashMode(this.heads, clock, log.child('signal'));
-    await this.flash.start();
-    void publisher.signal({ mode: 'flash', groups: this.flash.aspects(), phase: null, reason: 'startup flash' });
+    this.signal = new SignalService({
+      config,
+      gpio: parts.gpio,
+      lampSensor: parts.lampSensor,
+      clock,
+      stateDir: parts.stateDir,
+      log: log.child('signal'),
+      onState: (state) => {
+        void publisher.signal(state);
+        for (const service of this.cameraServices) for (const [group, aspect] of Object.entries(state.groups)) service.setSignal(group, aspect);
+      },
+      onControllerEvent: (event) => publishControllerEvent(publisher, event),
+      onMonitorEvent: (event) => publishMonitorEvent(publisher, event),
+    });
+    await this.signal.start();
 
     for (const [index, source] of parts.cameras.entries()) await this.startCamera(source, config.cameras[index]!, publisher);
 
@@ -135,7 +160,7 @@ export class IntersectionNode {
 
     this.summaryLine = new SummaryLine(
       { node: config.node.id, site: config.node.site, boot: this.boot },
-      () => ({ link: session.stats(), publisher: publisher.stats(), mode: 'flash', cameras: this.cameraServices.map((service) => service.summary()) }),
+      () => ({ link: session.stats(), publisher: publisher.stats(), mode: this.signal?.mode() ?? 'startup', cameras: this.cameraServices.map((service) => service.summary()) }),
       clock,
       config.telemetry.summaryIntervalS,
       parts.summary,
@@ -157,20 +182,16 @@ export class IntersectionNode {
     parts.clock.clearTimer(this.watchdogTimer);
     this.summaryLine?.stop();
     this.health?.stop();
-    this.flash?.stop();
-    if (this.heads) {
-      try {
-        await this.heads.release();
-      } catch (error) {
-        log.error('could not release every signal output', { error: error as Error });
-      }
+    if (this.signal) {
+      await this.signal.stop();
       const groups: Record<string, 'dark'> = {};
-      for (const id of this.heads.groupIds()) groups[id] = 'dark';
+      for (const group of parts.config.signal.groups) groups[group.id] = 'dark';
+      const relay = parts.config.signal.flashRelay !== undefined;
       void this.publisher?.signal({
-        mode: this.heads.hasFlashRelay() ? 'flash' : 'dark',
+        mode: relay ? 'flash' : 'dark',
         groups,
         phase: null,
-        reason: this.heads.hasFlashRelay() ? 'node stopping: flash relay released to cabinet flash' : 'node stopping: lamps off',
+        reason: relay ? 'node stopping: flash relay released to cabinet flash' : 'node stopping: lamps off',
       });
     }
     void this.publisher?.event('node.stopping', 'info', `node stopping: ${reason}`);
@@ -180,7 +201,6 @@ export class IntersectionNode {
       await this.drain(this.session, 3000);
       await this.session.stop(this.publisher?.death(reason));
     }
-    await this.heads?.close();
     await Promise.allSettled(this.extraOutputs.map((output) => output.close()));
     await parts.gpio.close().catch((error: Error) => log.warn('GPIO close failed', { error }));
     await parts.watchdog.stopping();
@@ -218,6 +238,8 @@ export class IntersectionNode {
         clock,
         log: log.child('vision'),
         onCounts: (period) => void publisher.counts(period),
+        onZonePresence: (zone, present) => this.zoneCall(camera, zone, present),
+        collectEveryMs: 200,
         ...(await this.cameraHealth(camera, publisher)),
         onSafetyEvent: (event, evidence) =>
           void publisher.event(`safety.${event.kind}`, 'warning', describeSafetyEvent(camera.id, event), {
@@ -227,12 +249,23 @@ export class IntersectionNode {
           }),
       });
       await service.start();
-      for (const [group, aspect] of Object.entries(this.flash?.aspects() ?? {})) service.setSignal(group, aspect);
+      for (const [group, aspect] of Object.entries(this.signal?.aspects() ?? {})) service.setSignal(group, aspect);
       this.cameraServices.push(service);
     } catch (error) {
       log.error(`camera ${camera.id} did not start`, { error: error as Error });
       void publisher.event('camera.failed', 'error', `camera ${camera.id} did not start: ${(error as Error).message}`, { camera: camera.id });
       await service?.stop().catch(() => undefined);
+    }
+  }
+
+  /** A camera zone bound to a signal group is that group's detector: presence places or drops a call. */
+  private zoneCall(camera: Config['cameras'][number], zoneName: string, present: boolean): void {
+    const group = camera.zones.find((zone) => zone.name === zoneName)?.group;
+    if (group === undefined || !this.signal) return;
+    try {
+      this.signal.phaseController().placeCall(group, present, `camera:${camera.id}:${zoneName}`);
+    } catch (error) {
+      this.parts.log.warn(`zone ${zoneName} of camera ${camera.id} cannot call group ${group}`, { error: error as Error });
     }
   }
 
@@ -271,7 +304,8 @@ export class IntersectionNode {
     const { config, cameras } = this.parts;
     return [
       `gpio:${config.hardware.gpio.driver}`,
-      'signal:flash',
+      'signal:controller',
+      'signal:conflict-monitor',
       ...cameras.map((camera) => `camera:${camera.id}`),
       ...(cameras.length > 0 ? ['vision:count-lines'] : []),
       'telemetry:health',
@@ -291,6 +325,53 @@ function zoneConfig(zone: CameraConfig['zones'][number], lines: CameraConfig['li
     ...(zone.presence ? { presence: zone.presence } : {}),
     ...(stopLine ? { stopLine: { a: stopLine.a, b: stopLine.b } } : {}),
   };
+}
+
+/** Controller changes worth a line in the central system's log; intervals go out as `signal` messages. */
+function publishControllerEvent(publisher: TelemetryPublisher, event: ControllerEvent): void {
+  switch (event.type) {
+    case 'mode':
+      void publisher.event('signal.mode', 'warning', `controller mode ${event.previous} -> ${event.mode}`, { mode: event.mode, previous: event.previous });
+      return;
+    case 'plan':
+      void publisher.event('signal.plan', 'info', `timing plan ${event.previous ?? 'default'} -> ${event.plan ?? 'default'}`, { plan: event.plan, previous: event.previous });
+      return;
+    case 'preempt-start':
+      void publisher.event('signal.preempt', 'warning', `preemption: moving to phase ${event.phase}`, { phase: event.phase, active: true });
+      return;
+    case 'preempt-end':
+      void publisher.event('signal.preempt', 'info', `preemption ended${event.exitPhase ? `, exit to ${event.exitPhase}` : ''}`, { exitPhase: event.exitPhase, active: false });
+      return;
+    case 'green-end':
+      void publisher.event('signal.green-end', 'debug', `phase ${event.phase} green ended (${event.reason}) after ${(event.greenMs / 1000).toFixed(1)} s`, { phase: event.phase, reason: event.reason, greenMs: event.greenMs });
+      return;
+    case 'ped-service':
+      void publisher.event('signal.ped-service', 'info', `walk for ${event.groups.join(', ')} in phase ${event.phase}`, { phase: event.phase, groups: [...event.groups] });
+      return;
+    case 'cycle':
+      void publisher.event('signal.cycle', 'info', `cycle of ${(event.summary.cycleMs / 1000).toFixed(1)} s`, { ...event.summary });
+      return;
+    default:
+      return;
+  }
+}
+
+function publishMonitorEvent(publisher: TelemetryPublisher, event: MonitorEvent): void {
+  const { fault } = event;
+  switch (event.type) {
+    case 'tripped':
+      void publisher.event('monitor.tripped', 'critical', `conflict monitor tripped: ${fault.kind} (${fault.detail}); intersection in flash until a technician resets it`, { ...fault });
+      return;
+    case 'latched-at-start':
+      void publisher.event('monitor.latched', 'critical', `conflict monitor fault from an earlier run still latched: ${fault.kind}; intersection in flash until reset`, { ...fault });
+      return;
+    case 'relay-stuck':
+      void publisher.event('monitor.relay-stuck', 'critical', 'the flash-transfer relay did not release after a monitor trip', { ...fault });
+      return;
+    case 'reset':
+      void publisher.event('monitor.reset', 'warning', `conflict monitor reset by ${event.by} (was ${fault.kind})`, { ...fault, by: event.by });
+      return;
+  }
 }
 
 function describeSafetyEvent(camera: string, event: SafetyEvent): string {

@@ -1,4 +1,5 @@
 import type { GpioBinding, PinSpec } from '../hal/gpio.js';
+import { LAMP_ORDER } from '../hal/lamp-sensor.js';
 import { openLogicalOutputs, type LogicalOutputBank } from '../hal/lines.js';
 
 export type VehicleLamp = 'red' | 'amber' | 'green';
@@ -10,12 +11,8 @@ export interface SignalGroupOutputs {
   outputs: Record<string, PinSpec>;
 }
 
-const LAMP_ORDER: Record<SignalGroupOutputs['kind'], readonly string[]> = {
-  vehicle: ['red', 'amber', 'green'],
-  pedestrian: ['dontWalk', 'walk'],
-};
 
-/** Which lamps of one head are lit: bit i is lamp LAMP_ORDER[kind][i]. */
+/** Which lamps of one head are lit: bit i is lamp LAMP_ORDER[kind][i] (the order lamp sensing reads in). */
 export type LampMask = number;
 
 export function lampMask(kind: SignalGroupOutputs['kind'], lit: readonly string[]): LampMask {
@@ -36,16 +33,13 @@ interface Head {
 
 /**
  * The lamp outputs of every signal head, one output bank per head so a head changes in one masked
- * write, plus the flash-transfer relay (energised = the node drives the lamps; released = the cabinet's
- * own flasher takes over, the state every fault and every stop ends in).
+ * write. The flash-transfer relay is not here: the conflict monitor owns it, so the controller that
+ * drives the lamps can never hold the cabinet out of flash.
  */
 export class SignalHeads {
-  private constructor(
-    private readonly heads: Map<string, Head>,
-    private readonly relay: LogicalOutputBank | null,
-  ) {}
+  private constructor(private readonly heads: Map<string, Head>) {}
 
-  static async open(binding: GpioBinding, groups: readonly SignalGroupOutputs[], flashRelay?: PinSpec): Promise<SignalHeads> {
+  static async open(binding: GpioBinding, groups: readonly SignalGroupOutputs[]): Promise<SignalHeads> {
     const heads = new Map<string, Head>();
     const opened: LogicalOutputBank[] = [];
     try {
@@ -59,8 +53,7 @@ export class SignalHeads {
         opened.push(bank);
         heads.set(group.id, { group, bank, all: (1 << pins.length) - 1 });
       }
-      const relay = flashRelay ? await openLogicalOutputs(binding, [flashRelay], 0) : null;
-      return new SignalHeads(heads, relay);
+      return new SignalHeads(heads);
     } catch (error) {
       await Promise.allSettled(opened.map((bank) => bank.close()));
       throw error;
@@ -75,10 +68,6 @@ export class SignalHeads {
     return this.head(groupId).group.kind;
   }
 
-  hasFlashRelay(): boolean {
-    return this.relay !== null;
-  }
-
   /** Lights exactly the lamps in `lit` on one head, in one write. */
   async show(groupId: string, lit: LampMask): Promise<void> {
     const head = this.head(groupId);
@@ -89,21 +78,15 @@ export class SignalHeads {
     return this.head(groupId).bank.commanded();
   }
 
-  async setFlashRelay(energised: boolean): Promise<void> {
-    await this.relay?.write(1, energised ? 1 : 0);
-  }
-
-  /** Safe state: every lamp off and the relay released, so the cabinet flashes. Tries every output. */
+  /** Every lamp off (the monitor releases the relay, so the cabinet flashes). Tries every output. */
   async release(): Promise<void> {
     const writes = [...this.heads.values()].map((head) => head.bank.write(head.all, 0));
-    if (this.relay) writes.push(this.relay.write(1, 0));
     const failures = (await Promise.allSettled(writes)).filter((result) => result.status === 'rejected');
     if (failures.length > 0) throw new AggregateError(failures.map((failure) => (failure as PromiseRejectedResult).reason), 'some outputs did not go safe');
   }
 
   async close(): Promise<void> {
     const banks = [...this.heads.values()].map((head) => head.bank);
-    if (this.relay) banks.push(this.relay);
     await Promise.allSettled(banks.map((bank) => bank.close()));
   }
 

@@ -29,7 +29,9 @@ export interface CameraServiceOptions {
   onSafetyEvent?: (event: SafetyEvent, evidence: Buffer | null) => void;
   /** Camera health thresholds and the outputs it may drive (power relay, infrared). */
   health?: { options: CameraHealthOptions; actions: CameraHealthActions; onEvent: (event: CameraHealthEvent) => void };
-  /** How often the main thread collects counts from the worker, ms. */
+  /** A zone's virtual detector switched on or off (a detector call for the zone's signal group). */
+  onZonePresence?: (zone: string, present: boolean) => void;
+  /** How often the main thread collects counts and zone presence from the worker, ms. */
   collectEveryMs?: number;
 }
 
@@ -54,10 +56,13 @@ export class CameraService {
   private readonly lr: Int32Array;
   private readonly rl: Int32Array;
   private readonly health: CameraHealthMonitor | null;
+  /** Zone presence as last told to onZonePresence. */
+  private readonly present: boolean[];
 
   constructor(private readonly options: CameraServiceOptions) {
     this.lr = new Int32Array(options.lines.length);
     this.rl = new Int32Array(options.lines.length);
+    this.present = (options.zones ?? []).map(() => false);
     this.aggregator = new CountAggregator({
       camera: options.source.id,
       lineNames: options.lines.map((line) => line.name),
@@ -109,8 +114,26 @@ export class CameraService {
     }
     host.drainCrossings(() => undefined);
     host.readZones();
+    this.reportPresence(host);
     this.aggregator.sample({ lr: this.lr, rl: this.rl }, { occupancy: host.zoneOccupancy, volume: host.zoneVolume, queueM: host.zoneQueueM });
     this.health?.evaluate(this.options.clock.now(), { processed: host.stats().processed, ...host.image() });
+  }
+
+  /** Whether the worker still has a frame waiting or in work (a fast simulation waits for it). */
+  busy(): boolean {
+    return this.host?.busy() ?? false;
+  }
+
+  private reportPresence(host: VisionWorkerHost): void {
+    const onZonePresence = this.options.onZonePresence;
+    if (!onZonePresence) return;
+    const zones = this.options.zones ?? [];
+    for (let z = 0; z < zones.length; z++) {
+      const present = host.zonePresent(z);
+      if (present === this.present[z]) continue;
+      this.present[z] = present;
+      onZonePresence(zones[z]!.name, present);
+    }
   }
 
   /** Tells vision a signal group's aspect: red freezes the background of its zones and arms red-light checks. */

@@ -79,8 +79,11 @@ test('health and events decode with the boot id, and sequence numbers have no ga
     assert.ok((health.message.memRssBytes as number) > 0);
   }
   const signal = await collector.waitFor((entry) => entry.kind === 'signal' && entry.message.node === 'health-1', 'signal state');
-  assert.is(signal.message.mode, 'flash');
+  assert.is(signal.message.mode, 'startup');
   assert.is((signal.message.groups as Record<string, string>).G1, 'flashing-amber');
+  // After the startup flash (5 s) and all red (3 s) the controller serves the first phase.
+  const serving = await collector.waitFor((entry) => entry.kind === 'signal' && entry.message.node === 'health-1' && entry.message.mode === 'normal', 'normal operation', 20_000);
+  assert.is(serving.message.phase, 'ns-left');
   assertNoGaps(collector, 'health-1', boot);
   assert.equal(collector.errors, []);
   await node.stop();
@@ -148,7 +151,7 @@ test('a camera that cannot start is reported and left out; the node keeps its si
   await collector.waitFor((entry) => entry.kind === 'event' && entry.message.node === 'badcam-1' && entry.message.type === 'node.started', 'node.started');
   await collector.waitFor((entry) => entry.kind === 'health' && entry.message.node === 'badcam-1', 'health');
   const signal = await collector.waitFor((entry) => entry.kind === 'signal' && entry.message.node === 'badcam-1', 'signal state');
-  assert.is(signal.message.mode, 'flash');
+  assert.is(signal.message.mode, 'startup');
   assert.is(node.child.exitCode, null, 'still running');
 });
 

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FlashMode } from '../../edge/signal/flash-mode.js';
+import { lampMask } from '../../edge/signal/signal-heads.js';
 import { TIMING, msUntilLatched, monitorRig, runningRig } from './monitor-rig.js';
 
 const faultFile = (stateDir: string) => join(stateDir, 'monitor-fault.json');
@@ -101,14 +101,18 @@ test('controller flash: ambers flashing together on conflicting heads, red monit
   const rig = await monitorRig();
   await rig.monitor.start();
   rig.startTicking();
-  const flash = new FlashMode(rig.heads, rig.clock, rig.log);
-  await flash.start();
+  // Controller flash as the phase controller shows it: every vehicle head's amber on and off together at 1 Hz.
+  let on = false;
+  const flash = rig.clock.setRepeating(() => {
+    on = !on;
+    for (const id of rig.heads.groupIds()) if (rig.heads.kindOf(id) === 'vehicle') void rig.heads.show(id, on ? lampMask('vehicle', ['amber']) : 0);
+  }, 500);
   assert.is(msUntilLatched(rig, 10_000), Infinity, rig.monitor.latchedFault()?.detail);
   // A green during flash is still a conflict with the flashing ambers.
   rig.lamps.injectFault('G2', 'green', { kind: 'stuck-on' });
   assert.ok(msUntilLatched(rig) <= TIMING.tripMs + TIMING.pollMs);
   assert.is(rig.monitor.latchedFault()?.kind, 'conflict');
-  flash.stop();
+  rig.clock.clearTimer(flash);
   await rig.close();
 });
 

@@ -20,9 +20,11 @@ const RELAY = pin(8);
 async function bench() {
   const clock = new VirtualClock();
   const gpio = new SimGpioBinding({ clock });
-  const heads = await SignalHeads.open(gpio, GROUPS, RELAY);
+  const heads = await SignalHeads.open(gpio, GROUPS);
+  // The relay as the conflict monitor drives it: a plain output.
+  const relay = await gpio.openOutputs([RELAY], 0);
   const lamps = new SimLamps(gpio, GROUPS, RELAY);
-  return { clock, gpio, heads, lamps };
+  return { clock, gpio, heads, relay, lamps };
 }
 
 const RED = lampMask('vehicle', ['red']);
@@ -46,9 +48,9 @@ test('a lamp draws current while its output is asserted, active-low outputs incl
 });
 
 test('the flash-transfer relay is read as energised or released', async () => {
-  const { heads, lamps } = await bench();
+  const { relay, lamps } = await bench();
   assert.is(lamps.read().flashRelayEnergised, false);
-  await heads.setFlashRelay(true);
+  await relay.write(1, 1);
   assert.is(lamps.read().flashRelayEnergised, true);
   const withoutRelay = new SimLamps(new SimGpioBinding({ clock: new VirtualClock() }), GROUPS);
   assert.is(withoutRelay.read().flashRelayEnergised, null, 'not sensed when the cabinet has no relay');

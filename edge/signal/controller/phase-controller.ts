@@ -51,7 +51,7 @@ export class PhaseController {
     this.flasher = new Flasher(options.flashHalfPeriodMs ?? 500);
   }
 
-  /** Opens the inputs, energises the flash-transfer relay and starts the startup sequence. */
+  /** Opens the inputs and starts the startup sequence (the conflict monitor energises the flash-transfer relay). */
   async start(): Promise<void> {
     const { signal, clock, gpio, heads } = this.options;
     if (gpio) this.inputs = await ControllerInputs.open(gpio, clock, signal, () => this.sink());
@@ -62,7 +62,6 @@ export class PhaseController {
     this.options.onRedMonitoring?.(false); // the startup flash comes first
     for (const apply of this.pending.splice(0)) apply(core);
     this.inputs?.replayLevels(this.sink()!);
-    await heads.setFlashRelay(true);
     this.tick();
     this.timer = clock.setRepeating(() => this.tick(), this.tickMs);
     await this.writing;
