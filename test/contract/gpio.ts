@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GpioError, type GpioBinding, type Level, type PinSpec } from '../../edge/hal/gpio.js';
+import { GpioError, type GpioBinding, type Level, type OutputBank, type PinSpec } from '../../edge/hal/gpio.js';
 
 /**
  * The behaviour every GpioBinding must show, run against the simulator always and against real
@@ -183,4 +183,59 @@ async function waitFor(condition: () => boolean): Promise<void> {
 /** Gives a real driver a moment to deliver edges that should not come. */
 async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Real lines named by the environment for the hardware half of a driver's contract test (see above). */
+export interface HardwareGpioTarget {
+  chip: string;
+  outputLines: number[];
+  loopback?: { from: number; to: number };
+}
+
+export const HARDWARE_GPIO_HINT =
+  'set NUTGIAO_TEST_GPIO_CHIP=gpiochip0 NUTGIAO_TEST_GPIO_OUTPUTS=5,6,13 and, with a wire from line 19 to 26, NUTGIAO_TEST_GPIO_LOOPBACK=19>26';
+
+/** The target from NUTGIAO_TEST_GPIO_CHIP/_OUTPUTS/_LOOPBACK, undefined when no chip is named; throws on a malformed value. */
+export function hardwareGpioTargetFromEnv(env: NodeJS.ProcessEnv = process.env, chip = env.NUTGIAO_TEST_GPIO_CHIP): HardwareGpioTarget | undefined {
+  if (chip === undefined || chip === '') return undefined;
+  const outputs = (env.NUTGIAO_TEST_GPIO_OUTPUTS ?? '').split(',').filter((s) => s.trim() !== '').map(Number);
+  if (outputs.length < 3 || !outputs.every((line) => Number.isInteger(line) && line >= 0)) {
+    throw new Error(`NUTGIAO_TEST_GPIO_OUTPUTS must name at least three free lines, e.g. 5,6,13 (got ${JSON.stringify(env.NUTGIAO_TEST_GPIO_OUTPUTS)})`);
+  }
+  const target: HardwareGpioTarget = { chip, outputLines: outputs };
+  const loopback = env.NUTGIAO_TEST_GPIO_LOOPBACK;
+  if (loopback !== undefined && loopback !== '') {
+    const match = /^(\d+)>(\d+)$/.exec(loopback.trim());
+    if (match === null) throw new Error(`NUTGIAO_TEST_GPIO_LOOPBACK must be OUTPUT>INPUT, e.g. 19>26 (got ${JSON.stringify(loopback)})`);
+    target.loopback = { from: Number(match[1]), to: Number(match[2]) };
+  }
+  return target;
+}
+
+/** Registers one passing test that says the hardware half was not run and how to run it: never a silent skip. */
+export function reportHardwareGpioContractNotRun(driver: string, hint = HARDWARE_GPIO_HINT): void {
+  const it = suite(`gpio contract: ${driver} on hardware`);
+  it('not run without hardware', () => {
+    console.log(`hardware GPIO contract (${driver}): not run (${hint})`);
+  });
+  it.run();
+}
+
+/**
+ * A loopback through a wire from one output line to the input line, driven through the binding under test
+ * itself (its output end is opened on first use and closed with the binding), as on real hardware.
+ * holdMs: how long each level stays on the wire before driveInput resolves, for a binding that samples
+ * its inputs instead of taking interrupts (it sees only levels held longer than its period).
+ */
+export function loopbackThroughBinding(binding: GpioBinding, wireFrom: PinSpec, inputPin: PinSpec, holdMs = 0): GpioLoopback {
+  let wireEnd: Promise<OutputBank> | undefined;
+  return {
+    inputPin,
+    async driveInput(pin, level) {
+      assert.equal(pin, inputPin, 'the loopback drives only its own input pin');
+      wireEnd ??= binding.openOutputs([wireFrom], level);
+      await (await wireEnd).write(1, level);
+      if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
+    },
+  };
 }
