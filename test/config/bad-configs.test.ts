@@ -88,9 +88,9 @@ const schemaCases: BadConfigCase[] = [
     errors: ["signal.phases[1].recall: must be one of 'none', 'min', 'max', 'ped'"],
   },
   {
-    name: 'a GPIO driver that does not exist yet',
-    mutate: (raw) => (raw.hardware.gpio.driver = 'onoff'),
-    errors: ["hardware.gpio.driver: must be 'sim'"],
+    name: 'a GPIO driver that does not exist',
+    mutate: (raw) => (raw.hardware.gpio.driver = 'pigpio'),
+    errors: ["hardware.gpio.driver: must be one of 'sim', 'onoff', 'gpiod', 'firmata'"],
   },
   {
     name: 'an unknown watchdog driver',
