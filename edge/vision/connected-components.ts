@@ -45,7 +45,7 @@ export class ConnectedComponents {
 
   /** Fills `blobs` with the regions of at least minArea pixels, largest first when there are too many. */
   label(mask: Uint8Array, minArea: number, blobs: BlobList): void {
-    const { width, height, runStart, runEnd, runRow, parent } = this;
+    const { width, height } = this;
     // Most of a mask is background: where rows are 4-byte aligned, skip it a word (4 pixels) at a time.
     const aligned = (width & 3) === 0 && (mask.byteOffset & 3) === 0;
     if (aligned && this.wordsOf !== mask) {
@@ -66,22 +66,71 @@ export class ConnectedComponents {
         if (x >= width) break;
         const start = x;
         while (x < width && mask[offset + x] !== 0) x++;
-        const run = runs++;
-        runStart[run] = start;
-        runEnd[run] = x - 1;
-        runRow[run] = y;
-        parent[run] = run;
-        // 8-connectivity: a run touches previous-row runs that overlap it widened by one pixel.
-        for (let p = previousRowFirst; p < previousRowEnd; p++) {
-          if (runEnd[p]! < start - 1) continue;
-          if (runStart[p]! > x) break;
-          this.union(run, p);
+        this.addRun(runs++, start, x - 1, y, previousRowFirst, previousRowEnd);
+      }
+      previousRowFirst = rowFirst;
+      previousRowEnd = runs;
+    }
+    this.collect(runs, minArea, blobs);
+  }
+
+  /**
+   * The same from the mask packed 32 pixels to a word (bit j of word k = pixel 32k + j; see PackedMask):
+   * background words are skipped whole and each run's ends are found with count-leading-zeros, so a
+   * mostly empty frame costs width/32 reads per row instead of width/4.
+   */
+  labelBits(bits: Int32Array, firstWord: number, rowStride: number, minArea: number, blobs: BlobList): void {
+    const { width, height } = this;
+    const words = (width + 31) >>> 5;
+    let runs = 0;
+    let previousRowFirst = 0;
+    let previousRowEnd = 0;
+    for (let y = 0; y < height; y++) {
+      const rowFirst = runs;
+      const row = firstWord + y * rowStride;
+      for (let k = 0; k < words; k++) {
+        // Bits of word k not yet scanned (the part after the last run's end).
+        let pending = bits[row + k]!;
+        while (pending !== 0) {
+          const startBit = lowestBit(pending);
+          const start = (k << 5) + startBit;
+          // The run ends before the first clear bit at or after start, possibly in a later word.
+          let clear = ~bits[row + k]! & (-1 << startBit);
+          while (clear === 0 && k + 1 < words) {
+            k++;
+            clear = ~bits[row + k]!;
+          }
+          const endBit = clear === 0 ? 32 : lowestBit(clear);
+          const end = Math.min((k << 5) + endBit, width) - 1;
+          this.addRun(runs++, start, end, y, previousRowFirst, previousRowEnd);
+          // Continue after the run in word k (a run ending at bit 31 leaves nothing of it).
+          pending = endBit === 32 ? 0 : bits[row + k]! & (-1 << endBit);
         }
       }
       previousRowFirst = rowFirst;
       previousRowEnd = runs;
     }
+    this.collect(runs, minArea, blobs);
+  }
 
+  /** Records run `run` of row y and unites it with the runs of the previous row it touches. */
+  private addRun(run: number, start: number, end: number, y: number, previousRowFirst: number, previousRowEnd: number): void {
+    const { runStart, runEnd, runRow, parent } = this;
+    runStart[run] = start;
+    runEnd[run] = end;
+    runRow[run] = y;
+    parent[run] = run;
+    // 8-connectivity: a run touches previous-row runs that overlap it widened by one pixel.
+    for (let p = previousRowFirst; p < previousRowEnd; p++) {
+      if (runEnd[p]! < start - 1) continue;
+      if (runStart[p]! > end + 1) break;
+      this.union(run, p);
+    }
+  }
+
+  /** Sums each region's stats over its runs and fills `blobs` with those of at least minArea pixels. */
+  private collect(runs: number, minArea: number, blobs: BlobList): void {
+    const { runStart, runEnd, runRow, parent } = this;
     const { regionArea, regionMinX, regionMinY, regionMaxX, regionMaxY, regionSumX, regionSumY } = this;
     for (let run = 0; run < runs; run++) {
       const root = this.find(run);
@@ -154,4 +203,10 @@ export class ConnectedComponents {
     if (rootA < rootB) this.parent[rootB] = rootA;
     else this.parent[rootA] = rootB;
   }
+}
+
+/** Index of the lowest set bit of a non-zero 32-bit value. */
+function lowestBit(value: number): number {
+  // (0 - value) | 0 keeps the negation in 32-bit integers (value = -2^31 included).
+  return 31 - Math.clz32(value & ((0 - value) | 0));
 }

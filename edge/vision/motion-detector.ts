@@ -11,18 +11,39 @@ export interface MotionDetector {
   /** The foreground mask of the last frame: width*height bytes, 1 = foreground. */
   readonly mask: Uint8Array;
   /**
+   * The same mask packed 32 pixels to a word, where the backend has it (WASM): connected components
+   * then skip background 32 pixels at a time. Current after every process().
+   */
+  readonly packedMask?: PackedMask;
+  /**
    * Pixels (1) where the background must not learn, e.g. lane zones whose signal is red, so queued
    * vehicles stay foreground. Written by the caller between frames.
    */
   readonly freezeMask: Uint8Array;
   /** Processes one working-size frame taken dtMs after the previous one. */
   process(gray: Uint8Array, dtMs: number): void;
+  /**
+   * Optional fused path: box-downscales a sourceWidth × sourceHeight frame by `factor` (exactly as
+   * downscaleBox) to the working size and processes it, in one call. Backends without it are fed
+   * downscaleBox's output through process().
+   */
+  processSource?(source: Uint8Array, sourceWidth: number, sourceHeight: number, factor: number, dtMs: number): void;
   /** Fraction of pixels that were foreground in the last frame (before morphology). */
   foregroundFraction(): number;
   /** The threshold on |frame − background| used for the last frame. */
   threshold(): number;
   /** How many times the model was reset after a sudden global change (light switch, tamper). */
   suddenChanges(): number;
+}
+
+/**
+ * A foreground mask packed 32 pixels to a 32-bit word (signed, as JavaScript's bit operators are): bit j of word k of a row is pixel x = 32k + j (as in
+ * bit-morphology.ts); bits at x ≥ width are 0. Row y starts at words[firstWord + y × rowStride].
+ */
+export interface PackedMask {
+  readonly words: Int32Array;
+  readonly firstWord: number;
+  readonly rowStride: number;
 }
 
 export interface MotionOptions {

@@ -1,4 +1,4 @@
-import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
+import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions, type PackedMask } from './motion-detector.js';
 import { noiseThreshold } from './noise-threshold.js';
 import { instantiateMotionKernel, motionModule, motionModuleSync, type MotionKernel, type WasmModule } from './wasm/motion-wasm.js';
 
@@ -13,8 +13,10 @@ export { wasmSimdSupported } from './wasm/motion-wasm.js';
  * detector and below a single-threaded python3-opencv Frigate-style reference.
  *
  * Frame, row blur, background, bits, mask and freeze mask live in the instance's linear memory, laid out
- * once at construction; process() copies the frame in (one memcpy) and allocates nothing. `mask` and
- * `freezeMask` are views on that memory, rebuilt only if the memory were ever to grow (it does not).
+ * once at construction; process() copies the frame in (one memcpy) and allocates nothing. processSource()
+ * takes the full-size frame instead and downscales it in the kernel (its buffer is laid out on the first
+ * call, the memory growing once). `mask`, `packedMask` (the same mask as bits, for connected components)
+ * and `freezeMask` are views on that memory, rebuilt whenever the memory has grown.
  *
  * Construct with `new WasmMotionDetector(options)` (reads and compiles motion.wasm synchronously, once per
  * process) or `await WasmMotionDetector.create(options)`. Check wasmSimdSupported() first and fall back
@@ -31,6 +33,12 @@ export class WasmMotionDetector implements MotionDetector {
   private grayView!: Uint8Array;
   private maskView!: Uint8Array;
   private freezeView!: Uint8Array;
+  private sourceView!: Uint8Array;
+  private packed!: PackedMask;
+  private params!: Float64Array;
+  private sourceWidth = 0;
+  private sourceHeight = 0;
+  private sourceFactor = 0;
   private elapsedMs = 0;
   private frames = 0;
   private currentThreshold: number;
@@ -60,6 +68,11 @@ export class WasmMotionDetector implements MotionDetector {
     return this.maskView;
   }
 
+  get packedMask(): PackedMask {
+    if (this.kernel.memory.buffer !== this.buffer) this.views();
+    return this.packed;
+  }
+
   get freezeMask(): Uint8Array {
     if (this.kernel.memory.buffer !== this.buffer) this.views();
     return this.freezeView;
@@ -78,9 +91,40 @@ export class WasmMotionDetector implements MotionDetector {
   }
 
   process(gray: Uint8Array, dtMs: number): void {
-    const kernel = this.kernel;
-    if (kernel.memory.buffer !== this.buffer) this.views();
+    if (this.kernel.memory.buffer !== this.buffer) this.views();
     this.grayView.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
+    this.detect(dtMs);
+  }
+
+  /**
+   * The full-size frame is copied into the kernel's memory (one memcpy) and downscaled there with SIMD,
+   * so the working image never exists in JavaScript. The first call lays out the source buffer (the
+   * memory grows once); later calls must keep the same geometry.
+   */
+  processSource(source: Uint8Array, sourceWidth: number, sourceHeight: number, factor: number, dtMs: number): void {
+    if (sourceWidth !== this.sourceWidth || sourceHeight !== this.sourceHeight || factor !== this.sourceFactor) this.configureSource(sourceWidth, sourceHeight, factor);
+    if (this.kernel.memory.buffer !== this.buffer) this.views();
+    const bytes = sourceWidth * sourceHeight;
+    if (source.length < bytes) throw new RangeError(`source frame has ${source.length} bytes, ${sourceWidth}×${sourceHeight} needs ${bytes}`);
+    this.sourceView.set(source.length === bytes ? source : source.subarray(0, bytes));
+    this.kernel.downscale();
+    this.detect(dtMs);
+  }
+
+  private configureSource(sourceWidth: number, sourceHeight: number, factor: number): void {
+    if (!(Number.isInteger(factor) && factor >= 1 && Math.floor(sourceWidth / factor) === this.width && Math.floor(sourceHeight / factor) === this.height)) {
+      throw new RangeError(`a ${sourceWidth}×${sourceHeight} source downscaled by ${factor} is not this detector's ${this.width}×${this.height}`);
+    }
+    if (!this.kernel.configureSource(sourceWidth, sourceHeight, factor)) throw new Error(`motion kernel: cannot allocate memory for a ${sourceWidth}×${sourceHeight} source frame`);
+    this.sourceWidth = sourceWidth;
+    this.sourceHeight = sourceHeight;
+    this.sourceFactor = factor;
+    this.views();
+  }
+
+  /** The frame is in grayView: blur, background, threshold, statistics and morphology. */
+  private detect(dtMs: number): void {
+    const kernel = this.kernel;
     kernel.blurRows();
     if (this.frames++ === 0) {
       kernel.relearn();
@@ -93,7 +137,12 @@ export class WasmMotionDetector implements MotionDetector {
     const alphaBackground = warming ? 1 - Math.exp(-dtS / 0.25) : 1 - Math.exp(-dtS / this.options.backgroundTauS);
     const alphaForeground = warming ? alphaBackground : 1 - Math.exp(-dtS / this.options.foregroundTauS);
     const offset = kernel.globalOffset();
-    const foreground = kernel.detect(offset, this.currentThreshold, alphaBackground, alphaForeground);
+    // Floats go through the kernel's memory: as call arguments they would be boxed (garbage per frame).
+    const params = this.params;
+    params[0] = this.currentThreshold;
+    params[1] = alphaBackground;
+    params[2] = alphaForeground;
+    const foreground = kernel.detect(offset);
     this.lastForeground = foreground / this.pixels;
     this.currentThreshold = this.nextThreshold(kernel.noiseMedian());
     if (!warming && this.lastForeground > this.options.suddenChangeFraction) {
@@ -114,8 +163,13 @@ export class WasmMotionDetector implements MotionDetector {
   private views(): void {
     const buffer = this.kernel.memory.buffer;
     this.buffer = buffer;
+    this.sourceView = new Uint8Array(buffer, this.kernel.sourceOffset(), this.sourceWidth * this.sourceHeight);
     this.grayView = new Uint8Array(buffer, this.kernel.grayOffset(), this.pixels);
     this.maskView = new Uint8Array(buffer, this.kernel.maskOffset(), this.pixels);
     this.freezeView = new Uint8Array(buffer, this.kernel.freezeOffset(), this.pixels);
+    this.params = new Float64Array(buffer, this.kernel.paramsOffset(), 3);
+    const stride = this.kernel.bitStride();
+    // The kernel's bit rows: a zero row above the image, then `height` rows of `stride` words (the last a zero guard).
+    this.packed = { words: new Int32Array(buffer, this.kernel.bitsOffset(), (this.height + 2) * stride), firstWord: stride, rowStride: stride };
   }
 }

@@ -57,6 +57,37 @@ test('the word-skipping scan of aligned masks finds exactly the regions of the b
   assert.equal(describe(aligned), expected);
 });
 
+test('labelBits on the packed mask finds exactly the regions, sums included, of the byte scan', () => {
+  let seed = 777;
+  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  // Widths with a partial last word, exactly one word, several words; densities from sparse to runs across words.
+  for (const [width, height, density, stride] of [
+    [70, 33, 0.08, 4],
+    [32, 20, 0.5, 1],
+    [100, 25, 0.9, 5],
+    [320, 24, 0.3, 11],
+  ] as const) {
+    const bytes = new Uint8Array(width * height);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = random() < density ? 1 : 0;
+    // Long runs crossing word boundaries, one ending exactly at a word's last bit, one at the row's end.
+    for (let x = 5; x < Math.min(width, 70); x++) bytes[3 * width + x] = 1;
+    for (let x = 0; x < 32; x++) bytes[4 * width + x] = 1;
+    bytes[4 * width + 32] = 0;
+    for (let x = width - 9; x < width; x++) bytes[5 * width + x] = 1;
+    // Packed with one word of padding before the image and `stride` words a row (at least ceil(width / 32)).
+    const packed = new Int32Array(1 + stride * height);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (bytes[y * width + x] === 1) packed[1 + y * stride + (x >>> 5)]! |= 1 << (x & 31);
+    const describe = (blobs: BlobList) =>
+      Array.from({ length: blobs.count }, (_, b) => `${blobs.area[b]}@${blobs.minX[b]},${blobs.minY[b]}-${blobs.maxX[b]},${blobs.maxY[b]} ${blobs.sumX[b]},${blobs.sumY[b]}`).sort();
+    const fromBytes = new BlobList(2048);
+    const fromBits = new BlobList(2048);
+    new ConnectedComponents(width, height).label(bytes, 1, fromBytes);
+    new ConnectedComponents(width, height).labelBits(packed, 1, stride, 1, fromBits);
+    assert.ok(fromBytes.count > 0, `${width}×${height}: regions found`);
+    assert.equal(describe(fromBits), describe(fromBytes), `${width}×${height} at density ${density}`);
+  }
+});
+
 test('a U shape joined only at the bottom is one region (union of runs across rows)', () => {
   const { data, width, height } = mask(['#...#', '#...#', '#####']);
   const blobs = new BlobList(4);

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { frameOf, loadClipFrames, type ClipFrames } from '../support/clip.js';
+import { downscaleBox } from '../../edge/vision/downscale.js';
 import type { MotionDetector, MotionOptions } from '../../edge/vision/motion-detector.js';
 import { TsMotionDetector } from '../../edge/vision/ts-motion-detector.js';
+import { VisionPipeline } from '../../edge/vision/pipeline.js';
 import { WasmMotionDetector, wasmSimdSupported } from '../../edge/vision/wasm-motion-detector.js';
 import { compileMotionWasm, MOTION_WASM } from '../../scripts/build-wasm.js';
 
@@ -105,6 +107,40 @@ test('on the first 600 frames of the real clip, masks and statistics agree with 
   process.stdout.write(`\nclip: ${differing} of ${c.frames * c.width * c.height} mask pixels differ from the TS detector (${foreground} foreground)\n`);
 });
 
+test('whole pipeline at 640×480 (fused downscale, components from packed bits) counts what the TS pipeline counts', async () => {
+  const c = await loadClip();
+  const width = c.width * 2;
+  const height = c.height * 2;
+  // The clip doubled, with a little deterministic texture so the 2×2 means round differently from the source.
+  const frames = Array.from({ length: c.frames }, (_, f) => {
+    const small = frameOf(c, f);
+    const big = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) big[y * width + x] = Math.min(255, small[(y >> 1) * c.width + (x >> 1)]! + ((x * 3 + y * 5 + f) & 3));
+    }
+    return big;
+  });
+  const line = { name: 'L', a: { x: 100, y: 260 }, b: { x: 550, y: 260 } };
+  const run = (backend: 'ts' | 'wasm') => {
+    const pipeline = new VisionPipeline({ sourceWidth: width, sourceHeight: height, lines: [line], motionBackend: backend });
+    assert.is(pipeline.factor, 2);
+    const crossings: string[] = [];
+    const blobs: number[] = [];
+    frames.forEach((frame, f) => {
+      pipeline.process(frame, (f * 1000) / 60, f);
+      blobs.push(pipeline.blobs.count);
+      pipeline.counter.drain((_line, direction, _track, frame) => crossings.push(`${direction}@${frame}`));
+    });
+    return { backend: pipeline.motion.backend, crossings, blobs };
+  };
+  const ts = run('ts');
+  const wasm = run('wasm');
+  assert.is(wasm.backend, 'wasm');
+  assert.ok(ts.crossings.length >= 4, `the first ${c.frames} frames hold crossings (got ${ts.crossings.length})`);
+  assert.equal(wasm.blobs, ts.blobs, 'blobs per frame');
+  assert.equal(wasm.crossings, ts.crossings);
+});
+
 test('odd sizes (row tails, partial bit words), several frame rates and options agree', () => {
   const cases: { options: MotionOptions; dtMs: number }[] = [
     { options: { width: 100, height: 37 }, dtMs: 1000 / 15 },
@@ -127,6 +163,70 @@ test('odd sizes (row tails, partial bit words), several frame rates and options 
       assertSame(ts, wasm, frame, dtMs, `${width}×${height} frame ${t}`);
     }
   }
+});
+
+test('the fused downscale (full-size frame in, box mean in the kernel) gives what downscaleBox then process() gives', () => {
+  // Factor 2 with 16-pixel blocks and a scalar tail, factor 2 with source columns beyond 2 × width, factor 3 (generic loop).
+  const cases = [
+    { sourceWidth: 640, sourceHeight: 480, factor: 2 },
+    { sourceWidth: 75, sourceHeight: 35, factor: 2 },
+    { sourceWidth: 100, sourceHeight: 61, factor: 3 },
+  ];
+  for (const { sourceWidth, sourceHeight, factor } of cases) {
+    const width = Math.floor(sourceWidth / factor);
+    const height = Math.floor(sourceHeight / factor);
+    const fused = new WasmMotionDetector({ width, height });
+    const separate = new WasmMotionDetector({ width, height });
+    const source = new Uint8Array(sourceWidth * sourceHeight);
+    const working = new Uint8Array(width * height);
+    let foreground = 0;
+    for (let t = 0; t < 120; t++) {
+      syntheticFrame(source, sourceWidth, sourceHeight, t, sourceWidth);
+      fused.processSource(source, sourceWidth, sourceHeight, factor, 1000 / 30);
+      downscaleBox(source, sourceWidth, factor, working, width, height);
+      separate.process(working, 1000 / 30);
+      assert.equal(fused.mask, separate.mask, `${sourceWidth}×${sourceHeight} / ${factor} frame ${t}: masks`);
+      assert.is(fused.threshold(), separate.threshold(), `${sourceWidth}×${sourceHeight} / ${factor} frame ${t}: threshold`);
+      foreground += fused.foregroundFraction();
+    }
+    assert.ok(foreground > 0, `${sourceWidth}×${sourceHeight}: the moving boxes made foreground`);
+  }
+});
+
+test('packedMask holds exactly the byte mask, also on the first frame and after a sudden-change reset', () => {
+  const width = 100;
+  const height = 37;
+  const detector = new WasmMotionDetector({ width, height, warmupS: 0.1 });
+  const frame = new Uint8Array(width * height);
+  let resetChecked = false;
+  let foregroundChecked = false;
+  for (let t = 0; t < 90; t++) {
+    syntheticFrame(frame, width, height, t, 5);
+    // A contrast step at frame 60: a global change, which the detector answers by relearning.
+    if (t >= 60) for (let i = 0; i < frame.length; i++) frame[i] = 255 - frame[i]!;
+    const resets = detector.suddenChanges();
+    detector.process(frame, 1000 / 30);
+    const { words, firstWord, rowStride } = detector.packedMask;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const bit = (words[firstWord + y * rowStride + (x >>> 5)]! >>> (x & 31)) & 1;
+        if (bit !== detector.mask[y * width + x]) assert.unreachable(`frame ${t}: packed bit (${x}, ${y}) is ${bit}, the mask says ${detector.mask[y * width + x]}`);
+      }
+      // Bits past the row's last pixel stay clear.
+      const tail = words[firstWord + y * rowStride + (width >>> 5)]! >>> (width & 31);
+      assert.is(tail, 0, `frame ${t} row ${y}: bits past the width`);
+    }
+    if (detector.suddenChanges() > resets) resetChecked = true;
+    if (detector.mask.some((value) => value === 1)) foregroundChecked = true;
+  }
+  assert.ok(resetChecked, 'the contrast step reset the model');
+  assert.ok(foregroundChecked, 'some frames had foreground');
+});
+
+test('the fused downscale refuses a source that does not reduce to the working size', () => {
+  const detector = new WasmMotionDetector({ width: 32, height: 24 });
+  assert.throws(() => detector.processSource(new Uint8Array(640 * 480), 640, 480, 2, 33), /640×480 source downscaled by 2 is not this detector's 32×24/);
+  assert.throws(() => detector.processSource(new Uint8Array(10), 64, 48, 2, 33), /source frame has 10 bytes/);
 });
 
 test('freezeMask stops learning: a stopped vehicle in a frozen region stays foreground, elsewhere it fades', () => {

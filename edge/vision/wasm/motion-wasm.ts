@@ -31,11 +31,18 @@ export interface MotionKernel {
   freezeOffset(): number;
   maskOffset(): number;
   backgroundOffset(): number;
+  bitsOffset(): number;
+  bitStride(): number;
+  configureSource(sourceWidth: number, sourceHeight: number, factor: number): number;
+  sourceOffset(): number;
+  downscale(): void;
   blurRows(): void;
   relearn(): void;
   clearMask(): void;
   globalOffset(): number;
-  detect(offset: number, threshold: number, alphaBackground: number, alphaForeground: number): number;
+  /** Float parameters are read from paramsOffset(): f64 threshold, background rate, foreground rate. */
+  detect(offset: number): number;
+  paramsOffset(): number;
   noiseMedian(): number;
   openAndUnpack(): void;
 }

@@ -16,7 +16,8 @@
 // frame. The sparse global offset (truncation of gray − background) is done in f64, exactly.
 //
 // Memory: configure(width, height) lays out every buffer after the static data, growing the memory once;
-// nothing is allocated afterwards. All buffers have 16 bytes of slack on each side so 16-byte loads
+// nothing is allocated afterwards, except the full-size source frame buffer that configureSource() adds
+// once, behind the others, for downscale() (the pipeline's fused downscale of larger camera frames). All buffers have 16 bytes of slack on each side so 16-byte loads
 // straddling a row end stay inside memory (their out-of-row lanes are overwritten by the scalar edge code).
 //
 // Bits: foreground as 32 pixels per u32 word (bit j of word k = pixel 32k + j, as in bit-morphology.ts),
@@ -47,6 +48,14 @@ let histogramPtr: usize = 0;
 let signedHistogramPtr: usize = 0;
 const HISTOGRAM_BYTES: usize = 256 << 2;
 const SIGNED_HISTOGRAM_BYTES: usize = 512 << 2;
+/**
+ * detect()'s float parameters, written by the caller into memory (f64: threshold, background rate,
+ * foreground rate): floats passed as call arguments from JavaScript are boxed, a heap object per frame.
+ */
+let paramsPtr: usize = 0;
+const PARAMS_BYTES: usize = 3 << 3;
+/** End of the buffers configure() lays out. */
+let layoutEnd: usize = 0;
 
 /** Start of a buffer after cursor: 16 bytes of slack, then 16-byte aligned. */
 function place(cursor: usize): usize {
@@ -89,6 +98,9 @@ export function configure(w: i32, h: i32): bool {
   cursor = after(histogramPtr, HISTOGRAM_BYTES << 2);
   signedHistogramPtr = place(cursor);
   cursor = after(signedHistogramPtr, SIGNED_HISTOGRAM_BYTES << 2);
+  paramsPtr = place(cursor);
+  cursor = after(paramsPtr, PARAMS_BYTES);
+  layoutEnd = cursor;
   const needed = <i32>((cursor + 0xffff) >>> 16);
   const have = memory.size();
   if (needed > have && memory.grow(needed - have) < 0) return false;
@@ -100,6 +112,79 @@ export function configure(w: i32, h: i32): bool {
     for (let k = 0; k < words; k++) store<u32>(row + (<usize>k << 2), k === words - 1 ? last : 0xffffffff);
   }
   return true;
+}
+
+let sourceWidth: i32 = 0;
+let sourceHeight: i32 = 0;
+let factor: i32 = 0;
+let sourcePtr: usize = 0;
+
+/**
+ * Lays out a source-frame buffer after the others (call after configure) for downscale(): frames of
+ * sw × sh reduced by an integer factor to the working size. Returns false when the memory cannot grow.
+ */
+export function configureSource(sw: i32, sh: i32, f: i32): bool {
+  if (f < 1 || sw < width * f || sh < height * f) return false;
+  sourceWidth = sw;
+  sourceHeight = sh;
+  factor = f;
+  sourcePtr = place(layoutEnd);
+  const cursor = after(sourcePtr, <usize>(sw * sh));
+  const needed = <i32>((cursor + 0xffff) >>> 16);
+  const have = memory.size();
+  if (needed > have && memory.grow(needed - have) < 0) return false;
+  return true;
+}
+
+export function sourceOffset(): usize {
+  return sourcePtr;
+}
+
+/**
+ * Box-average downscale of the source frame into gray, exactly as downscaleBox (downscale.ts): each
+ * working pixel is the rounded mean of a factor × factor block, (sum + area / 2) / area truncated. The
+ * common factor 2 runs sixteen output pixels at a time: pairwise widening adds of the two source rows.
+ */
+export function downscale(): void {
+  if (factor === 2) {
+    const two = i16x8.splat(2);
+    for (let y = 0; y < height; y++) {
+      const top = sourcePtr + <usize>(2 * y * sourceWidth);
+      const bottom = top + <usize>sourceWidth;
+      const out = grayPtr + <usize>(y * width);
+      for (let b = 0; b < blocks; b++) {
+        const o = <usize>b << 5;
+        const lo = i16x8.add(i16x8.add(i16x8.extadd_pairwise_i8x16_u(v128.load(top + o)), i16x8.extadd_pairwise_i8x16_u(v128.load(bottom + o))), two);
+        const hi = i16x8.add(i16x8.add(i16x8.extadd_pairwise_i8x16_u(v128.load(top + o, 16)), i16x8.extadd_pairwise_i8x16_u(v128.load(bottom + o, 16))), two);
+        v128.store(out + (<usize>b << 4), i8x16.narrow_i16x8_u(i16x8.shr_u(lo, 2), i16x8.shr_u(hi, 2)));
+      }
+      for (let x = blocks << 4; x < width; x++) {
+        const i = <usize>(x << 1);
+        const sum = <i32>load<u8>(top + i) + <i32>load<u8>(top + i + 1) + <i32>load<u8>(bottom + i) + <i32>load<u8>(bottom + i + 1);
+        store<u8>(out + <usize>x, <u8>((sum + 2) >> 2));
+      }
+    }
+    return;
+  }
+  const area = factor * factor;
+  const half = area >> 1;
+  for (let y = 0; y < height; y++) {
+    const row = sourcePtr + <usize>(y * factor * sourceWidth);
+    const out = grayPtr + <usize>(y * width);
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      let at = row + <usize>(x * factor);
+      for (let dy = 0; dy < factor; dy++) {
+        for (let dx = 0; dx < factor; dx++) sum += <i32>load<u8>(at + <usize>dx);
+        at += <usize>sourceWidth;
+      }
+      store<u8>(out + <usize>x, <u8>((sum + half) / area));
+    }
+  }
+}
+
+export function paramsOffset(): usize {
+  return paramsPtr;
 }
 
 export function grayOffset(): usize {
@@ -185,9 +270,20 @@ export function relearn(): void {
   }
 }
 
-/** The mask becomes all background. */
+/** The mask (bytes and packed bits) becomes all background. */
 export function clearMask(): void {
   memory.fill(maskPtr, 0, <usize>(width * height));
+  memory.fill(bitsPtr, 0, <usize>((height + 2) * stride + 8) << 2);
+}
+
+/** Where the opened foreground bits are: row y's first word is at bitsOffset() + 4 × (y + 1) × bitStride(). */
+export function bitsOffset(): usize {
+  return bitsPtr;
+}
+
+/** Words per bit row: the image's words and one zero guard word. */
+export function bitStride(): i32 {
+  return stride;
 }
 
 /** Median of gray − background (truncated toward zero) on every 4th pixel of every 4th row from (1, 1). */
@@ -281,9 +377,13 @@ export function globalOffset(): i32 {
 
 /**
  * Vertical blur, difference, threshold, noise histogram, background update and packed foreground bits in
- * one pass, as the main loop of TsMotionDetector.process. Returns the number of foreground pixels.
+ * one pass, as the main loop of TsMotionDetector.process; threshold and learning rates from the params
+ * area (see paramsPtr). Returns the number of foreground pixels.
  */
-export function detect(offsetLevels: i32, thresholdLevels: f64, alphaBackground: f64, alphaForeground: f64): i32 {
+export function detect(offsetLevels: i32): i32 {
+  const thresholdLevels = load<f64>(paramsPtr);
+  const alphaBackground = load<f64>(paramsPtr, 8);
+  const alphaForeground = load<f64>(paramsPtr, 16);
   memory.fill(histogramPtr, 0, HISTOGRAM_BYTES << 2);
   const offset = f32x4.splat(<f32>offsetLevels);
   const threshold = f32x4.splat(<f32>thresholdLevels);

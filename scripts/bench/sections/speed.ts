@@ -47,27 +47,33 @@ export function timeTsPipeline(clip: ClipFrames, line: readonly number[], maxFra
 }
 
 /**
- * Indicative split of the TS cost (one pass, after the timed runs): the downscale alone, and the motion
- * stage alone on the downscaled frames; the rest (components, grouping, tracking, counting) is the
- * difference from the whole-pipeline median.
+ * Indicative split of the TS cost (one pass, after the timed runs), on the pipeline's own path: the
+ * downscale alone and the motion stage alone (at factor 1 the frame is the working image, no downscale;
+ * a backend that fuses the downscale, as WASM does, is timed as one stage, downscale included); the rest
+ * (components, grouping, tracking, counting) is the difference from the whole-pipeline median.
  */
-function stageMedians(clip: ClipFrames): { downscaleMs: number; motionMs: number } {
+function stageMedians(clip: ClipFrames): { downscaleMs: number; motionMs: number; downscaleFused: boolean } {
   const pipeline = new VisionPipeline({ sourceWidth: clip.width, sourceHeight: clip.height, lines: [] });
+  const motionStage = pipeline.motion;
+  const fused = pipeline.factor > 1 && motionStage.processSource !== undefined;
   const working = new Uint8Array(pipeline.workingWidth * pipeline.workingHeight);
   const n = clip.frames.length;
   const downscale = new Float64Array(n);
   const motion = new Float64Array(n);
   const frameMs = 1000 / clip.fps;
   for (let i = 0; i < n; i++) {
+    const frame = clip.frames[i]!;
+    const dt = i === 0 ? 0 : frameMs;
     const t0 = performance.now();
-    downscaleBox(clip.frames[i]!, clip.width, pipeline.factor, working, pipeline.workingWidth, pipeline.workingHeight);
+    if (pipeline.factor > 1 && !fused) downscaleBox(frame, clip.width, pipeline.factor, working, pipeline.workingWidth, pipeline.workingHeight);
     const t1 = performance.now();
-    pipeline.motion.process(working, i === 0 ? 0 : frameMs);
+    if (fused) motionStage.processSource!(frame, clip.width, clip.height, pipeline.factor, dt);
+    else motionStage.process(pipeline.factor > 1 ? working : frame, dt);
     const t2 = performance.now();
     downscale[i] = t1 - t0;
     motion[i] = t2 - t1;
   }
-  return { downscaleMs: median(downscale), motionMs: median(motion) };
+  return { downscaleMs: median(downscale), motionMs: median(motion), downscaleFused: fused };
 }
 
 interface ReferenceRun {
@@ -159,6 +165,7 @@ export async function speedSection(context: BenchContext, options: BenchOptions)
         runsMsMedian: refRuns.map((result) => round(result.msPerFrameMedian, 4)),
       },
       tsStagesIndicative: {
+        downscale: tsRuns[0]!.factor === 1 ? 'none (factor 1)' : stages.downscaleFused ? 'fused into the motion stage' : 'separate (downscaleBox)',
         downscaleMsMedian: round(stages.downscaleMs, 4),
         motionMsMedian: round(stages.motionMs, 4),
         restMs: round(tsMedian - stages.downscaleMs - stages.motionMs, 4),
