@@ -19,6 +19,12 @@ import {
   type FrameLoopOptions,
 } from './shared-frame-loop.js';
 
+/** Atomics.waitAsync (ES2024), typed here: the project's lib is ES2022. */
+type AtomicsWaitAsync = (array: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+
+/** Longest single wait in whenIdle(): a safety net should a notification be missed; the loop re-checks. */
+const IDLE_WAIT_MS = 200;
+
 export interface WorkerLoopStats {
   processed: number;
   dropped: number;
@@ -61,6 +67,10 @@ export class VisionWorkerHost {
   private readonly groupIndex: Map<string, number>;
   private readonly exited: Promise<number>;
   private stopped = false;
+  /** Frames handed to submit(), for whenIdle(). */
+  private submitted = 0;
+  /** The worker thread has exited (stopped or crashed): nothing will be processed any more. */
+  private workerGone = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -88,7 +98,12 @@ export class VisionWorkerHost {
     this.signal = new Int8Array(buffers.signal);
     this.imageStats = new Float64Array(buffers.imageStats);
     this.groupIndex = new Map((options.groups ?? []).map((group, index) => [group, index]));
-    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', (code: number) => {
+        this.workerGone = true;
+        resolve(code);
+      }),
+    );
   }
 
   static async start(options: FrameLoopOptions): Promise<VisionWorkerHost> {
@@ -106,6 +121,7 @@ export class VisionWorkerHost {
 
   /** Hands a frame to the worker; false when an older waiting frame had to be dropped for it. */
   submit(frame: Uint8Array, tsMs: number, index: number): boolean {
+    this.submitted++;
     let slot = -1;
     for (let i = 0; i < SLOT_COUNT && slot < 0; i++) {
       if (Atomics.compareExchange(this.slotState, i, SLOT_FREE, SLOT_WRITING) === SLOT_FREE) slot = i;
@@ -122,7 +138,9 @@ export class VisionWorkerHost {
       Atomics.add(this.control, CONTROL.dropped, 1);
       if (slot < 0) return false;
     }
-    this.slots[slot]!.set(frame.subarray(0, this.slots[slot]!.length));
+    const target = this.slots[slot]!;
+    // A view only when the frame is longer than a slot: subarray() is an object per frame on the main thread.
+    target.set(frame.length === target.length ? frame : frame.subarray(0, target.length));
     this.slotMeta[slot * 2] = tsMs;
     this.slotMeta[slot * 2 + 1] = index;
     Atomics.store(this.slotState, slot, SLOT_READY);
@@ -135,6 +153,22 @@ export class VisionWorkerHost {
   busy(): boolean {
     for (let i = 0; i < SLOT_COUNT; i++) if (Atomics.load(this.slotState, i) !== SLOT_FREE) return true;
     return false;
+  }
+
+  /**
+   * Resolves once every submitted frame has been processed (or dropped) and published, without polling: the worker notifies on every finished
+   * frame, and Atomics.waitAsync wakes this thread only then (a source that paces itself on the worker
+   * sleeps instead of spinning the event loop).
+   */
+  async whenIdle(): Promise<void> {
+    const waitAsync = (Atomics as unknown as { waitAsync: AtomicsWaitAsync }).waitAsync;
+    // Every submitted frame ends processed or dropped; the worker bumps `processed` last, after publishing.
+    while (!this.stopped && !this.workerGone) {
+      const processed = Atomics.load(this.control, CONTROL.processed);
+      if (processed + Atomics.load(this.control, CONTROL.dropped) >= this.submitted) return;
+      const result = waitAsync(this.control, CONTROL.processed, processed, IDLE_WAIT_MS);
+      if (result.async) await result.value;
+    }
   }
 
   lineTotals(line: number): { lr: number; rl: number } {

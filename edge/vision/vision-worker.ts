@@ -186,6 +186,8 @@ function run(): void {
     timing[0] = timing[0]! + (performance.now() - started);
     timing[1] = timing[1]! + 1;
     Atomics.add(control, CONTROL.processed, 1);
+    // Wakes a main thread waiting in VisionWorkerHost.whenIdle() (cheap when nobody waits).
+    Atomics.notify(control, CONTROL.processed);
   }
   parentPort!.postMessage({ type: 'stopped' });
 }

@@ -43,6 +43,24 @@ test('the worker counts exactly what the pipeline counts in-thread on the same f
   }
 });
 
+test('whenIdle() paces a source on the worker without polling: no frame dropped, the same counts as in-thread', async () => {
+  const inThread = new VisionPipeline({ sourceWidth: 320, sourceHeight: 240, lines: [LINE] });
+  frames.forEach((frame, index) => inThread.process(frame, (index * 1000) / 60, index));
+  const host = await VisionWorkerHost.start({ sourceWidth: 320, sourceHeight: 240, lines: [LINE] });
+  try {
+    for (const [index, frame] of frames.entries()) {
+      await host.whenIdle();
+      assert.ok(host.submit(frame, (index * 1000) / 60, index), `frame ${index} was submitted while the worker was idle`);
+    }
+    await host.whenIdle();
+    assert.not.ok(host.busy());
+    assert.equal(host.stats().processed, frames.length);
+    assert.equal(host.lineTotals(0), { lr: inThread.counter.lr[0]!, rl: inThread.counter.rl[0]! });
+  } finally {
+    await host.stop();
+  }
+});
+
 test('a consumer slower than the camera: the newest frame wins and drops are counted, never queued', async () => {
   const host = await VisionWorkerHost.start({ sourceWidth: 320, sourceHeight: 240, lines: [LINE] });
   try {
