@@ -12,6 +12,8 @@ export class BlobList {
   /** Sums of pixel coordinates, for centroids. */
   readonly sumX: Float64Array;
   readonly sumY: Float64Array;
+  /** 1 for a piece cut from a longer blob by the vehicle-size model (an estimate, not a vehicle seen alone). */
+  readonly cut: Uint8Array;
 
   constructor(readonly capacity: number) {
     this.area = new Int32Array(capacity);
@@ -21,6 +23,7 @@ export class BlobList {
     this.maxY = new Int32Array(capacity);
     this.sumX = new Float64Array(capacity);
     this.sumY = new Float64Array(capacity);
+    this.cut = new Uint8Array(capacity);
   }
 
   /** Copies blob `from` into slot `to` (for compacting the list in place). */
@@ -32,6 +35,7 @@ export class BlobList {
     this.maxY[to] = this.maxY[from]!;
     this.sumX[to] = this.sumX[from]!;
     this.sumY[to] = this.sumY[from]!;
+    this.cut[to] = this.cut[from]!;
   }
 
   /** Centre of the bounding box, the point counting uses (a vehicle's box centre, as the ground truth does). */

@@ -14,9 +14,11 @@ export interface LineCounterOptions {
   minCrossingSpeedPxPerS?: number;
   /** Distance across the line, from the deepest point on the old side, that a crossing needs, as a fraction of the vehicle's height. */
   minTravelFraction?: number;
+  /** Farthest from the line a crossing is still counted, as a fraction of the vehicle's height. */
+  maxCountDistanceFraction?: number;
 }
 
-export const LINE_COUNTER_DEFAULTS = { deadbandPx: 1, confirmFrames: 2, segmentMargin: 0, minCrossingSpeedPxPerS: 6, minTravelFraction: 0.5 } as const;
+export const LINE_COUNTER_DEFAULTS = { deadbandPx: 1, confirmFrames: 2, segmentMargin: 0, minCrossingSpeedPxPerS: 6, minTravelFraction: 0.5, maxCountDistanceFraction: 1 } as const;
 
 /**
  * Where the counter reads a track's state, by slot: position and velocity (working px, px/ms) and the
@@ -29,6 +31,9 @@ export interface TrackTable {
   readonly cy: Float64Array;
   readonly vx: Float64Array;
   readonly vy: Float64Array;
+  /** The whole box's velocity low-passed over about a second (px/ms): a crossing's direction must agree with it. */
+  readonly sustainedVx: Float64Array;
+  readonly sustainedVy: Float64Array;
   /** Box size for crossing judgements (at least a whole vehicle's usual size). */
   readonly judgedW: Float64Array;
   readonly judgedH: Float64Array;
@@ -165,9 +170,10 @@ export class LineCounter {
    * One observation of the track in slot t (read from the bound table) in this frame. A crossing is
    * counted once per track, line and direction, and not at all if it is another part of a vehicle
    * counted just before (a vehicle split into two tracks crosses at nearly the same place within one
-   * vehicle length).
+   * vehicle length). With mayCount false (an unconfirmed track) the sides are learned but nothing counts
+   * yet: the crossing is judged once the track is confirmed.
    */
-  observe(t: number, frame: number): void {
+  observe(t: number, frame: number, mayCount = true): void {
     const tracks = this.tracks;
     if (tracks === null) throw new Error('LineCounter.observe before bindTracks');
     const x = tracks.cx[t]!;
@@ -210,12 +216,26 @@ export class LineCounter {
         this.establishedDistance[k] = distance;
         continue;
       }
+      // An unconfirmed track keeps its old side until it is confirmed (then it counts if it qualifies).
+      if (!mayCount) continue;
       // Moving across the line toward this side (d side/dt has its sign), or it has not crossed yet.
       const across = ((bx - ax) * vy - (by - ay) * vx) / length;
       if (across * side < minSpeed) continue;
+      // And its box as a whole has been moving that way over the last second: a queue blob's centre creeps
+      // and jumps as vehicles join, merge and split, which a moment's velocity cannot tell from motion.
+      const sustainedAcross = ((bx - ax) * tracks.sustainedVy[t]! - (by - ay) * tracks.sustainedVx[t]!) / length;
+      if (sustainedAcross * side <= 0) continue;
       // And it travelled a good part of a vehicle's length across: a merged queue blob whose centre
       // shifts by a few pixels has not.
       if (Math.abs(distance - this.establishedDistance[k]!) < this.options.minTravelFraction * h) continue;
+      // A track first established on the new side further than this from the line did not cross where
+      // it was seen: it jumped there (a queue blob's centre moving as vehicles merge and split) or was lost
+      // while crossing. It is now on that side but counts in neither direction.
+      if (Math.abs(distance) > this.options.maxCountDistanceFraction * h) {
+        this.established[k] = side;
+        this.establishedDistance[k] = distance;
+        continue;
+      }
       this.established[k] = side;
       this.establishedDistance[k] = distance;
       // Where along the segment it crossed: the projection of the position onto A→B.

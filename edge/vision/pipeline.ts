@@ -4,6 +4,7 @@ import { ConnectedComponents } from './connected-components.js';
 import { downscaleBox, downscaleFactor } from './downscale.js';
 import type { CountLineSpec, Point } from './geometry.js';
 import { LaneSplitter } from './lane-splitter.js';
+import { QueueSplitter, type QueueSplitterOptions } from './queue-splitter.js';
 import { LineCounter, type LineCounterOptions } from './line-counter.js';
 import type { MotionDetector, MotionOptions } from './motion-detector.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   motion?: Omit<MotionOptions, 'width' | 'height'>;
   tracker?: TrackerOptions;
   counter?: LineCounterOptions;
+  /** How blobs holding several vehicles in a row along a lane are cut into vehicles. */
+  queueSplitter?: QueueSplitterOptions;
   blobCapacity?: number;
 }
 
@@ -50,6 +53,7 @@ export class VisionPipeline {
   private readonly components: ConnectedComponents;
   readonly sizes: VehicleSizeModel;
   private readonly lanes: LaneSplitter | null;
+  private readonly queues: QueueSplitter;
   private readonly working: Uint8Array;
   private readonly minBlobArea: number;
   private lastTsMs = Number.NaN;
@@ -77,6 +81,7 @@ export class VisionPipeline {
     this.tracker = new Tracker(this.counter, this.sizes, blobCapacity, trackerOptions);
     const dividers = options.laneDividers ?? [];
     this.lanes = dividers.length === 0 ? null : new LaneSplitter(dividers.map((d) => ({ a: { x: d.a.x * scale, y: d.a.y * scale }, b: { x: d.b.x * scale, y: d.b.y * scale } })), this.workingWidth);
+    this.queues = new QueueSplitter(this.workingWidth, this.workingHeight, this.sizes, options.queueSplitter);
     this.working = new Uint8Array(this.workingWidth * this.workingHeight);
     this.minBlobArea = Math.max(4, Math.round((options.minBlobAreaFraction ?? 0.0008) * this.workingWidth * this.workingHeight));
   }
@@ -85,21 +90,30 @@ export class VisionPipeline {
   process(frame: Uint8Array, tsMs: number, frameIndex: number): void {
     const dt = Number.isNaN(this.lastTsMs) ? 0 : tsMs - this.lastTsMs;
     this.lastTsMs = tsMs;
-    // At factor 1 the frame is the working image: no copy.
-    let working = frame;
-    if (this.factor > 1) {
-      downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
-      working = this.working;
-    }
-    this.motion.process(working, dt);
+    this.detectMotion(frame, dt);
     // Small fragments are kept for grouping; the area filter applies to the grouped blobs.
-    this.components.label(this.motion.mask, 4, this.blobs);
+    const packed = this.motion.packedMask;
+    if (packed === undefined) this.components.label(this.motion.mask, 4, this.blobs);
+    else this.components.labelBits(packed.words, packed.firstWord, packed.rowStride, 4, this.blobs);
     groupStackedBlobs(this.blobs, this.sizes);
     dropSmallBlobs(this.blobs, this.minBlobArea);
     this.lanes?.split(this.blobs, this.motion.mask, this.minBlobArea);
+    this.queues.split(this.blobs, this.motion.mask, this.minBlobArea);
     this.tracker.update(this.blobs, tsMs, frameIndex);
     this.learnVehicleSizes();
     this.frames++;
+  }
+
+  /** Downscale and motion: fused in the backend where it can (WASM), else downscaleBox then the backend. */
+  private detectMotion(frame: Uint8Array, dt: number): void {
+    const motion = this.motion;
+    // At factor 1 the frame is the working image: no copy.
+    if (this.factor === 1) motion.process(frame, dt);
+    else if (motion.processSource !== undefined) motion.processSource(frame, this.options.sourceWidth, this.options.sourceHeight, this.factor, dt);
+    else {
+      downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
+      motion.process(this.working, dt);
+    }
   }
 
   /** Well-established single tracks teach how tall one vehicle is at each row. */

@@ -13,6 +13,14 @@ export interface TrackerOptions {
   confirmHits?: number;
   /** Smallest association gate, working pixels. */
   minGatePx?: number;
+  /**
+   * A measurement of a changed shape further than this fraction of the track's size from its prediction
+   * is a change of segmentation (blobs merging or splitting), not motion: the track moves there but its
+   * velocity is kept.
+   */
+  jumpFraction?: number;
+  /** Time constant of the sustained (whole-box) velocity that crossing directions must agree with, ms. */
+  sustainedMs?: number;
 }
 
 export const TRACKER_DEFAULTS = {
@@ -21,8 +29,14 @@ export const TRACKER_DEFAULTS = {
   relinkMs: 2500,
   confirmHits: 3,
   minGatePx: 6,
+  jumpFraction: 0.3,
+  sustainedMs: 1000,
 } as const;
 
+/** A blob whose width or height differs from the track's by more than this fraction has changed shape. */
+const RESHAPE_FRACTION = 0.1;
+const CLOCK_TS = 0;
+const CLOCK_DT = 1;
 const FREE = 0;
 const ACTIVE = 1;
 const LOST = 2;
@@ -43,6 +57,18 @@ export class Tracker {
   /** Velocity, working pixels per ms. */
   readonly vx: Float64Array;
   readonly vy: Float64Array;
+  /**
+   * Velocity of the box as a whole, low-passed over about a second of smooth measurements (working px
+   * per ms): how the vehicle has really been moving, which box jitter, merge/split jumps and a queue blob
+   * growing at its back do not change.
+   */
+  readonly sustainedVx: Float64Array;
+  readonly sustainedVy: Float64Array;
+  /** Each box edge's velocity low-passed the same way (left, right, top, bottom); a vehicle moves all of them. */
+  private readonly edgeV: Float64Array;
+  /** The box edges at the last measurement (left, right, top, bottom) and when it was, for edge velocities. */
+  private readonly edgeAt: Float64Array;
+  private readonly edgeMs: Float64Array;
   readonly w: Float64Array;
   readonly h: Float64Array;
   /** Box size crossings are judged by: the track's own, or a whole vehicle's usual size there if larger. */
@@ -65,6 +91,8 @@ export class Tracker {
   private readonly pairOrder: Int32Array;
   private readonly options: Required<TrackerOptions>;
   private nextId = 1;
+  /** This frame's time and interval since the last one (CLOCK_TS, CLOCK_DT), ms. */
+  private readonly clock = new Float64Array(2);
   private lastMs = Number.NaN;
 
   constructor(
@@ -81,6 +109,11 @@ export class Tracker {
     this.cy = new Float64Array(n);
     this.vx = new Float64Array(n);
     this.vy = new Float64Array(n);
+    this.sustainedVx = new Float64Array(n);
+    this.sustainedVy = new Float64Array(n);
+    this.edgeV = new Float64Array(n * 4);
+    this.edgeAt = new Float64Array(n * 4);
+    this.edgeMs = new Float64Array(n).fill(-Infinity);
     this.w = new Float64Array(n);
     this.h = new Float64Array(n);
     this.judgedW = new Float64Array(n);
@@ -120,16 +153,20 @@ export class Tracker {
   update(blobs: BlobList, tsMs: number, frame: number): void {
     const dt = Number.isNaN(this.lastMs) ? 0 : tsMs - this.lastMs;
     this.lastMs = tsMs;
-    this.predict(dt);
+    // The steps read the frame's time from a typed array: a float passed as an argument is boxed (heap garbage per frame).
+    this.clock[CLOCK_TS] = tsMs;
+    this.clock[CLOCK_DT] = dt;
+    this.predict();
     this.clearBlobMarks(blobs);
-    this.resolveMerges(blobs, tsMs);
-    this.assignNearest(blobs, dt, tsMs);
-    this.coastOrLose(tsMs);
-    this.adoptUnclaimed(blobs, tsMs);
-    this.observeLines(frame, tsMs);
+    this.resolveMerges(blobs);
+    this.assignNearest(blobs);
+    this.coastOrLose();
+    this.adoptUnclaimed(blobs);
+    this.observeLines(frame);
   }
 
-  private predict(dt: number): void {
+  private predict(): void {
+    const dt = this.clock[CLOCK_DT]!;
     const { capacity, state, cx, cy, vx, vy, predictedX, predictedY, assigned, observed, singly } = this;
     for (let t = 0; t < capacity; t++) {
       assigned[t] = 0;
@@ -149,17 +186,18 @@ export class Tracker {
   }
 
   /** A blob holding the predictions of two or more confirmed tracks is several vehicles touching. */
-  private resolveMerges(blobs: BlobList, tsMs: number): void {
+  private resolveMerges(blobs: BlobList): void {
+    const tsMs = this.clock[CLOCK_TS]!;
     const { capacity, state, hits, predictedX, predictedY, blobOwners, blobUsed } = this;
     const confirmHits = this.options.confirmHits;
     for (let t = 0; t < capacity; t++) {
       if (state[t] !== ACTIVE || hits[t]! < confirmHits) continue;
-      const b = this.blobContaining(blobs, predictedX[t]!, predictedY[t]!);
+      const b = this.blobContaining(blobs, t);
       if (b >= 0) blobOwners[b]!++;
     }
     for (let t = 0; t < capacity; t++) {
       if (state[t] !== ACTIVE || hits[t]! < confirmHits) continue;
-      const b = this.blobContaining(blobs, predictedX[t]!, predictedY[t]!);
+      const b = this.blobContaining(blobs, t);
       if (b < 0 || blobOwners[b]! < 2) continue;
       blobUsed[b] = 1;
       this.assigned[t] = 1;
@@ -172,7 +210,7 @@ export class Tracker {
   }
 
   /** Greedy nearest assignment inside a gate that grows with the vehicle. */
-  private assignNearest(blobs: BlobList, dt: number, tsMs: number): void {
+  private assignNearest(blobs: BlobList): void {
     const { capacity, state, assigned, blobUsed, predictedX, predictedY, pairTrack, pairBlob, pairCost, pairOrder } = this;
     const minGate = this.options.minGatePx;
     let pairs = 0;
@@ -203,12 +241,13 @@ export class Tracker {
       if (assigned[t] === 1 || blobUsed[b] === 1) continue;
       assigned[t] = 1;
       blobUsed[b] = 1;
-      this.measure(t, blobs, b, dt, tsMs);
+      this.measure(t, blobs, b, true);
     }
   }
 
   /** Tracks not seen coast on their prediction until they are lost; lost ones wait to be relinked. */
-  private coastOrLose(tsMs: number): void {
+  private coastOrLose(): void {
+    const tsMs = this.clock[CLOCK_TS]!;
     const { capacity, state, assigned, lastSeenMs } = this;
     const { relinkMs, maxCoastMs } = this.options;
     for (let t = 0; t < capacity; t++) {
@@ -229,7 +268,7 @@ export class Tracker {
   }
 
   /** Blobs nobody claimed: a lost vehicle found again, or a new one. */
-  private adoptUnclaimed(blobs: BlobList, tsMs: number): void {
+  private adoptUnclaimed(blobs: BlobList): void {
     for (let b = 0; b < blobs.count; b++) {
       if (this.blobUsed[b] === 1) continue;
       let t = this.relinkCandidate(blobs, b);
@@ -240,6 +279,9 @@ export class Tracker {
         this.hits[t] = 0;
         this.vx[t] = 0;
         this.vy[t] = 0;
+        this.sustainedVx[t] = 0;
+        this.sustainedVy[t] = 0;
+        this.edgeV.fill(0, t * 4, t * 4 + 4);
         this.w[t] = blobs.width(b);
         this.h[t] = blobs.height(b);
         this.cx[t] = blobs.centreX(b);
@@ -248,42 +290,89 @@ export class Tracker {
       }
       this.state[t] = ACTIVE;
       this.assigned[t] = 1;
-      this.measure(t, blobs, b, 0, tsMs);
+      this.measure(t, blobs, b, false);
     }
   }
 
-  private observeLines(frame: number, tsMs: number): void {
+  private observeLines(frame: number): void {
     const { capacity, observed, hits, cy, judgedW, judgedH } = this;
     const confirmHits = this.options.confirmHits;
-    this.lines.beginFrame(tsMs);
+    this.lines.beginFrame(this.clock[CLOCK_TS]!);
     for (let t = 0; t < capacity; t++) {
-      if (observed[t] !== 1 || hits[t]! < confirmHits) continue;
+      if (observed[t] !== 1) continue;
       // A fragment of a vehicle is judged by the size a whole vehicle usually has there.
       judgedW[t] = Math.max(this.w[t]!, this.sizes.usualWidth(cy[t]!));
       judgedH[t] = Math.max(this.h[t]!, this.sizes.usualHeight(cy[t]!));
-      this.lines.observe(t, frame);
+      // Sides are learned from a track's first detection (a vehicle queued just before the stop line is
+      // only found when it starts to move), but only a confirmed track counts: noise births never reach it.
+      this.lines.observe(t, frame, hits[t]! >= confirmHits);
     }
   }
 
-  private measure(t: number, blobs: BlobList, b: number, dt: number, tsMs: number): void {
+  /** A blob b measured for track t; with learnsVelocity, the velocity learns from the move since last frame. */
+  private measure(t: number, blobs: BlobList, b: number, learnsVelocity: boolean): void {
+    const dt = learnsVelocity ? this.clock[CLOCK_DT]! : 0;
+    const tsMs = this.clock[CLOCK_TS]!;
     const mx = blobs.centreX(b);
     const my = blobs.centreY(b);
-    if (dt > 0 && this.hits[t]! > 0) {
+    // A box that changed shape and whose centre landed far from where the track was predicted (a queue
+    // blob merging with the vehicle behind, or splitting) moved without the vehicle moving: only smooth
+    // measurements teach the velocity, which crossings must agree with. A steady box far from its
+    // prediction is a vehicle faster than its track knew (a new track has no velocity yet): that teaches.
+    const size = Math.max(this.options.minGatePx, this.w[t]!, this.h[t]!);
+    // Math.sqrt, not Math.hypot: hypot is a builtin call that boxes its float arguments (garbage per frame).
+    const innovationX = mx - this.predictedX[t]!;
+    const innovationY = my - this.predictedY[t]!;
+    const w = blobs.width(b);
+    const h = blobs.height(b);
+    const reshaped = Math.abs(w - this.w[t]!) > RESHAPE_FRACTION * this.w[t]! || Math.abs(h - this.h[t]!) > RESHAPE_FRACTION * this.h[t]!;
+    const jump = reshaped && Math.sqrt(innovationX * innovationX + innovationY * innovationY) > this.options.jumpFraction * size;
+    if (dt > 0 && this.hits[t]! > 0 && !jump) {
+      this.learnSustained(t, blobs, b, dt);
       const gain = this.hits[t]! < 3 ? 0.7 : 0.35;
       this.vx[t] = this.vx[t]! + gain * ((mx - this.cx[t]!) / dt - this.vx[t]!);
       this.vy[t] = this.vy[t]! + gain * ((my - this.cy[t]!) / dt - this.vy[t]!);
     }
     this.cx[t] = mx;
     this.cy[t] = my;
-    this.w[t] = this.w[t]! + 0.5 * (blobs.width(b) - this.w[t]!);
-    this.h[t] = this.h[t]! + 0.5 * (blobs.height(b) - this.h[t]!);
+    this.w[t] = this.w[t]! + 0.5 * (w - this.w[t]!);
+    this.h[t] = this.h[t]! + 0.5 * (h - this.h[t]!);
+    const e = t * 4;
+    this.edgeAt[e] = blobs.minX[b]!;
+    this.edgeAt[e + 1] = blobs.maxX[b]! + 1;
+    this.edgeAt[e + 2] = blobs.minY[b]!;
+    this.edgeAt[e + 3] = blobs.maxY[b]! + 1;
+    this.edgeMs[t] = tsMs;
     this.hits[t]!++;
     this.lastSeenMs[t] = tsMs;
     this.observed[t] = 1;
-    this.singly[t] = 1;
+    this.singly[t] = blobs.cut[b] === 1 ? 0 : 1;
   }
 
-  private blobContaining(blobs: BlobList, x: number, y: number): number {
+  /** The blob whose box holds track t's prediction (the nearest centre if several), or -1. */
+  /**
+   * The sustained velocity is that of the box as a whole: each edge's velocity is low-passed, and on each
+   * axis the box moves as fast as its slower edge, and only if both edges go the same way. A queue blob
+   * that grows at its back as vehicles join (one edge moving, the other standing) has not moved.
+   */
+  private learnSustained(t: number, blobs: BlobList, b: number, dt: number): void {
+    const e = t * 4;
+    const edgeV = this.edgeV;
+    const edgeAt = this.edgeAt;
+    // Edge velocities only from consecutive measurements: after coasting in a merge the edges are stale.
+    if (this.clock[CLOCK_TS]! - this.edgeMs[t]! > 1.5 * dt) return;
+    const gain = dt / (this.options.sustainedMs + dt);
+    edgeV[e] = edgeV[e]! + gain * ((blobs.minX[b]! - edgeAt[e]!) / dt - edgeV[e]!);
+    edgeV[e + 1] = edgeV[e + 1]! + gain * ((blobs.maxX[b]! + 1 - edgeAt[e + 1]!) / dt - edgeV[e + 1]!);
+    edgeV[e + 2] = edgeV[e + 2]! + gain * ((blobs.minY[b]! - edgeAt[e + 2]!) / dt - edgeV[e + 2]!);
+    edgeV[e + 3] = edgeV[e + 3]! + gain * ((blobs.maxY[b]! + 1 - edgeAt[e + 3]!) / dt - edgeV[e + 3]!);
+    this.sustainedVx[t] = slower(edgeV[e]!, edgeV[e + 1]!);
+    this.sustainedVy[t] = slower(edgeV[e + 2]!, edgeV[e + 3]!);
+  }
+
+  private blobContaining(blobs: BlobList, t: number): number {
+    const x = this.predictedX[t]!;
+    const y = this.predictedY[t]!;
     let best = -1;
     let bestDistance = Infinity;
     for (let b = 0; b < blobs.count; b++) {
@@ -344,6 +433,13 @@ export class Tracker {
       order[j + 1] = item;
     }
   }
+}
+
+/** The slower of two edge velocities if they agree in direction, else 0. */
+function slower(a: number, b: number): number {
+  if (a > 0 && b > 0) return a < b ? a : b;
+  if (a < 0 && b < 0) return a > b ? a : b;
+  return 0;
 }
 
 function clamp(value: number, low: number, high: number): number {

@@ -92,6 +92,8 @@ export class ZoneMonitor {
   private readonly inside: Uint8Array;
   private readonly lastInsideMs: Float64Array;
   private readonly listeners: PresenceListener[] = [];
+  /** The foreground mask update() saw last (the detector's own buffer): what freeze() holds still. */
+  private lastMask: Uint8Array | null = null;
   private readonly options: Required<Omit<ZoneMonitorOptions, 'metresPerPixel' | 'queueBandPx'>>;
 
   constructor(zones: readonly ZoneConfig[], trackCapacity: number, options: ZoneMonitorOptions) {
@@ -208,18 +210,24 @@ export class ZoneMonitor {
   /**
    * Writes the freeze mask for the next frame: 1 on the pixels of zones bound to a signal group that is
    * red, 0 everywhere else, so vehicles queued at red stay foreground instead of fading into the background.
+   * Once update() has seen a foreground mask, only the foreground pixels of a red zone are held: the empty
+   * road around a queue keeps learning, so light changes during a long red do not leave the whole zone
+   * foreground (phantom vehicles at the stop line), while the queued vehicles themselves stay.
    */
   freeze(freezeMask: Uint8Array, isRed: (zone: number) => boolean): void {
     freezeMask.fill(0);
+    const foreground = this.lastMask;
     for (let z = 0; z < this.count; z++) {
       if (this.phases[z] === undefined || !isRed(z)) continue;
       const pixels = this.pixels[z]!;
-      for (let p = 0; p < pixels.length; p++) freezeMask[pixels[p]!] = 1;
+      if (foreground === null) for (let p = 0; p < pixels.length; p++) freezeMask[pixels[p]!] = 1;
+      else for (let p = 0; p < pixels.length; p++) freezeMask[pixels[p]!] = foreground[pixels[p]!]!;
     }
   }
 
   /** One frame: mask is the working-size 0/1 foreground, tracks the tracker after its update. */
   update(mask: Uint8Array, tracks: TrackView, tsMs: number): void {
+    this.lastMask = mask;
     for (let z = 0; z < this.count; z++) {
       this.measureZone(z, mask);
       this.updatePresence(z, tsMs);

@@ -5,7 +5,7 @@ import { LineCounter, type TrackTable } from '../../edge/vision/line-counter.js'
 /** A track table like the tracker's, written by the test before each observation. */
 function table(slots: number): TrackTable {
   const f = () => new Float64Array(slots);
-  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), judgedW: f(), judgedH: f() };
+  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), judgedW: f(), judgedH: f() };
 }
 
 function observe(counter: LineCounter, tracks: TrackTable, t: number, id: number, x: number, y: number, vx: number, vy: number, size: number, frame: number, tsMs: number): void {
@@ -14,10 +14,27 @@ function observe(counter: LineCounter, tracks: TrackTable, t: number, id: number
   tracks.cy[t] = y;
   tracks.vx[t] = vx;
   tracks.vy[t] = vy;
+  tracks.sustainedVx[t] = vx;
+  tracks.sustainedVy[t] = vy;
   tracks.judgedW[t] = size;
   tracks.judgedH[t] = size;
   counter.beginFrame(tsMs);
   counter.observe(t, frame);
+}
+
+/** One observation of track 1 in slot 0 moving down at vy, with its own sustained velocity, size 20. */
+function observeMoving(counter: LineCounter, tracks: TrackTable, x: number, y: number, vy: number, sustainedVy: number, frame: number, mayCount: boolean): void {
+  tracks.id[0] = 1;
+  tracks.cx[0] = x;
+  tracks.cy[0] = y;
+  tracks.vx[0] = 0;
+  tracks.vy[0] = vy;
+  tracks.sustainedVx[0] = 0;
+  tracks.sustainedVy[0] = sustainedVy;
+  tracks.judgedW[0] = 20;
+  tracks.judgedH[0] = 20;
+  counter.beginFrame(frame * FRAME_MS);
+  counter.observe(0, frame, mayCount);
 }
 
 /** A LineCounter with its own track table bound. */
@@ -88,6 +105,47 @@ test('a centre that jumps across the line without moving (a merged queue blob) d
   counter.reset(0);
   path.forEach(([x, y], i) => observe(counter, rig.tracks, 0, 1, x, y, 0, 0, 20, i, i * FRAME_MS));
   for (let i = 10; i < 20; i++) observe(counter, rig.tracks, 0, 1, 50, 56, 0, 0, 20, i, i * FRAME_MS);
+  assert.is(counter.lr[0], 0);
+});
+
+test('a crossing against the way the track has moved for the last second does not count', () => {
+  const rig = counterFor(LINE, 4);
+  const { counter, tracks } = rig;
+  counter.reset(0);
+  // Queue jitter: the box edge moves down across the line at this moment, while the vehicle has been creeping up.
+  straight(40, 60, 2).forEach(([x, y], i) => observeMoving(counter, tracks, x, y, 2 / FRAME_MS, -0.01, i, true));
+  assert.is(counter.lr[0], 0);
+  // The same path with the sustained motion agreeing does count.
+  counter.reset(0);
+  straight(40, 60, 2).forEach(([x, y], i) => observeMoving(counter, tracks, x, y, 2 / FRAME_MS, 0.01, 100 + i, true));
+  assert.is(counter.lr[0], 1);
+});
+
+test('an unconfirmed track learns its side, and counts once it is confirmed', () => {
+  const rig = counterFor(LINE, 4);
+  const { counter, tracks } = rig;
+  counter.reset(0);
+  // Found standing just before the line (a queue's first vehicle), it moves off at once.
+  straight(44, 80, 3).forEach(([x, y], i) => {
+    const vy = i === 0 ? 0 : 3 / FRAME_MS;
+    observeMoving(counter, tracks, x, y, vy, vy, i, i >= 3);
+  });
+  assert.is(counter.lr[0], 1);
+  // Shown only from its confirmation on, the same track would have no side to come from.
+  const late = counterFor(LINE, 4);
+  late.counter.reset(0);
+  straight(44, 80, 3).forEach(([x, y], i) => {
+    if (i >= 3) observeMoving(late.counter, late.tracks, x, y, 3 / FRAME_MS, 3 / FRAME_MS, i, true);
+  });
+  assert.is(late.counter.lr[0], 0);
+});
+
+test('a track first established far beyond the line did not cross in view and does not count', () => {
+  const rig = counterFor(LINE, 4);
+  const { counter } = rig;
+  counter.reset(0);
+  // Seen above the line, then (after coasting unseen) found 35 px below it: more than its height of 20.
+  run(rig, 0, 1, [...straight(20, 40, 3), ...straight(85, 100, 3)]);
   assert.is(counter.lr[0], 0);
 });
 

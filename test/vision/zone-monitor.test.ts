@@ -175,6 +175,21 @@ test('freeze marks exactly the pixels of zones whose signal is red, and clears t
   for (const index of zones.pixelsOf(1)) assert.is(freezeMask[index], 1);
 });
 
+test('once a foreground mask has been seen, freeze holds only the foreground pixels of a red zone', () => {
+  const zones = new ZoneMonitor([rect('queue', 0, 0, 20, 20, { phase: 'G1' }), rect('plain', 20, 20, 40, 40)], 4, { workingWidth: 40, workingHeight: 40, factor: 1 });
+  const mask = new Uint8Array(40 * 40);
+  paint(mask, 40, 5, 5, 10, 15); // a queued vehicle in the zone: 50 pixels
+  paint(mask, 40, 25, 25, 30, 30); // a vehicle outside any red zone
+  zones.update(mask, new FakeTracks(4), 0);
+  const freezeMask = new Uint8Array(40 * 40);
+  zones.freeze(freezeMask, () => true);
+  // The vehicle's pixels stay foreground; the empty road around it keeps learning (light changes).
+  assert.is(freezeMask.reduce((sum, value) => sum + value, 0), 50);
+  for (let y = 5; y < 15; y++) for (let x = 5; x < 10; x++) assert.is(freezeMask[y * 40 + x], 1);
+  zones.freeze(freezeMask, () => false);
+  assert.is(freezeMask.reduce((sum, value) => sum + value, 0), 0);
+});
+
 test('invalid zones are refused with every problem named', () => {
   assert.throws(
     () => new ZoneMonitor([rect('Z', 0, 0, 10, 10), rect('Z', 0, 0, 5, 5), { name: 'line', points: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }], 4, { workingWidth: 10, workingHeight: 10, factor: 1 }),

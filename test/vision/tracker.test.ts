@@ -1,0 +1,76 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BlobList } from '../../edge/vision/blob-list.js';
+import { LineCounter } from '../../edge/vision/line-counter.js';
+import { Tracker } from '../../edge/vision/tracker.js';
+import { VehicleSizeModel } from '../../edge/vision/vehicle-size-model.js';
+
+const FRAME_MS = 1000 / 15;
+
+function newTracker(): Tracker {
+  return new Tracker(new LineCounter([], 16), new VehicleSizeModel(200), 8, { capacity: 16 });
+}
+
+/** One blob with the inclusive box (x0, y0)–(x1, y1), full of pixels. */
+function oneBlob(blobs: BlobList, x0: number, y0: number, x1: number, y1: number, cut = 0): void {
+  blobs.count = 1;
+  blobs.minX[0] = x0;
+  blobs.minY[0] = y0;
+  blobs.maxX[0] = x1;
+  blobs.maxY[0] = y1;
+  blobs.area[0] = (x1 - x0 + 1) * (y1 - y0 + 1);
+  blobs.sumX[0] = ((x0 + x1) / 2) * blobs.area[0]!;
+  blobs.sumY[0] = ((y0 + y1) / 2) * blobs.area[0]!;
+  blobs.cut[0] = cut;
+}
+
+function onlyTrack(tracker: Tracker): number {
+  const active = Array.from({ length: tracker.capacity }, (_, t) => t).filter((t) => tracker.isActive(t));
+  assert.is(active.length, 1);
+  return active[0]!;
+}
+
+test('the sustained velocity follows steady motion over about a second', () => {
+  const tracker = newTracker();
+  const blobs = new BlobList(8);
+  // 10×20 vehicle moving down 1 px a frame = 15 px/s.
+  for (let f = 0; f < 60; f++) {
+    oneBlob(blobs, 50, 20 + f, 59, 39 + f);
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  const t = onlyTrack(tracker);
+  assert.ok(Math.abs(tracker.vy[t]! * 1000 - 15) < 0.5, `vy ${tracker.vy[t]! * 1000} px/s`);
+  // Four seconds in, the one-second low-pass is within a few per cent of the speed.
+  assert.ok(Math.abs(tracker.sustainedVy[t]! * 1000 - 15) < 1, `sustained vy ${tracker.sustainedVy[t]! * 1000} px/s`);
+});
+
+test('a box centre that jumps (the blob merged with the vehicle behind) moves the track but teaches no velocity', () => {
+  const tracker = newTracker();
+  const blobs = new BlobList(8);
+  for (let f = 0; f < 20; f++) {
+    oneBlob(blobs, 50, 60, 59, 79); // standing
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  const t = onlyTrack(tracker);
+  // The vehicle behind touches it: the blob grows 20 px upward, its centre jumps 10 px up.
+  oneBlob(blobs, 50, 40, 59, 79);
+  tracker.update(blobs, 20 * FRAME_MS, 20);
+  assert.is(onlyTrack(tracker), t);
+  assert.is(tracker.cy[t], 60);
+  assert.ok(Math.abs(tracker.vy[t]!) < 1e-6, `vy ${tracker.vy[t]}`);
+  assert.ok(Math.abs(tracker.sustainedVy[t]!) < 1e-6, `sustained vy ${tracker.sustainedVy[t]}`);
+});
+
+test('a piece cut from a longer blob is observed, but not as a vehicle seen alone', () => {
+  const tracker = newTracker();
+  const blobs = new BlobList(8);
+  oneBlob(blobs, 50, 60, 59, 79, 1);
+  tracker.update(blobs, 0, 0);
+  const t = onlyTrack(tracker);
+  assert.equal([tracker.observed[t], tracker.singly[t]], [1, 0]);
+  oneBlob(blobs, 50, 60, 59, 79, 0);
+  tracker.update(blobs, FRAME_MS, 1);
+  assert.equal([tracker.observed[t], tracker.singly[t]], [1, 1]);
+});
+
+test.run();
