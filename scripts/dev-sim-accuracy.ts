@@ -1,41 +1,43 @@
-// Development aid: the pipeline on each simulator preset against the scene's ground truth.
-import { ApproachScene } from '../sim/scene/approach-scene.js';
+// Development aid: the pipeline on each simulator preset against the scene's ground truth, with the
+// failures by kind. Usage: npx tsx scripts/dev-sim-accuracy.ts [PRESET|odd|even] [--seconds S]
+// Environment: NO_LANES=1 (no lane dividers), NO_SIGNAL=1 (no signal feed to the background model),
+// PIPELINE='{"tracker":{…},"counter":{…},"queueSplitter":{…}}' (settings to try).
+import { errorOf, runSimulatorPreset, type FailureKinds } from './bench/sections/simulator.js';
 import { SCENE_PRESETS } from '../sim/scene/presets.js';
-import { VisionPipeline } from '../edge/vision/pipeline.js';
-import { ZoneMonitor } from '../edge/vision/zone-monitor.js';
-const only = process.argv[2];
-let totalTruth = 0, totalError = 0;
+
+const args = process.argv.slice(2);
+const secondsAt = args.indexOf('--seconds');
+const seconds = secondsAt >= 0 ? Number(args[secondsAt + 1]) : 60;
+const only = args.find((arg, i) => !arg.startsWith('--') && (secondsAt < 0 || i !== secondsAt + 1));
+const totals = { odd: { error: 0, truth: 0 }, even: { error: 0, truth: 0 } };
+const kinds: FailureKinds = { missedAlone: 0, missedTouching: 0, double: 0, spurious: 0 };
+let wrongCounted = 0;
+let wrongTruth = 0;
 for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
-  if (only && name !== only) continue;
-  const scene = new ApproachScene(preset);
-  const W = scene.width ?? 320, H = scene.height ?? 240;
-  const fps = preset.fps ?? 15;
-  const frames = Math.round((preset.durationSeconds ?? 120) * fps);
-  const lines = scene.countLines.map((l: any) => ({ name: l.name, a: l.a, b: l.b }));
-  // Lane dividers: the right edge of every lane but the last (the lane polygons run from far to near).
-  const laneDividers = process.env.NO_LANES ? [] : scene.laneDirections.slice(0, -1).map((lane: any) => ({ a: lane.points[1], b: lane.points[2] }));
-  const pipeline = new VisionPipeline({ sourceWidth: W, sourceHeight: H, lines, laneDividers });
-  const buf = new Uint8Array(W * H);
-  // The node knows its signal: queue zones stop learning background while the approach is red.
-  const freeze = process.env.NO_FREEZE ? null : new ZoneMonitor(scene.zones.filter((z: any) => z.name.startsWith('queue')).map((z: any) => ({ name: z.name, points: [...z.points] })), pipeline.tracker.capacity, { workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, factor: pipeline.factor });
-  const isRed = () => scene.signalState() === 'red';
-  let ms = 0;
-  for (let f = 0; f < frames; f++) {
-    scene.renderFrame(f, buf);
-    freeze?.freeze(pipeline.motion.freezeMask, isRed);
-    const t = performance.now();
-    pipeline.process(buf, scene.frameTimeMs(f), f);
-    ms += performance.now() - t;
-    pipeline.counter.drain(() => undefined);
-  }
-  const truth = scene.counts();
+  const parity = preset.seed % 2 === 1 ? 'odd' : 'even';
+  if (only !== undefined && only !== name && only !== parity) continue;
+  const pipeline = process.env.PIPELINE ? JSON.parse(process.env.PIPELINE) : undefined;
+  const result = runSimulatorPreset(name, preset, { seconds, laneDividers: !process.env.NO_LANES, signalFeed: !process.env.NO_SIGNAL, pipeline });
+  const error = errorOf(result);
+  totals[parity].error += error.absError;
+  totals[parity].truth += error.truth;
   const parts: string[] = [];
-  lines.forEach((line: any, l: number) => {
-    const t = truth[line.name] ?? { lr: 0, rl: 0 };
-    parts.push(`${line.name} lr ${pipeline.counter.lr[l]}/${t.lr} rl ${pipeline.counter.rl[l]}/${t.rl}`);
-    totalTruth += t.lr + t.rl;
-    totalError += Math.abs(pipeline.counter.lr[l]! - t.lr) + Math.abs(pipeline.counter.rl[l]! - t.rl);
-  });
-  console.log(name.padEnd(26), parts.join(' | '), `${(ms / frames).toFixed(2)} ms/f`);
+  for (const [line, r] of Object.entries(result.lines)) {
+    for (const d of ['lr', 'rl'] as const) {
+      const f = r.failures[d];
+      for (const k of Object.keys(kinds) as (keyof FailureKinds)[]) kinds[k] += f[k];
+      if (r.truth[d] === 0 && r.counted[d] === 0) continue;
+      const notes = Object.entries(f).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(' ');
+      parts.push(`${line} ${d} ${r.counted[d]}/${r.truth[d]}${notes ? ` (${notes})` : ''}`);
+    }
+  }
+  if (result.stopLineWrongDirection) {
+    wrongCounted += result.stopLineWrongDirection.counted;
+    wrongTruth += result.stopLineWrongDirection.truth;
+  }
+  console.log(`${name.padEnd(24)} seed ${preset.seed} err ${((100 * error.absError) / Math.max(1, error.truth)).toFixed(1).padStart(5)} % | ${parts.join(' | ')} | ${(result.pipelineMs / result.frames).toFixed(2)} ms/f`);
 }
-console.log(`overall |error| ${totalError} of ${totalTruth} = ${((100 * totalError) / totalTruth).toFixed(1)} %`);
+const all = { error: totals.odd.error + totals.even.error, truth: totals.odd.truth + totals.even.truth };
+const pct = (t: { error: number; truth: number }) => (t.truth === 0 ? '-' : `${((100 * t.error) / t.truth).toFixed(1)} %`);
+console.log(`overall |error| ${all.error} of ${all.truth} = ${pct(all)} (odd seeds ${pct(totals.odd)}, even seeds ${pct(totals.even)}); stop-line wrong direction ${wrongCounted} counted / ${wrongTruth} true`);
+console.log(`failures: ${JSON.stringify(kinds)}`);
