@@ -32,7 +32,12 @@ const envelopeFields = {
   ts: EpochMs,
 };
 
-const sequencedEnvelopeFields = { ...envelopeFields, seq: Count };
+const sequencedEnvelopeFields = {
+  ...envelopeFields,
+  seq: Count,
+  /** True when sent from the node's durable backlog after an outage or on request, not as it happened. */
+  historical: Type.Optional(Type.Boolean()),
+};
 
 // state and health never carry seq: a receiver would otherwise count their absence as loss.
 const unsequencedEnvelopeFields = { ...envelopeFields, seq: Type.Optional(Type.Never()) };
@@ -148,7 +153,14 @@ export const ResponseErrorSchema = Type.Object({
   error: Type.String({ minLength: 1 }),
 });
 
-export const ResponseSchema = Type.Union([ResponseOkSchema, ResponseErrorSchema]);
+/** The node would not run the command (signature, timestamp, nonce, key): `error` says why. */
+export const ResponseRefusedSchema = Type.Object({
+  ...responseFields,
+  status: Type.Literal('refused'),
+  error: Type.String({ minLength: 1 }),
+});
+
+export const ResponseSchema = Type.Union([ResponseOkSchema, ResponseErrorSchema, ResponseRefusedSchema]);
 
 export type StateMessage = Static<typeof StateSchema>;
 export type StateOnlineMessage = Static<typeof StateOnlineSchema>;

@@ -1,0 +1,90 @@
+/**
+ * The v1 commands: for each, whether it can change a signal (then it must be signed, see sign.ts), the
+ * schema of its `args`, and what its `result` holds. Shared by the node, the central side and the AsyncAPI
+ * document, so the three cannot disagree.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ID_PATTERN } from './topics.js';
+
+const Count = Type.Integer({ minimum: 0 });
+const NoArgs = Type.Object({}, { description: 'no arguments' });
+
+export const CONTROLLER_MODES = ['normal', 'flash', 'all-red', 'manual'] as const;
+
+export interface CommandSpec {
+  /** Signal-changing commands always need a valid signature, a fresh timestamp and a new nonce. */
+  changesSignal: boolean;
+  summary: string;
+  args: TSchema;
+  result: string;
+}
+
+export const COMMANDS = {
+  'get-config': {
+    changesSignal: false,
+    summary: 'The config the node runs, with its hash.',
+    args: NoArgs,
+    result: '{ config: map, hash: string } (secrets named by { env } or { file } are shown by reference, never resolved)',
+  },
+  'set-config': {
+    changesSignal: true,
+    summary: 'Replaces the whole config: validated like a config file, written atomically, applied by a restart, rolled back if the node does not come up healthy.',
+    args: Type.Object({ config: Type.Record(Type.String(), Type.Unknown(), { description: 'the complete new config, as in the YAML/JSON file' }) }),
+    result: "{ restarting: true, exitCode: 75, trialS } (then the node restarts into it; event config.applied once it is up, or config.reverted and the previous config); status error lists the config's errors by path",
+  },
+  'set-mode': {
+    changesSignal: true,
+    summary: 'Switches the phase controller to normal, flash, all-red or manual operation.',
+    args: Type.Object({ mode: Type.Union(CONTROLLER_MODES.map((mode) => Type.Literal(mode))) }),
+    result: '{ mode: string, previous: string } (the controller changes mode at the next safe point; watch `signal`)',
+  },
+  'manual-step': {
+    changesSignal: true,
+    summary: 'In manual mode, ends the current phase (after its minimum green) and moves to the next.',
+    args: NoArgs,
+    result: "{ step: 'accepted' | 'queued' } ('queued': taken once the minimum green has run); refused with status error outside manual mode",
+  },
+  'monitor-reset': {
+    changesSignal: true,
+    summary: 'Clears a latched conflict-monitor fault once its condition is gone.',
+    args: Type.Object({ by: Type.String({ minLength: 1, maxLength: 128, description: 'who resets, for the audit trail' }) }),
+    result: '{ cleared: fault | null } (null when nothing was latched); status error with the reason when the fault is still present',
+  },
+  restart: {
+    changesSignal: true,
+    summary: 'Stops the node cleanly (lamps safe, death sent) and exits for the process supervisor to start it again.',
+    args: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 256 })) }),
+    result: '{ restarting: true, exitCode: number } (sent before the node stops; the next birth has a new boot id)',
+  },
+  selftest: {
+    changesSignal: false,
+    summary: 'A basic self-test: config valid, lamp sensing readable, monitor not latched, cameras delivering frames, broker round trip.',
+    args: NoArgs,
+    result: '{ passed: boolean, checks: [{ name, ok, detail }] } (status ok even when a check fails: the test ran)',
+  },
+  snapshot: {
+    changesSignal: false,
+    summary: "A JPEG of a camera's next frame, its privacy masks blanked.",
+    args: Type.Object({
+      camera: Type.String({ pattern: ID_PATTERN }),
+      maxSide: Type.Optional(Type.Integer({ minimum: 16, maximum: 4096, description: 'longer side of the image at most this, px (default 640)' })),
+      quality: Type.Optional(Type.Integer({ minimum: 10, maximum: 95, description: 'JPEG quality (default 75)' })),
+    }),
+    result: '{ camera, width, height, capturedAt: ms on the node clock, masksBlanked: number, jpeg: bytes (MessagePack bin) }; error when the camera is unknown, delivers no frame in 3 s, or the JPEG would exceed 240 KiB',
+  },
+  replay: {
+    changesSignal: false,
+    summary: 'Sends a range of sequenced messages of one boot again, flagged historical, while the durable log still holds it.',
+    args: Type.Object({ boot: Count, fromSeq: Count, toSeq: Count }),
+    result: '{ requested: number, found: number } (answered once the found messages were sent again on their own topics, flagged historical; requested - found are no longer in the log)',
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+export type CommandArgs<C extends CommandName> = Static<(typeof COMMANDS)[C]['args']>;
+
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name) && new RegExp(ID_PATTERN).test(name);
+}
