@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_PREFIX, SequenceTracker, decodeTopicMessage } from '../../protocol/index.js';
+import { DEFAULT_PREFIX, SequenceTracker, decodeTopicMessage, type SequenceObservation } from '../../protocol/index.js';
 import { RealClock } from '../hal/real-clock.js';
 import { createLogger } from '../log.js';
+import { LossLedger, droppedReportOf } from '../telemetry/loss-ledger.js';
 import { MqttSession } from '../telemetry/mqtt-session.js';
 import { defaultBrokerUrl } from './broker-url-file.js';
 import { UsageError, type CommandIo } from './command.js';
@@ -11,7 +12,11 @@ export const SUB_HELP = `nutgiao sub [--broker URL] [--topic FILTER] [--prefix P
 Subscribes to NutGiao telemetry and prints each message decoded as one JSON line:
   {"topic":…,"retained":false,"message":{…},"sequence":"next"}
 "sequence" flags what the receiver sees of the node's numbering: first, next, gap (with "missing":
-{"from","to"}), restart (new boot id), duplicate or late. Undecodable payloads print {"topic","error"}.
+{"from","to"}), restart (new boot id), duplicate or late. Messages the node sends again from its
+durable log carry "historical":true and are tracked per boot, so a backlog from an earlier boot is not
+read as a restart. A gap that a telemetry.dropped event names is loss the node reported: the gap line
+then carries "explained":{"reason"}, and when the event comes after the gap a line
+{"explained":{"node","boot","from","to","reason"}} follows. Undecodable payloads print {"topic","error"}.
 
   --broker URL     default: the broker of a node started here with 'nutgiao start' (var/broker.url),
                    else mqtt://127.0.0.1:1883
@@ -42,6 +47,19 @@ export async function subCommand(argv: string[], io: CommandIo): Promise<number>
   const filter = values.topic ?? `${prefix}/#`;
   const log = createLogger('edge:sub');
   const tracker = new SequenceTracker();
+  const ledger = new LossLedger();
+  /** The boot each node publishes live from: historical messages of other boots are tracked apart. */
+  const liveBoot = new Map<string, number>();
+  // Numbers are tracked per node and boot, so an earlier boot's backlog arriving between live messages is
+  // neither a restart nor a gap; a restart is a live message of a boot other than the last live one.
+  const observe = (node: string, boot: number, seq: number, historical: boolean): SequenceObservation => {
+    const seen = tracker.observe(`${node}@${boot}`, boot, seq);
+    const previousBoot = liveBoot.get(node);
+    if (historical) return seen;
+    liveBoot.set(node, boot);
+    if (seen.status !== 'first' || previousBoot === undefined || previousBoot === boot) return seen;
+    return seq > 0 ? { status: 'restart', previousBoot, missing: { from: 0, to: seq - 1 } } : { status: 'restart', previousBoot };
+  };
   const session = new MqttSession({
     url,
     clientId: `nutgiao-sub-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
@@ -49,7 +67,6 @@ export async function subCommand(argv: string[], io: CommandIo): Promise<number>
     connectTimeoutS: 10,
     protocol: 'auto',
     reconnect: { minMs: 500, maxMs: 10_000 },
-    maxQueued: 1,
     clock: new RealClock(),
     log,
   });
@@ -63,11 +80,25 @@ export async function subCommand(argv: string[], io: CommandIo): Promise<number>
         const message = decoded.message as Record<string, unknown>;
         const line: Record<string, unknown> = { topic, retained, message };
         if (typeof message.seq === 'number' && typeof message.boot === 'number' && typeof message.node === 'string' && !retained) {
-          const seen = tracker.observe(`${decoded.topic.site}/${message.node}`, message.boot, message.seq);
+          const node = `${decoded.topic.site}/${message.node}`;
+          const historical = message.historical === true;
+          if (historical) line.historical = true;
+          const seen = observe(node, message.boot, message.seq, historical);
           line.sequence = seen.status;
-          if (seen.missing) line.missing = seen.missing;
+          if (seen.previousBoot !== undefined) line.previousBoot = seen.previousBoot;
+          if (seen.missing) {
+            line.missing = seen.missing;
+            const explanation = ledger.gap(node, message.boot, seen.missing);
+            if (explanation) line.explained = { reason: explanation.reason };
+          }
+          if (seen.status === 'late') ledger.filled(node, message.boot, message.seq);
         }
         io.out(JSON.stringify(line));
+        const dropped = decoded.kind === 'event' && !retained ? droppedReportOf(message) : undefined;
+        if (dropped) {
+          const node = `${decoded.topic.site}/${message.node as string}`;
+          for (const explained of ledger.reportDropped(node, dropped.boot, dropped)) io.out(JSON.stringify({ explained }));
+        }
       }
       if (++printed >= limit) resolve();
     });

@@ -1,7 +1,6 @@
 /**
  * The `outbox` section of the config: the durable store-and-forward log of sequenced telemetry
- * (edge/telemetry/outbox/). To be wired into ConfigSchema as `outbox: OutboxSchema`, and
- * checkOutboxConfig into the cross-field checks.
+ * (edge/telemetry/outbox/), and the pace of its replay after a reconnect.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -33,6 +32,17 @@ export const OutboxSchema = Type.Object(
     fsync: FsyncPolicySchema,
     /** Bound of the memory buffer used while the disk is full or read-only. */
     memoryMaxBytes: bytes(64 * 1024, 1024 * MiB, 16 * MiB),
+    /**
+     * Budget of live and backlog messages together after a reconnect: live messages go first, the
+     * backlog gets what is left, so a long outage does not starve live data.
+     */
+    replay: Type.Object(
+      {
+        messagesPerS: Type.Number({ exclusiveMinimum: 0, maximum: 100_000, unit: 'messages/s', default: 200 }),
+        bytesPerS: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * MiB, unit: 'bytes/s' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

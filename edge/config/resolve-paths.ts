@@ -19,6 +19,7 @@ export function resolveConfigPaths(config: Config, baseDir: string): Config {
     ...config,
     mqtt: dropUndefined({ ...mqtt, password, tls }),
     state: { ...config.state, dir: absolute(config.state.dir) },
+    outbox: config.outbox.dir === undefined ? config.outbox : { ...config.outbox, dir: absolute(config.outbox.dir) },
   };
 }
 

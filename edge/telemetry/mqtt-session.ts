@@ -21,8 +21,6 @@ export interface MqttSessionOptions {
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean };
   /** The last will: published retained by the broker when the link dies without a clean disconnect. */
   will?: { topic: string; payload: Buffer };
-  /** Bound of the in-memory queue of QoS 1 messages not yet acknowledged. */
-  maxQueued: number;
   clock: Clock;
   log: Logger;
   random?: () => number;
@@ -31,6 +29,8 @@ export interface MqttSessionOptions {
 export interface PublishOptions {
   qos: 0 | 1;
   retain?: boolean;
+  /** MQTT 5 only: echoed from a request so the requester can match the response. */
+  correlationData?: Buffer;
 }
 
 export interface ConnectedInfo {
@@ -44,26 +44,29 @@ export interface LinkStats {
   protocol: MqttProtocolName;
   connects: number;
   reconnects: number;
+  /** Messages waiting to be acknowledged: in flight here plus the backlog of the durable store. */
   queued: number;
+  /** Messages the durable store dropped (bounds, age, damage). */
   dropped: number;
 }
 
-interface QueuedMessage {
-  topic: string;
-  payload: Buffer;
-  retain: boolean;
-  /** The client it is in flight on, so one connection never sends it twice. */
-  inFlightOn: MqttClient | null;
-  settle: (acknowledged: boolean) => void;
-}
+/** What the durable store behind the session holds, for stats and health. */
+export type BacklogGauge = () => { pending: number; dropped: number };
 
 type ConnectedHook = (publishNow: (topic: string, payload: Buffer, options: PublishOptions) => Promise<boolean>, info: ConnectedInfo) => Promise<void> | void;
-type MessageListener = (topic: string, payload: Buffer, meta: { retained: boolean }) => void;
+/** MQTT 5 request/response properties of a received message (absent under 3.1.1). */
+export interface ResponseProperties {
+  responseTopic?: string;
+  correlationData?: Buffer;
+}
+type MessageListener = (topic: string, payload: Buffer, meta: { retained: boolean; properties: ResponseProperties }) => void;
 
 /**
- * Owns the MQTT connection: reconnects with backoff, falls back from MQTT 5 to 3.1.1, re-subscribes, and
- * holds QoS 1 messages until the broker acknowledges them (sent again after a reconnect: at least once).
- * Publishing never throws; it resolves to whether the broker acknowledged.
+ * Owns the MQTT connection: reconnects with backoff, falls back from MQTT 5 to 3.1.1 and re-subscribes.
+ * It keeps only messages in flight: a QoS 1 publish resolves true when the broker acknowledges it and
+ * false when the link is down or drops first. Keeping messages until they are acknowledged, and sending
+ * them again, is the durable outbox's job (DurableTelemetry), so nothing is held here without bound.
+ * Publishing never throws.
  */
 export class MqttSession {
   private state: LinkState = 'idle';
@@ -71,11 +74,12 @@ export class MqttSession {
   private protocolInUse: MqttProtocolName;
   private attempt = 0;
   private retryTimer: TimerHandle | undefined;
-  private readonly queue = new Map<number, QueuedMessage>();
-  private nextQueueId = 0;
+  /** QoS 1 messages sent on the current connection and not yet acknowledged. */
+  private readonly inFlight = new Set<(acknowledged: boolean) => void>();
   private connects = 0;
-  private dropped = 0;
+  private backlog: BacklogGauge = () => ({ pending: 0, dropped: 0 });
   private readonly connectedHooks: ConnectedHook[] = [];
+  private readonly readyHooks: Array<(info: ConnectedInfo) => void> = [];
   private readonly messageListeners: MessageListener[] = [];
   private readonly subscriptions = new Map<string, 0 | 1>();
   private readonly random: () => number;
@@ -85,9 +89,14 @@ export class MqttSession {
     this.random = options.random ?? Math.random;
   }
 
-  /** Runs on every successful connection, before queued messages are sent (births go first). */
+  /** Runs on every successful connection, in order (births go first). */
   onConnected(hook: ConnectedHook): void {
     this.connectedHooks.push(hook);
+  }
+
+  /** Runs on every successful connection after all onConnected hooks (a backlog goes after the birth). */
+  onReady(hook: (info: ConnectedInfo) => void): void {
+    this.readyHooks.push(hook);
   }
 
   onMessage(listener: MessageListener): void {
@@ -104,18 +113,30 @@ export class MqttSession {
     this.connect();
   }
 
+  /** Where stats() reads the durable backlog from. */
+  reportBacklog(gauge: BacklogGauge): void {
+    this.backlog = gauge;
+  }
+
+  /** Messages sent on this connection and not yet acknowledged. */
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
   linkState(): LinkState {
     return this.state;
   }
 
   stats(): LinkStats {
+    const backlog = this.backlog();
     return {
       state: this.state,
       protocol: this.protocolInUse,
       connects: this.connects,
       reconnects: Math.max(0, this.connects - 1),
-      queued: this.queue.size,
-      dropped: this.dropped,
+      // Messages from the outbox are pending there while in flight: counted once.
+      queued: Math.max(this.inFlight.size, backlog.pending),
+      dropped: backlog.dropped,
     };
   }
 
@@ -124,22 +145,24 @@ export class MqttSession {
     try {
       assertPublishTopic(topic);
     } catch (error) {
-      // Refused here, or it would wait in the queue for an acknowledgement that never comes.
+      // Refused here: the broker would close the connection over it.
       this.options.log.error('publish refused', { topic, error: error as Error });
       return Promise.resolve(false);
     }
-    if (options.qos === 0) {
-      // Sampled data (health): sent if the link is up, otherwise skipped; never queued without bound.
-      const client = this.client;
-      if (this.state !== 'connected' || !client) return Promise.resolve(false);
-      return this.sendOnce(client, topic, payload, options);
-    }
-    return new Promise<boolean>((settle) => {
-      if (this.queue.size >= this.options.maxQueued) this.dropOldest();
-      const id = this.nextQueueId++;
-      const message: QueuedMessage = { topic, payload, retain: options.retain ?? false, inFlightOn: null, settle };
-      this.queue.set(id, message);
-      if (this.state === 'connected' && this.client) this.send(this.client, id, message);
+    // Not connected: nothing is queued here (QoS 0 is sampled data; QoS 1 waits in the outbox).
+    const client = this.client;
+    if (this.state !== 'connected' || !client) return Promise.resolve(false);
+    if (options.qos === 0) return this.sendOnce(client, topic, payload, options);
+    return new Promise<boolean>((resolve) => {
+      let settled = false;
+      const settle = (acknowledged: boolean) => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(settle);
+        resolve(acknowledged);
+      };
+      this.inFlight.add(settle);
+      void this.sendOnce(client, topic, payload, options).then(settle);
     });
   }
 
@@ -156,8 +179,7 @@ export class MqttSession {
     if (client && wasConnected && finalWill && this.options.will) {
       await withTimeout(this.sendOnce(client, this.options.will.topic, finalWill, { qos: 1, retain: true }), timeoutMs);
     }
-    for (const message of this.queue.values()) message.settle(false);
-    this.queue.clear();
+    this.settleInFlight();
     if (client) await new Promise<void>((resolve) => client.end(!wasConnected, {}, () => resolve()));
     this.client = null;
   }
@@ -194,7 +216,7 @@ export class MqttSession {
     this.client = client;
     let retryImmediately = false;
     client.on('connect', (connack: IConnackPacket) => void this.handleConnected(client, connack));
-    client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet.retain === true));
+    client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet.retain === true, responseProperties(packet.properties)));
     client.on('error', (error: Error & { code?: number | string }) => {
       if (client !== this.client) return;
       if (options.protocol === 'auto' && this.protocolInUse === '5' && isProtocolVersionRefusal(error)) {
@@ -209,8 +231,9 @@ export class MqttSession {
       if (client !== this.client || this.state === 'stopped') return;
       this.client = null; // detach first: ending the client may emit 'close' again
       client.end(true);
-      for (const message of this.queue.values()) message.inFlightOn = null;
-      if (this.state === 'connected') options.log.warn('MQTT link lost', { url: options.url, queued: this.queue.size });
+      if (this.state === 'connected') options.log.warn('MQTT link lost', { url: options.url, inFlight: this.inFlight.size });
+      // Unacknowledged on a dead connection: the outbox still holds them and sends them again.
+      this.settleInFlight();
       if (retryImmediately) this.connect();
       else this.scheduleRetry();
     });
@@ -243,25 +266,24 @@ export class MqttSession {
       }
     }
     if (client !== this.client || this.state !== 'connected') return;
-    for (const [id, message] of this.queue) this.send(client, id, message);
+    for (const hook of this.readyHooks) {
+      try {
+        hook(info);
+      } catch (error) {
+        this.options.log.error('on-ready step failed', { error: error as Error });
+      }
+    }
   }
 
-  private send(client: MqttClient, id: number, message: QueuedMessage): void {
-    if (message.inFlightOn === client) return;
-    message.inFlightOn = client;
-    this.sendOnce(client, message.topic, message.payload, { qos: 1, retain: message.retain }).then((acknowledged) => {
-      if (acknowledged) {
-        if (this.queue.delete(id)) message.settle(true);
-      } else if (message.inFlightOn === client) {
-        message.inFlightOn = null; // sent again on the next connection
-      }
-    });
+  private settleInFlight(): void {
+    for (const settle of [...this.inFlight]) settle(false);
   }
 
   private sendOnce(client: MqttClient, topic: string, payload: Buffer, options: PublishOptions): Promise<boolean> {
     return new Promise((resolve) => {
       try {
-        client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (error) => {
+        const properties = options.correlationData === undefined ? {} : { properties: { correlationData: options.correlationData } };
+        client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false, ...properties }, (error) => {
           if (error) this.options.log.debug('publish not acknowledged', { topic, error });
           resolve(!error);
         });
@@ -272,22 +294,10 @@ export class MqttSession {
     });
   }
 
-  private dropOldest(): void {
-    const oldest = this.queue.keys().next();
-    if (oldest.done) return;
-    const message = this.queue.get(oldest.value)!;
-    this.queue.delete(oldest.value);
-    this.dropped++;
-    message.settle(false);
-    if (this.dropped === 1 || this.dropped % 1000 === 0) {
-      this.options.log.warn('outgoing queue full: dropping oldest messages', { dropped: this.dropped, bound: this.options.maxQueued });
-    }
-  }
-
-  private dispatch(topic: string, payload: Buffer, retained: boolean): void {
+  private dispatch(topic: string, payload: Buffer, retained: boolean, properties: ResponseProperties): void {
     for (const listener of this.messageListeners) {
       try {
-        listener(topic, payload, { retained });
+        listener(topic, payload, { retained, properties });
       } catch (error) {
         this.options.log.error('message handler failed', { topic, error: error as Error });
       }
@@ -297,6 +307,14 @@ export class MqttSession {
   private reportSubscribe(filter: string, error: Error | null | undefined): void {
     if (error) this.options.log.warn('subscribe failed', { filter, error });
   }
+}
+
+/** Only the two properties a command response needs, copied out of mqtt.js's packet. */
+function responseProperties(properties: { responseTopic?: string; correlationData?: Buffer } | undefined): ResponseProperties {
+  const result: ResponseProperties = {};
+  if (typeof properties?.responseTopic === 'string') result.responseTopic = properties.responseTopic;
+  if (Buffer.isBuffer(properties?.correlationData)) result.correlationData = properties.correlationData;
+  return result;
 }
 
 /** mqtt.js reports a CONNACK refusal for the protocol version as code 1 (3.1.1) or 0x84 (MQTT 5). */

@@ -10,6 +10,7 @@ import {
   type SignalMessage,
   type StateMessage,
 } from '../../protocol/index.js';
+import type { SequencedSink } from './durable-telemetry.js';
 import type { MqttSession } from './mqtt-session.js';
 
 export interface NodeIdentity {
@@ -34,7 +35,8 @@ export interface PublisherStats {
 /**
  * Turns the node's facts into protocol messages on the right topics. Messages that must not be lost
  * (events, counts, signal) take the next number of the boot's one sequence, so any gap a receiver sees
- * is loss; sampled health takes none.
+ * is loss; sampled health takes none. Numbered messages go through the sink (the durable outbox) when
+ * one is given, else straight to the session with QoS 1.
  */
 export class TelemetryPublisher {
   private nextSeq = 0;
@@ -45,6 +47,7 @@ export class TelemetryPublisher {
     readonly identity: NodeIdentity,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly sink?: SequencedSink,
   ) {}
 
   topic(kind: Parameters<typeof buildTopic>[3], command?: string): string {
@@ -56,8 +59,15 @@ export class TelemetryPublisher {
   }
 
   event(type: string, severity: EventBody['severity'], message: string, data?: Record<string, unknown>): Promise<boolean> {
+    return this.numberedEvent(type, severity, message, data).delivered;
+  }
+
+  /** An event and the seq it took (null when it was refused as invalid). */
+  numberedEvent(type: string, severity: EventBody['severity'], message: string, data?: Record<string, unknown>): { seq: number | null; delivered: Promise<boolean> } {
     const body: EventBody = data === undefined ? { type, severity, message } : { type, severity, message, data };
-    return this.sendSequenced('event', body);
+    const next = this.nextSeq;
+    const delivered = this.sendSequenced('event', body);
+    return { seq: this.nextSeq > next ? next : null, delivered };
   }
 
   counts(body: CountsBody): Promise<boolean> {
@@ -94,7 +104,9 @@ export class TelemetryPublisher {
     if (!payload) return Promise.resolve(false);
     this.nextSeq = seq + 1;
     this.sent++;
-    return this.session.publish(this.topic(kind), payload, { qos: 1 });
+    const topic = this.topic(kind);
+    if (this.sink) return this.sink.send({ boot: this.identity.boot, seq, topic, payload });
+    return this.session.publish(topic, payload, { qos: 1 });
   }
 
   private envelope(): { v: number; node: string; boot: number; ts: number } {

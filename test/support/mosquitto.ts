@@ -85,6 +85,15 @@ export class MosquittoBroker {
   stop(): Promise<void> {
     return this.kill('SIGTERM');
   }
+
+  /** Freezes the broker (SIGSTOP): connections stay open but nothing is answered, like a stalled link. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
 }
 
 /** Debian installs the broker in /usr/sbin, which is not on every PATH. */

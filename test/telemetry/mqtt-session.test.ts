@@ -34,7 +34,6 @@ function session(url: string, overrides: Partial<MqttSessionOptions> = {}): Mqtt
     connectTimeoutS: 5,
     protocol: 'auto',
     reconnect: { minMs: 50, maxMs: 200 },
-    maxQueued: 100,
     clock: new RealClock(),
     log: createMemoryLogger(),
     ...overrides,
@@ -63,26 +62,42 @@ test('auto protocol: MQTT 5 with Mosquitto, clean fallback to 3.1.1 with the emb
   assert.is(withAedes.stats().reconnects, 0, 'the fallback is not counted as a reconnect');
 });
 
-test('QoS 1 messages published while the broker is down are held (bounded, oldest dropped) and delivered on connect', async () => {
+test('the session holds nothing: QoS 1 while the broker is down resolves false at once, and so do messages in flight when the link drops', async () => {
   const down = await MosquittoBroker.start();
   cleanups.push(() => down.stop());
-  // The receiver keeps a persistent session, so the restarted broker queues the messages for it.
-  const relay = await Collector.connect(down.url, { filter: 'nutgiao/v1/test/queue/#', clientId: 'queue-test-receiver' });
-  cleanups.push(() => relay.close());
-  await down.saved();
   await down.kill();
-  // A session to a dead broker: everything published waits in the bounded queue.
-  const target = session(down.url, { maxQueued: 3 });
+  const target = session(down.url);
   target.start();
-  const results = [1, 2, 3, 4, 5].map((n) => target.publish(`nutgiao/v1/test/queue/m${n}`, Buffer.from([n]), { qos: 1 }));
-  assert.is(target.stats().queued, 3);
-  assert.is(target.stats().dropped, 2);
-  assert.equal(await Promise.all(results.slice(0, 2)), [false, false], 'dropped messages resolve false');
+  assert.equal(await Promise.all([1, 2].map((n) => target.publish(`nutgiao/v1/test/held/m${n}`, Buffer.from([n]), { qos: 1 }))), [false, false]);
+  assert.is(target.stats().queued, 0, 'nothing queued in memory: the outbox is the store');
+
+  const ready = new Promise<void>((resolve) => target.onReady(() => resolve()));
   await down.restart();
-  assert.equal(await Promise.all(results.slice(2)), [true, true, true], 'queued messages acknowledged after connect');
-  await relay.waitForRaw((entry) => entry.topic.endsWith('m5'), 'the newest message');
-  assert.equal(relay.raw.map((entry) => entry.topic.split('/').pop()), ['m3', 'm4', 'm5'], 'delivered in order, oldest dropped');
-  assert.is(target.stats().queued, 0);
+  await ready;
+  assert.is(await target.publish('nutgiao/v1/test/held/m3', Buffer.from([3]), { qos: 1 }), true, 'acknowledged once connected');
+  // A frozen broker keeps the socket open but answers nothing: the message stays in flight until the link dies.
+  down.pause();
+  const inFlight = target.publish('nutgiao/v1/test/held/m4', Buffer.from([4]), { qos: 1 });
+  assert.is(target.inFlightCount(), 1);
+  await down.kill();
+  assert.is(await inFlight, false, 'in flight on a dead link: not acknowledged');
+  assert.is(target.inFlightCount(), 0);
+});
+
+test('onReady runs after every onConnected hook, on each connection', async () => {
+  const target = session(mosquitto.url);
+  const order: string[] = [];
+  target.onConnected(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    order.push('connected');
+  });
+  const ready = new Promise<void>((resolve) => target.onReady(() => {
+    order.push('ready');
+    resolve();
+  }));
+  target.start();
+  await ready;
+  assert.equal(order, ['connected', 'ready']);
 });
 
 test('publishing never throws: a wildcard topic or a stopped session resolves false', async () => {

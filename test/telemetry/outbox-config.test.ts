@@ -19,9 +19,16 @@ function validate(outbox: unknown): { config: OutboxConfig; errors: string[] } {
 test('absent: sane defaults, fsync per message, the log inside the state folder', () => {
   const { config, errors } = validate(undefined);
   assert.equal(errors, []);
-  assert.equal(config, { maxBytes: 256 * 1024 * 1024, maxAgeH: 168, segmentBytes: 4 * 1024 * 1024, fsync: 'always', memoryMaxBytes: 16 * 1024 * 1024 });
+  assert.equal(config, { maxBytes: 256 * 1024 * 1024, maxAgeH: 168, segmentBytes: 4 * 1024 * 1024, fsync: 'always', memoryMaxBytes: 16 * 1024 * 1024, replay: { messagesPerS: 200 } });
   assert.is(outboxDir(config, '/var/lib/nutgiao'), '/var/lib/nutgiao/outbox');
   assert.equal(outboxOptionsFrom(config, '/x'), { dir: '/x', maxBytes: 268_435_456, maxAgeMs: 168 * 3_600_000, segmentBytes: 4_194_304, fsync: 'always', memoryMaxBytes: 16_777_216 });
+});
+
+test('replay budget: messages per second with an optional byte rate; zero is refused with the path', () => {
+  assert.equal(validate({ replay: { messagesPerS: 50, bytesPerS: 65536 } }).config.replay, { messagesPerS: 50, bytesPerS: 65536 });
+  const { errors } = validate({ replay: { messagesPerS: 0 } });
+  assert.is(errors.length, 1);
+  assert.match(errors[0]!, /outbox\.replay\.messagesPerS/);
 });
 
 test('batched fsync takes its window, with a default', () => {
