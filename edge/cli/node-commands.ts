@@ -4,6 +4,7 @@ import { EXAMPLE_CONFIG_PATH, formatErrors, loadConfigFile } from '../config/ind
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createLogger } from '../log.js';
 import { composeNode, CompositionError } from '../main.js';
+import { settleConfigTrialAtStartup } from '../commands/config-trial.js';
 import { forgetBrokerUrl, recordBrokerUrl } from './broker-url-file.js';
 import { UsageError, type CommandIo } from './command.js';
 
@@ -85,7 +86,11 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
 
 async function runNode(options: NodeCommandOptions, io: CommandIo): Promise<number> {
   const log = createLogger('edge');
-  const loaded = await loadConfigFile(resolve(io.cwd, options.configPath));
+  // A config that set-config put on trial and that never came up healthy is rolled back before it is read.
+  const configFile = resolve(io.cwd, options.configPath);
+  const trial = await settleConfigTrialAtStartup(configFile);
+  if (trial.state === 'reverted') io.err(`${options.configPath}: ${trial.reason}`);
+  const loaded = await loadConfigFile(configFile);
   if (!loaded.ok) {
     io.err(formatErrors(loaded.errors, options.configPath));
     return 1;
@@ -106,7 +111,9 @@ async function runNode(options: NodeCommandOptions, io: CommandIo): Promise<numb
 
   let node;
   try {
-    node = await composeNode({ config, configHash: loaded.hash, stateDir, brokerUrl, log, summary: io.out });
+    // The shipped example is never rewritten by set-config.
+    const configPath = configFile === resolve(EXAMPLE_CONFIG_PATH) ? {} : { configPath: configFile };
+    node = await composeNode({ config, configHash: loaded.hash, stateDir, brokerUrl, log, summary: io.out, ...configPath });
   } catch (error) {
     if (error instanceof CompositionError) io.err(formatErrors(error.errors, options.configPath));
     else io.err(`cannot start: ${(error as Error).message}`);
