@@ -9,6 +9,8 @@ import { RealClock } from './hal/real-clock.js';
 import type { Watchdog } from './hal/watchdog.js';
 import type { Logger } from './log.js';
 import { IntersectionNode, type NodeParts } from './node.js';
+import { SignalBoard } from './signal/signal-board.js';
+import type { SignalAspect } from '../protocol/index.js';
 import { openLampSensor } from './signal/monitor/open-lamp-sensor.js';
 import type { MqttSessionOptions } from './telemetry/mqtt-session.js';
 import { packageVersion } from './version.js';
@@ -36,18 +38,32 @@ function openGpio(options: GpioConfig, clock: Clock): Promise<GpioBinding> {
   return open(options, clock);
 }
 
-const watchdogDrivers: Record<WatchdogDriver, (clock: Clock) => Promise<Watchdog>> = {
+const watchdogDrivers: Record<WatchdogDriver, (clock: Clock, env: NodeJS.ProcessEnv, log: Logger) => Promise<Watchdog>> = {
   none: async () => new NoopWatchdog(),
   sim: async (clock) => new (await import('../sim/sim-watchdog.js')).SimWatchdog({ clock }),
+  systemd: async (_clock, env, log) => new (await import('./hal/drivers/systemd-watchdog.js')).SystemdWatchdog({ env, log: log.child('watchdog') }),
 };
 
 type SourceOf<K extends CameraConfig['source']['kind']> = Extract<CameraConfig['source'], { kind: K }>;
-type CameraFactory<K extends CameraConfig['source']['kind']> = (id: string, source: SourceOf<K>, clock: Clock, log: Logger) => Promise<FrameSource>;
+/** The aspect of the signal group a camera's approach obeys (only the simulated scene uses it: its drivers obey the node). */
+type ApproachSignal = (() => SignalAspect | null) | null;
+type CameraFactory<K extends CameraConfig['source']['kind']> = (id: string, source: SourceOf<K>, clock: Clock, log: Logger, approachSignal: ApproachSignal) => Promise<FrameSource>;
 
 const cameraSources: { [K in CameraConfig['source']['kind']]: CameraFactory<K> } = {
-  sim: async (id, source, clock) => {
-    const [{ ApproachScene }, { SceneFrameSource }] = await Promise.all([import('../sim/scene/approach-scene.js'), import('../sim/scene/scene-frame-source.js')]);
-    const scene = new ApproachScene({ seed: source.seed, width: source.width, height: source.height, fps: source.fps, trafficLevel: source.traffic });
+  sim: async (id, source, clock, _log, approachSignal) => {
+    const [{ ApproachScene }, { SceneFrameSource }, { sceneSignalState }] = await Promise.all([
+      import('../sim/scene/approach-scene.js'),
+      import('../sim/scene/scene-frame-source.js'),
+      import('../sim/intersection/scene-signal.js'),
+    ]);
+    const scene = new ApproachScene({
+      seed: source.seed,
+      width: source.width,
+      height: source.height,
+      fps: source.fps,
+      trafficLevel: source.traffic,
+      ...(approachSignal ? { signal: () => sceneSignalState(approachSignal()) } : {}),
+    });
     return new SceneFrameSource({ id, scene, clock });
   },
   file: async (id, source, clock, log) => {
@@ -71,14 +87,22 @@ const cameraSources: { [K in CameraConfig['source']['kind']]: CameraFactory<K> }
   },
 };
 
-function openCamera(camera: CameraConfig, clock: Clock, log: Logger): Promise<FrameSource> {
+function openCamera(camera: CameraConfig, clock: Clock, log: Logger, board: SignalBoard): Promise<FrameSource> {
   const factory = cameraSources[camera.source.kind] as CameraFactory<CameraConfig['source']['kind']>;
-  return factory(camera.id, camera.source, clock, log.child(`camera:${camera.id}`));
+  const group = approachGroup(camera);
+  return factory(camera.id, camera.source, clock, log.child(`camera:${camera.id}`), group === null ? null : () => board.aspect(group));
+}
+
+/** The signal group a camera's approach obeys: its stop line's group, else the group its zones detect for. */
+export function approachGroup(camera: CameraConfig): string | null {
+  return camera.safety?.stopLines[0]?.group ?? camera.zones.find((zone) => zone.group !== undefined)?.group ?? null;
 }
 
 export interface ComposeOptions {
   config: Config;
   configHash: string;
+  /** The config file, for set-config (edge/commands/config-trial.ts). */
+  configPath?: string;
   stateDir: string;
   brokerUrl: string;
   log: Logger;
@@ -86,7 +110,7 @@ export interface ComposeOptions {
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
   /** Parts a harness supplies itself (the intersection simulator keeps its GPIO bench and lamps to inject faults). */
-  overrides?: Partial<Pick<NodeParts, 'gpio' | 'lampSensor' | 'cameras' | 'system' | 'watchdog'>>;
+  overrides?: Partial<Pick<NodeParts, 'gpio' | 'lampSensor' | 'cameras' | 'system' | 'watchdog' | 'signalBoard'>>;
 }
 
 export class CompositionError extends Error {
@@ -105,18 +129,21 @@ export async function composeNode(options: ComposeOptions): Promise<Intersection
   const overrides = options.overrides ?? {};
   const gpio = overrides.gpio ?? (await openGpio(config.hardware.gpio, clock));
   const lampSensor = overrides.lampSensor ?? (await openLampSensor(config, gpio, clock));
-  const cameras = overrides.cameras ?? (await Promise.all(config.cameras.map((camera) => openCamera(camera, clock, options.log))));
+  const signalBoard = overrides.signalBoard ?? new SignalBoard();
+  const cameras = overrides.cameras ?? (await Promise.all(config.cameras.map((camera) => openCamera(camera, clock, options.log, signalBoard))));
   const parts: NodeParts = {
     config,
     configHash: options.configHash,
+    ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
     version: packageVersion(),
     stateDir: options.stateDir,
     brokerUrl: options.brokerUrl,
     clock,
     gpio,
     lampSensor,
+    signalBoard,
     system: overrides.system ?? new LinuxSystemInfo({ diskPath: options.stateDir }),
-    watchdog: overrides.watchdog ?? (await watchdogDrivers[config.hardware.watchdog.driver](clock)),
+    watchdog: overrides.watchdog ?? (await watchdogDrivers[config.hardware.watchdog.driver](clock, options.env ?? process.env, options.log)),
     cameras,
     log: options.log,
     summary: options.summary,

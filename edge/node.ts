@@ -8,9 +8,13 @@ import type { Logger } from './log.js';
 import type { LampSensor } from './hal/lamp-sensor.js';
 import type { ControllerEvent } from './signal/controller/index.js';
 import type { MonitorEvent } from './signal/monitor/conflict-monitor.js';
+import type { SignalBoard } from './signal/signal-board.js';
 import { SignalService } from './signal/signal-service.js';
 import { nextBootId } from './state/boot-counter.js';
+import { outboxDir, outboxOptionsFrom } from './config/outbox-schema.js';
+import { DurableTelemetry } from './telemetry/durable-telemetry.js';
 import { HealthReporter } from './telemetry/health-reporter.js';
+import { HostState } from './telemetry/host-state.js';
 import { MqttSession, type MqttSessionOptions } from './telemetry/mqtt-session.js';
 import { TelemetryPublisher } from './telemetry/publisher.js';
 import { SummaryLine } from './summary-line.js';
@@ -19,11 +23,14 @@ import type { CameraHealthActions, CameraHealthEvent, CameraHealthOptions } from
 import { CameraService } from './vision/camera-service.js';
 import type { SafetyEvent } from './vision/safety-monitor.js';
 import type { ZoneConfig } from './vision/zone-monitor.js';
+import { startNodeCommands } from './commands/node-commands.js';
 
 /** Everything a node is made of, chosen by the composition root (edge/main.ts) from config. */
 export interface NodeParts {
   config: Config;
   configHash: string;
+  /** The config file set-config may rewrite (nutgiao run --config FILE); absent for the shipped example. */
+  configPath?: string;
   version: string;
   stateDir: string;
   brokerUrl: string;
@@ -33,14 +40,14 @@ export interface NodeParts {
   gpio: GpioBinding;
   /** What the conflict monitor reads the lamps through (current sensing, readback inputs). */
   lampSensor: LampSensor;
+  /** Where the node posts the aspects it shows, for parts that follow the signal (the simulated scene). */
+  signalBoard: SignalBoard;
   system: SystemInfo;
   watchdog: Watchdog;
   cameras: FrameSource[];
   log: Logger;
   /** Where the periodic one-line summary goes (stdout for a person; nowhere in tests). */
   summary: (line: string) => void;
-  /** Bound of the in-memory queue of unacknowledged messages (the durable outbox replaces it). */
-  maxQueued?: number;
 }
 
 /**
@@ -50,6 +57,7 @@ export interface NodeParts {
 export class IntersectionNode {
   private session: MqttSession | null = null;
   private publisher: TelemetryPublisher | null = null;
+  private durable: DurableTelemetry | null = null;
   private signal: SignalService | null = null;
   private health: HealthReporter | null = null;
   private summaryLine: SummaryLine | null = null;
@@ -82,6 +90,12 @@ export class IntersectionNode {
     return this.cameraServices;
   }
 
+  /** The durable outbox side of telemetry: replayRange(boot, fromSeq, toSeq) re-sends what it still holds. */
+  durableTelemetry(): DurableTelemetry {
+    if (!this.durable) throw new Error('node not started');
+    return this.durable;
+  }
+
   link(): MqttSession {
     if (!this.session) throw new Error('node not started');
     return this.session;
@@ -105,7 +119,6 @@ export class IntersectionNode {
       connectTimeoutS: config.mqtt.connectTimeoutS,
       protocol: config.mqtt.protocol,
       reconnect: config.mqtt.reconnect,
-      maxQueued: parts.maxQueued ?? 10_000,
       clock,
       log: sessionLog,
     };
@@ -113,10 +126,24 @@ export class IntersectionNode {
     if (parts.mqttPassword !== undefined) sessionOptions.password = parts.mqttPassword;
     if (parts.tls) sessionOptions.tls = parts.tls;
     const session = new MqttSession(sessionOptions);
-    const publisher = new TelemetryPublisher(session, identity, clock, sessionLog);
+    // The outbox opens before anything is numbered: what an earlier boot left is replayed after connect.
+    const host = config.mqtt.waitForHost ? new HostState(config.mqtt.waitForHost, session, clock, sessionLog) : undefined;
+    const { durable, recovery } = await DurableTelemetry.open({
+      session,
+      outbox: outboxOptionsFrom(config.outbox, outboxDir(config.outbox, parts.stateDir)),
+      replay: config.outbox.replay,
+      boot: this.boot,
+      clock,
+      log: sessionLog,
+      ...(host ? { host } : {}),
+    });
+    if (recovery.pending > 0) log.info('telemetry backlog from earlier boots will be sent after connect', { pending: recovery.pending });
+    const publisher = new TelemetryPublisher(session, identity, clock, sessionLog, durable);
+    durable.publishNoticesWith(publisher);
     sessionOptions.will = { topic: publisher.topic('state'), payload: publisher.death('connection lost') };
     this.session = session;
     this.publisher = publisher;
+    this.durable = durable;
 
     session.onConnected(async (publishNow, info) => {
       const birth = publisher.birth({
@@ -141,6 +168,7 @@ export class IntersectionNode {
       stateDir: parts.stateDir,
       log: log.child('signal'),
       onState: (state) => {
+        parts.signalBoard.set(state.groups);
         void publisher.signal(state);
         for (const service of this.cameraServices) for (const [group, aspect] of Object.entries(state.groups)) service.setSignal(group, aspect);
       },
@@ -150,6 +178,26 @@ export class IntersectionNode {
     await this.signal.start();
 
     for (const [index, source] of parts.cameras.entries()) await this.startCamera(source, config.cameras[index]!, publisher);
+
+    // --- commands (edge/commands): request/<cmd> -> response, signed where they can change a signal ---
+    await startNodeCommands({
+      config,
+      configHash: parts.configHash,
+      configPath: parts.configPath ?? null,
+      boot: this.boot,
+      stateDir: parts.stateDir,
+      session,
+      publisher,
+      signal: () => this.signalService(),
+      lampSensor: parts.lampSensor,
+      cameras: () => this.cameraServices,
+      replay: () => this.durable,
+      // The supervisor (systemd Restart=on-failure) starts the node again; see protocol/README.md, restart.
+      stopAndExit: (reason, exitCode) => void this.stop(reason).finally(() => process.exit(exitCode)),
+      clock,
+      log,
+    });
+    // --- end of commands ---
 
     this.health = new HealthReporter(publisher, session, parts.system, clock, config.telemetry.healthIntervalS, log.child('health'));
     this.health.start();
@@ -198,21 +246,15 @@ export class IntersectionNode {
     // Cameras stop first so their last partial counting period is sent before the death.
     await Promise.allSettled(this.cameraServices.map((service) => service.stop()));
     if (this.session) {
-      await this.drain(this.session, 3000);
+      // Stored and, while the link is up, acknowledged; what is not stays in the outbox for the next boot.
+      await this.durable?.drain(3000);
       await this.session.stop(this.publisher?.death(reason));
     }
+    await this.durable?.close().catch((error: Error) => log.warn('telemetry outbox close failed', { error }));
     await Promise.allSettled(this.extraOutputs.map((output) => output.close()));
     await parts.gpio.close().catch((error: Error) => log.warn('GPIO close failed', { error }));
     await parts.watchdog.stopping();
     log.info('node stopped', { reason });
-  }
-
-  /** Gives queued messages a bounded moment to reach the broker before the death is sent. */
-  private async drain(session: MqttSession, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (session.linkState() === 'connected' && session.stats().queued > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 
   /**
@@ -309,6 +351,7 @@ export class IntersectionNode {
       ...cameras.map((camera) => `camera:${camera.id}`),
       ...(cameras.length > 0 ? ['vision:count-lines'] : []),
       'telemetry:health',
+      'telemetry:durable-outbox',
     ];
   }
 }

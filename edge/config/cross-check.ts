@@ -7,6 +7,7 @@
  */
 import { configPath } from './config-path.js';
 import { MONITOR_CROSS_CHECKS } from './monitor-cross-check.js';
+import { checkOutboxConfig } from './outbox-schema.js';
 import type { Config, Pin } from './schema.js';
 import { closestName } from './suggest.js';
 
@@ -439,6 +440,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   scheduleValid,
   inputPinsUnique,
   ...MONITOR_CROSS_CHECKS,
+  { reads: ['outbox'], run: (config) => checkOutboxConfig(config.outbox) },
 ];
 
 /** Every cross-field error in a schema-valid config, one `path: problem` line each. */

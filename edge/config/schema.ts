@@ -10,12 +10,15 @@ import { Type, type ObjectOptions, type Static, type TProperties } from '@sincla
 import type { PinSpec } from '../hal/gpio.js';
 import { GREEN_RANGES, signalControlFields } from './signal-schema-parts.js';
 import { monitorSchema } from './monitor-schema.js';
+import { CommandsSchema } from './commands-schema.js';
+import { OutboxSchema } from './outbox-schema.js';
 
 /** GPIO drivers the runtime can bind; adding a driver is one entry here, one branch of GpioSchema, and its binding. */
 export const GPIO_DRIVERS = ['sim', 'onoff', 'gpiod', 'firmata'] as const;
 export type GpioDriver = (typeof GPIO_DRIVERS)[number];
 
-export const WATCHDOG_DRIVERS = ['none', 'sim'] as const;
+/** none: no supervisor watchdog; sim: the simulator's; systemd: sd_notify to the nutgiao.service unit (Type=notify, WatchdogSec=). */
+export const WATCHDOG_DRIVERS = ['none', 'sim', 'systemd'] as const;
 export type WatchdogDriver = (typeof WATCHDOG_DRIVERS)[number];
 
 export const MQTT_PROTOCOLS = ['auto', '5', '3.1.1'] as const;
@@ -109,6 +112,8 @@ const MqttSchema = strictObject(
       { default: {} },
     ),
     tls: Type.Optional(TlsSchema),
+    /** Hold the backlog until the central host's retained state on `topic` says online (Sparkplug's STATE), at most timeoutS. */
+    waitForHost: Type.Optional(strictObject({ topic: Type.String({ pattern: '^[^+#\\u0000]+$', allowed: "one topic, without '+' or '#'" }), timeoutS: wholeNumber(1, 86_400, 's', 300) })),
   },
   { default: {} },
 );
@@ -344,6 +349,8 @@ export const ConfigSchema = strictObject({
   signal: SignalSchema,
   cameras: Type.Array(CameraSchema, { default: [] }),
   monitor: monitorSchema(IdSchema, PinSchema),
+  commands: CommandsSchema,
+  outbox: OutboxSchema,
 });
 
 /** The config after defaults are applied and validation passed. */

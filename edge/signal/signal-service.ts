@@ -64,6 +64,8 @@ export class SignalService {
   private controller: PhaseController | null = null;
   private lastPublished = '';
   private tripped = false;
+  /** The operator's mode when the monitor tripped, restored after a technician's reset. */
+  private modeBeforeTrip: ControllerMode = 'normal';
 
   constructor(private readonly options: SignalServiceOptions) {}
 
@@ -158,12 +160,15 @@ export class SignalService {
 
   private onMonitorEvent(event: MonitorEvent): void {
     if (event.type === 'tripped' || event.type === 'latched-at-start') {
+      if (!this.tripped) this.modeBeforeTrip = this.controller?.snapshot()?.mode ?? 'normal';
       this.tripped = true;
       // The lamps are in cabinet flash now; the controller follows, so it serves no phase the road cannot see.
       this.controller?.setMode('flash');
       this.publishState(`conflict monitor: ${event.fault.kind} (${event.fault.detail})`, 'flash');
     } else if (event.type === 'reset') {
       this.tripped = false;
+      // Leaving flash goes through all red in the controller, so the lamps come back safely.
+      this.controller?.setMode(this.modeBeforeTrip === 'flash' ? 'normal' : this.modeBeforeTrip);
       this.publishState(`conflict monitor reset by ${event.by}`);
     }
     this.options.onMonitorEvent(event);

@@ -35,6 +35,14 @@ export interface CameraServiceOptions {
   collectEveryMs?: number;
 }
 
+/** One frame copied out of the camera's ring (for a snapshot); `capturedAt` on the injected clock. */
+export interface CapturedFrame {
+  gray: Uint8Array;
+  width: number;
+  height: number;
+  capturedAt: number;
+}
+
 export interface CameraSummary {
   id: string;
   fps: number;
@@ -56,6 +64,9 @@ export class CameraService {
   private readonly lr: Int32Array;
   private readonly rl: Int32Array;
   private readonly health: CameraHealthMonitor | null;
+  private readonly safetyListeners = new Set<(event: SafetyEvent, evidence: Buffer | null) => void>();
+  /** Waiting for a copy of the next frame (snapshot command); copies happen only while one waits. */
+  private readonly frameWaiters: Array<(frame: CapturedFrame) => void> = [];
   /** Zone presence as last told to onZonePresence. */
   private readonly present: boolean[];
 
@@ -94,9 +105,15 @@ export class CameraService {
     });
     this.host.onError((error) => log.error('vision worker failed', { camera: source.id, error }));
     const onSafetyEvent = this.options.onSafetyEvent;
-    if (onSafetyEvent) this.host.onSafetyEvent(onSafetyEvent);
+    if (onSafetyEvent) this.safetyListeners.add(onSafetyEvent);
+    this.host.onSafetyEvent((event, evidence) => {
+      for (const listener of this.safetyListeners) listener(event, evidence);
+    });
     const host = this.host;
-    await source.start((frame) => host.submit(frame.data, frame.tsMs, frame.index));
+    await source.start((frame) => {
+      if (this.frameWaiters.length > 0) this.handOutFrame(frame.data, frame.width, frame.height);
+      host.submit(frame.data, frame.tsMs, frame.index);
+    });
     this.timer = clock.setRepeating(() => this.collect(), this.options.collectEveryMs ?? 1000);
     log.info(`camera ${source.id}: ${source.width}×${source.height} at ${source.fps} fps, vision at ${host.workingWidth}×${host.workingHeight} (${host.backend})`, {
       lines: lines.map((line) => line.name).join(','),
@@ -117,6 +134,34 @@ export class CameraService {
     this.reportPresence(host);
     this.aggregator.sample({ lr: this.lr, rl: this.rl }, { occupancy: host.zoneOccupancy, volume: host.zoneVolume, queueM: host.zoneQueueM });
     this.health?.evaluate(this.options.clock.now(), { processed: host.stats().processed, ...host.image() });
+  }
+
+  /** One more receiver of this camera's safety events (the simulator's report); returns a remover. */
+  onSafetyEvent(listener: (event: SafetyEvent, evidence: Buffer | null) => void): () => void {
+    this.safetyListeners.add(listener);
+    return () => this.safetyListeners.delete(listener);
+  }
+
+  /** A copy of the next frame the camera delivers (full resolution, gray), or null after timeoutMs. */
+  nextFrame(timeoutMs: number): Promise<CapturedFrame | null> {
+    return new Promise((resolve) => {
+      const waiter = (frame: CapturedFrame) => {
+        this.options.clock.clearTimer(timer);
+        resolve(frame);
+      };
+      const timer = this.options.clock.setTimer(() => {
+        const index = this.frameWaiters.indexOf(waiter);
+        if (index >= 0) this.frameWaiters.splice(index, 1);
+        resolve(null);
+      }, timeoutMs);
+      this.frameWaiters.push(waiter);
+    });
+  }
+
+  private handOutFrame(data: Uint8Array, width: number, height: number): void {
+    // The source reuses its ring slot, so the frame is copied once for every waiter.
+    const frame: CapturedFrame = { gray: data.slice(0, width * height), width, height, capturedAt: this.options.clock.now() };
+    for (const waiter of this.frameWaiters.splice(0)) waiter(frame);
   }
 
   /** Whether the worker still has a frame waiting or in work (a fast simulation waits for it). */

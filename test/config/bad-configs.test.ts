@@ -95,7 +95,7 @@ const schemaCases: BadConfigCase[] = [
   {
     name: 'an unknown watchdog driver',
     mutate: (raw) => (raw.hardware.watchdog.driver = 'hw'),
-    errors: ["hardware.watchdog.driver: must be one of 'none', 'sim'"],
+    errors: ["hardware.watchdog.driver: must be one of 'none', 'sim', 'systemd'"],
   },
   {
     name: 'a camera source kind that does not exist',

@@ -103,10 +103,12 @@ test('controller flash: ambers flashing together on conflicting heads, red monit
   rig.startTicking();
   // Controller flash as the phase controller shows it: every vehicle head's amber on and off together at 1 Hz.
   let on = false;
-  const flash = rig.clock.setRepeating(() => {
+  const toggle = () => {
     on = !on;
     for (const id of rig.heads.groupIds()) if (rig.heads.kindOf(id) === 'vehicle') void rig.heads.show(id, on ? lampMask('vehicle', ['amber']) : 0);
-  }, 500);
+  };
+  toggle(); // ambers on from the start, so they are lit when the green sticks at 10 s
+  const flash = rig.clock.setRepeating(toggle, 500);
   assert.is(msUntilLatched(rig, 10_000), Infinity, rig.monitor.latchedFault()?.detail);
   // A green during flash is still a conflict with the flashing ambers.
   rig.lamps.injectFault('G2', 'green', { kind: 'stuck-on' });

@@ -38,6 +38,8 @@ async function rig(signal: Config['signal'] = exampleSignal()) {
     signal,
     heads,
     clock,
+    // The timings below are written for a 100 ms tick (the default is 10 ms; intervals end within a tick).
+    tickMs: 100,
     log,
     gpio,
     heartbeat: () => heartbeats++,

@@ -17,7 +17,10 @@ export interface PhaseControllerOptions {
   log: Logger;
   /** Binding of the detector and preempt inputs; without it only API calls reach the controller. */
   gpio?: GpioBinding;
-  /** Controller tick; intervals are timed to within one tick, never shorter. Default 100 ms. */
+  /**
+   * Controller tick; intervals are timed to within one tick, never shorter. Default 10 ms, so interval
+   * ends land within ±20 ms of plan on a busy node; the core's advance() costs microseconds.
+   */
   tickMs?: number;
   flashHalfPeriodMs?: number;
   /** Called on every tick, after the aspects are decided (the conflict monitor's watchdog feed). */
@@ -47,7 +50,7 @@ export class PhaseController {
   private stopped = false;
 
   constructor(private readonly options: PhaseControllerOptions) {
-    this.tickMs = options.tickMs ?? 100;
+    this.tickMs = options.tickMs ?? 10;
     this.flasher = new Flasher(options.flashHalfPeriodMs ?? 500);
   }
 
