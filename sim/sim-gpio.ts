@@ -47,6 +47,8 @@ export type SimLineMode = 'free' | 'output' | 'input';
 export interface SimGpioOptions {
   /** Timestamps of history and edges, and the delay of slow faults. */
   clock: Clock;
+  /** Keep every write in `history` (default true; long simulations turn it off, since it grows without bound). */
+  recordHistory?: boolean;
 }
 
 interface SimLine {
@@ -86,6 +88,7 @@ export class SimGpioBinding implements GpioBinding {
   recording = true;
 
   private readonly clock: Clock;
+  private readonly recordHistory: boolean;
   private readonly chips = new Map<string, SimChip>();
   private readonly handles = new Set<SimOutputBank | SimInputLine>();
   private readonly outputListeners = new Set<(changes: readonly SimPinChange[]) => void>();
@@ -94,6 +97,7 @@ export class SimGpioBinding implements GpioBinding {
 
   constructor(options: SimGpioOptions) {
     this.clock = options.clock;
+    this.recordHistory = options.recordHistory ?? true;
     this.createChip(DEFAULT_CHIP, DEFAULT_CHIP_LINES);
   }
 
@@ -159,6 +163,11 @@ export class SimGpioBinding implements GpioBinding {
   /** The electrical level on the pin, after faults. */
   outputLevel(chip: string, line: number): Level {
     return this.lineAt(chip, line).line.pin;
+  }
+
+  /** The level the line's owner last wrote (what the pin would show without faults). */
+  commandedLevel(chip: string, line: number): Level {
+    return this.lineAt(chip, line).line.commanded;
   }
 
   /** Whether the line is free or open, and how. */
@@ -301,7 +310,7 @@ export class SimGpioBinding implements GpioBinding {
 
   private record(tsMs: number, target: ClaimedLine, commanded: Level): void {
     if (!this.recording) return;
-    this.writes.push({ tsMs, chip: target.chip, line: target.offset, level: target.line.pin, commanded });
+    if (this.recordHistory) this.writes.push({ tsMs, chip: target.chip, line: target.offset, level: target.line.pin, commanded });
   }
 
   private emitOutputChanges(changes: readonly SimPinChange[]): void {

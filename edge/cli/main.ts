@@ -10,8 +10,12 @@ Commands:
   run --config FILE      run a node from a config file
   config check FILE      validate a config file; prints every error with its path
   sub                    subscribe to telemetry and print each message as one JSON line
+  cmd NODE@SITE COMMAND [--args JSON] [--key FILE --key-id ID]
+                         send a command (signed with --key) and print the response; cmd keygen --out FILE
   count --video FILE --line NAME:x1,y1,x2,y2
                          count vehicles crossing lines in a video file (vision pipeline)
+  sim --seed S --duration SECONDS [--fast] [--faults SPEC] [--report FILE.json]
+                         run the whole node on a simulated intersection and report (faults, counts)
   sim render --seed S --seconds N --out FILE.mp4 [--truth FILE.json]
                          render the simulator's intersection approach to a video with ground truth
   help [COMMAND]         show help for a command
@@ -43,8 +47,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     return { run: module.countCommand, help: module.COUNT_HELP };
   },
   sim: async () => {
-    const module = await import('../../sim/scene/render-command.js');
-    const help = `nutgiao sim render …\n\n${module.RENDER_HELP}`;
+    const [render, intersection] = await Promise.all([import('../../sim/scene/render-command.js'), import('../../sim/intersection/sim-command.js')]);
+    const help = `${intersection.SIM_HELP}\n\nnutgiao sim render …\n\n${render.RENDER_HELP}`;
     return {
       help,
       run: async (argv, io) => {
@@ -53,10 +57,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
           io.out(help);
           return action === undefined ? 2 : 0;
         }
-        if (action !== 'render') throw new UsageError(`unknown action '${action}' (expected 'render')`);
-        return module.renderCommand(rest, io);
+        return action === 'render' ? render.renderCommand(rest, io) : intersection.simCommand(argv, io);
       },
     };
+  },
+  cmd: async () => {
+    const module = await import('./cmd-command.js');
+    return { run: module.cmdCommand, help: module.CMD_HELP };
   },
   sub: async () => {
     const module = await import('./sub-command.js');

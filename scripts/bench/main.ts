@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the vision benchmark. Prints ONE JSON object on stdout (progress on stderr):
- *   { machine: { cpus, model, loadavg }, startedAt, sections: { realFootage, speed, allocation, endToEnd, eventLoop, simulator, safety } }
+ *   { machine: { cpus, model, loadavg }, startedAt, sections: { realFootage, speed, allocation, endToEnd, eventLoop, simulator, safety,
+ *     controllerSafety, monitorLatency, signalTiming, intersectionSim, outbox } }
  * Every section reports `ok` (its target is met) and can run alone: `npx tsx scripts/bench/main.ts --only speed`
  * (comma-separated for several). Exit code 0 when the benchmark ran, whatever `ok` says; 2 on wrong usage.
  */
@@ -15,6 +16,11 @@ import { realFootageSection } from './sections/real-footage.js';
 import { safetySection } from './sections/safety.js';
 import { simulatorSection } from './sections/simulator.js';
 import { speedSection } from './sections/speed.js';
+import { controllerSafetySection } from './sections/controller-safety.js';
+import { intersectionSimSection } from './sections/intersection-sim.js';
+import { monitorLatencySection } from './sections/monitor-latency.js';
+import { outboxSection } from './sections/outbox.js';
+import { signalTimingSection } from './sections/signal-timing.js';
 
 type Section = (context: BenchContext, options: BenchOptions) => Promise<Record<string, unknown>>;
 
@@ -25,6 +31,7 @@ export interface BenchOptions {
   e2eSeconds: number;
   eventLoopSeconds: number;
   simSeconds: number;
+  signalTimingSeconds: number;
 }
 
 const SECTIONS: Record<string, Section> = {
@@ -35,9 +42,14 @@ const SECTIONS: Record<string, Section> = {
   eventLoop: eventLoopSection,
   simulator: simulatorSection,
   safety: safetySection,
+  controllerSafety: controllerSafetySection,
+  monitorLatency: monitorLatencySection,
+  signalTiming: signalTimingSection,
+  intersectionSim: intersectionSimSection,
+  outbox: (context) => outboxSection(context),
 };
 
-const USAGE = `npx tsx scripts/bench/main.ts [--only ${Object.keys(SECTIONS).join(',')}] [--speed-runs N] [--allocation-frames N] [--e2e-seconds S] [--event-loop-seconds S] [--sim-seconds S]`;
+const USAGE = `npx tsx scripts/bench/main.ts [--only ${Object.keys(SECTIONS).join(',')}] [--speed-runs N] [--allocation-frames N] [--e2e-seconds S] [--event-loop-seconds S] [--sim-seconds S] [--signal-timing-seconds S]`;
 
 async function main(): Promise<number> {
   let values;
@@ -50,6 +62,7 @@ async function main(): Promise<number> {
         'e2e-seconds': { type: 'string', default: '20' },
         'event-loop-seconds': { type: 'string', default: '10' },
         'sim-seconds': { type: 'string', default: '60' },
+        'signal-timing-seconds': { type: 'string', default: '60' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -74,6 +87,7 @@ async function main(): Promise<number> {
     e2eSeconds: positive(values['e2e-seconds'], 'e2e-seconds'),
     eventLoopSeconds: positive(values['event-loop-seconds'], 'event-loop-seconds'),
     simSeconds: positive(values['sim-seconds'], 'sim-seconds'),
+    signalTimingSeconds: positive(values['signal-timing-seconds'], 'signal-timing-seconds'),
   };
 
   const cpuList = cpus();

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError, type CommandIo } from '../../edge/cli/command.js';
+import { parseNumberOption, UsageError, type CommandIo } from '../../edge/cli/command.js';
 import { renderVideo } from './render-video.js';
 import type { TrafficLevel } from './scene-types.js';
 import { SCENE_PRESETS } from './presets.js';
@@ -49,14 +49,14 @@ export async function renderCommand(argv: string[], io: CommandIo): Promise<numb
   }
   const preset = values.preset === undefined ? undefined : SCENE_PRESETS[values.preset];
   if (values.preset !== undefined && preset === undefined) throw new UsageError(`--preset: unknown preset '${values.preset}'`);
-  const seed = values.seed === undefined ? preset?.seed : parseNumber('--seed', values.seed, { integer: true, min: 0 });
+  const seed = values.seed === undefined ? preset?.seed : parseNumberOption('--seed', values.seed, { integer: true, min: 0 });
   if (seed === undefined) throw new UsageError('--seed is required (or --preset)');
   if (values.seconds === undefined) throw new UsageError('--seconds is required');
-  const seconds = parseNumber('--seconds', values.seconds, { min: 0.1 });
+  const seconds = parseNumberOption('--seconds', values.seconds, { min: 0.1 });
   if (values.out === undefined) throw new UsageError('--out is required');
-  const width = values.width === undefined ? undefined : parseNumber('--width', values.width, { integer: true, min: 64 });
-  const height = values.height === undefined ? undefined : parseNumber('--height', values.height, { integer: true, min: 48 });
-  const fps = values.fps === undefined ? undefined : parseNumber('--fps', values.fps, { min: 1, max: 120 });
+  const width = values.width === undefined ? undefined : parseNumberOption('--width', values.width, { integer: true, min: 64 });
+  const height = values.height === undefined ? undefined : parseNumberOption('--height', values.height, { integer: true, min: 48 });
+  const fps = values.fps === undefined ? undefined : parseNumberOption('--fps', values.fps, { min: 1, max: 120 });
   if (values.traffic !== undefined && !TRAFFIC_LEVELS.includes(values.traffic as TrafficLevel)) {
     throw new UsageError(`--traffic: '${values.traffic}' is not one of ${TRAFFIC_LEVELS.join(', ')}`);
   }
@@ -79,11 +79,3 @@ export async function renderCommand(argv: string[], io: CommandIo): Promise<numb
   return 0;
 }
 
-function parseNumber(option: string, text: string, limits: { integer?: boolean; min?: number; max?: number }): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${option}: '${text}' is not a number`);
-  if (limits.integer === true && !Number.isInteger(value)) throw new UsageError(`${option}: '${text}' must be an integer`);
-  if (limits.min !== undefined && value < limits.min) throw new UsageError(`${option}: must be >= ${limits.min}`);
-  if (limits.max !== undefined && value > limits.max) throw new UsageError(`${option}: must be <= ${limits.max}`);
-  return value;
-}
