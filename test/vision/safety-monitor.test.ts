@@ -18,6 +18,16 @@ const LINES = ['stop-N', 'L2'];
 // on the right where stopping is not allowed.
 const ZONES = [rect('lane-N', 0, 0, 40, 100), rect('box', 50, 50, 90, 90)];
 
+/**
+ * Moves slot t on by its velocity over dtMs, as a measured track moves: the blob centre it is measured at
+ * is never exactly on the prediction (±0.2 px here). A track moved exactly by its own velocity is the
+ * tracker coasting, which the monitor does not take as evidence.
+ */
+function stepMeasured(tracks: FakeTracks, t: number, dtMs: number, frame: number): void {
+  tracks.step(t, dtMs);
+  tracks.cx[t]! += frame % 2 === 0 ? 0.2 : -0.2;
+}
+
 function rig(config: SafetyConfig, options: { factor?: number } = {}) {
   const factor = options.factor ?? 1;
   const zones = new ZoneMonitor(ZONES, 8, { workingWidth: 100 / factor, workingHeight: 100 / factor, factor });
@@ -60,6 +70,49 @@ test('red-light: a crossing counts only after the grace period, only while red, 
   assert.is(events.length, 1);
 });
 
+test('red-light: a crossing on the tracker\'s extrapolation alone (coasting through a merged queue blob) is not a runner', () => {
+  const { safety, events, signal, signalOf, tracks } = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] });
+  signal.aspect = 'red';
+  tracks.set(0, 5, 20, 70, 0, -0.05, 6, 10);
+  safety.update(tracks, signalOf, 0, 0);
+  for (let frame = 1; frame <= 20; frame++) {
+    tracks.step(0, 100); // exactly on its own prediction, velocity unchanged: no measurement
+    if (frame === 10) safety.onCrossing(0, RL, 5, frame, frame * 100, 20, 50);
+    safety.update(tracks, signalOf, frame * 100, frame);
+  }
+  assert.equal(events, []);
+  // The same motion, measured (the blob centre is never exactly on the prediction), is a runner.
+  const measured = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] });
+  measured.signal.aspect = 'red';
+  measured.tracks.set(0, 5, 20, 70, 0, -0.05, 6, 10);
+  measured.safety.update(measured.tracks, measured.signalOf, 0, 0);
+  for (let frame = 1; frame <= 20; frame++) {
+    stepMeasured(measured.tracks, 0, 100, frame);
+    if (frame === 10) measured.safety.onCrossing(0, RL, 5, frame, frame * 100, 20, 50);
+    measured.safety.update(measured.tracks, measured.signalOf, frame * 100, frame);
+  }
+  assert.equal(measured.events.map((event) => [event.kind, event.trackId, event.frame]), [['red-light', 5, 10]]);
+});
+
+test('red-light: a runner the tracker split into two tracks is reported once', () => {
+  const { safety, events, signal, signalOf, tracks } = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] });
+  signal.aspect = 'red';
+  // 50 px/s up the image towards the stop line at y = 50, 5 px a frame.
+  tracks.set(0, 5, 20, 65, 0, -0.05, 8, 12); // the vehicle's front part: at the line in frame 2
+  tracks.set(1, 6, 21, 73, 0, -0.05, 8, 8); // its rear, a second track: a frame later
+  tracks.set(2, 7, 70, 70, 0, -0.05, 8, 12); // another runner, elsewhere on the line
+  for (let frame = 0; frame <= 3; frame++) {
+    for (let t = 0; t < 3; t++) stepMeasured(tracks, t, 100, frame);
+    if (frame === 2) safety.onCrossing(0, RL, 5, frame, frame * 100, 20, 50);
+    if (frame === 3) {
+      safety.onCrossing(0, RL, 6, frame, frame * 100, 21, 50);
+      safety.onCrossing(0, RL, 7, frame, frame * 100, 70, 50);
+    }
+    safety.update(tracks, signalOf, frame * 100, frame);
+  }
+  assert.equal(events.map((event) => event.trackId), [5, 7]);
+});
+
 test('red-light: flashing red and dark are not red', () => {
   const { safety, events, signal, signalOf, tracks } = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0 }] });
   for (const [i, aspect] of (['flashing-red', 'dark', 'flashing-amber', 'green'] as const).entries()) {
@@ -99,7 +152,7 @@ test('wrong-way: only sustained motion against the lane, once per track', () => 
   const run = (frames: number) => {
     for (let i = 0; i < frames; i++) {
       ts += 100;
-      for (let t = 0; t < 4; t++) if (tracks.isActive(t)) tracks.step(t, 100);
+      for (let t = 0; t < 4; t++) if (tracks.isActive(t)) stepMeasured(tracks, t, 100, ts / 100);
       safety.update(tracks, signalOf, ts, ts / 100);
     }
   };
@@ -119,7 +172,7 @@ test('wrong-way: only sustained motion against the lane, once per track', () => 
   wobble.tracks.set(0, 1, 20, 50, 0, 0.05);
   for (let frame = 1; frame <= 60; frame++) {
     wobble.tracks.vy[0] = frame % 8 < 5 ? 0.05 : -0.05;
-    wobble.tracks.step(0, 100);
+    stepMeasured(wobble.tracks, 0, 100, frame);
     wobble.safety.update(wobble.tracks, wobble.signalOf, frame * 100, frame);
   }
   assert.equal(wobble.events, []);
@@ -129,15 +182,34 @@ test('wrong-way: a new track in the slot of a reported one is judged afresh', ()
   const { safety, events, signalOf, tracks } = rig({ lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }] });
   tracks.set(0, 1, 20, 5, 0, 0.05);
   for (let frame = 1; frame <= 15; frame++) {
-    tracks.step(0, 100);
+    stepMeasured(tracks, 0, 100, frame);
     safety.update(tracks, signalOf, frame * 100, frame);
   }
   tracks.set(0, 2, 20, 5, 0, 0.05);
   for (let frame = 16; frame <= 30; frame++) {
-    tracks.step(0, 100);
+    stepMeasured(tracks, 0, 100, frame);
     safety.update(tracks, signalOf, frame * 100, frame);
   }
   assert.equal(events.map((event) => event.trackId), [1, 2]);
+});
+
+test('wrong-way: a track only extrapolated by the tracker (coasting in a merged blob) is not evidence', () => {
+  const { safety, events, signalOf, tracks } = rig({ lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }] });
+  tracks.set(0, 1, 20, 5, 0, 0.05); // 50 px/s against the lane, for 3 s and 150 px, but never measured
+  for (let frame = 1; frame <= 30; frame++) {
+    tracks.step(0, 100);
+    safety.update(tracks, signalOf, frame * 100, frame);
+  }
+  assert.equal(events, []);
+  // Measured now and then is not enough either: fewer than wrongWayMinMeasurements on the way.
+  const sparse = rig({ lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }] });
+  sparse.tracks.set(0, 1, 20, 5, 0, 0.05);
+  for (let frame = 1; frame <= 30; frame++) {
+    if (frame % 8 === 0) stepMeasured(sparse.tracks, 0, 100, frame);
+    else sparse.tracks.step(0, 100);
+    sparse.safety.update(sparse.tracks, sparse.signalOf, frame * 100, frame);
+  }
+  assert.equal(sparse.events, []);
 });
 
 test('illegal stop: only after maxStopMs standing still in the zone, once per visit', () => {
@@ -165,6 +237,18 @@ test('illegal stop: only after maxStopMs standing still in the zone, once per vi
   assert.is(events.length, 1);
   run(41_200);
   assert.equal(events.map((event) => event.trackId), [1, 1]);
+});
+
+test('illegal stop: a standing vehicle the tracker re-tracks (a new id on the same spot) is one stop', () => {
+  const { safety, events, signalOf, tracks } = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
+  tracks.set(0, 1, 70, 70, 0, 0, 10, 10);
+  let ts = 0;
+  for (; ts <= 2500; ts += 100) safety.update(tracks, signalOf, ts, ts / 100);
+  tracks.remove(0);
+  tracks.set(1, 2, 71, 69, 0, 0, 10, 10); // the same vehicle, tracked again
+  tracks.set(2, 3, 55, 55, 0, 0, 4, 4); // another vehicle standing elsewhere in the box
+  for (; ts <= 6000; ts += 100) safety.update(tracks, signalOf, ts, ts / 100);
+  assert.equal(events.map((event) => event.trackId), [1, 3]);
 });
 
 test('illegal stop: moving again restarts the stopped time', () => {
