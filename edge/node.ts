@@ -192,7 +192,7 @@ export class IntersectionNode {
       lampSensor: parts.lampSensor,
       cameras: () => this.cameraServices,
       replay: () => this.durable,
-      // The supervisor (systemd Restart=on-failure) starts the node again; see protocol/README.md, restart.
+      // The supervisor (systemd Restart=always in scripts/systemd/nutgiao.service) starts the node again; see protocol/README.md, restart.
       stopAndExit: (reason, exitCode) => void this.stop(reason).finally(() => process.exit(exitCode)),
       clock,
       log,
