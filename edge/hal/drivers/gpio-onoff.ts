@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Level, PinSpec } from '../gpio.js';
+import { GpioError, type Level, type PinSpec } from '../gpio.js';
 import { gpioErrorFrom, LineGpioBinding, type BackendInput, type BackendOutput, type LineBackend, type LineChange, type LocatedLine } from './gpio-line-binding.js';
 import { readSysfsGpioChips, sysfsNumberOf, SYSFS_GPIO_ROOT, type SysfsGpioChip } from './sysfs-gpio-chips.js';
 
@@ -117,7 +117,15 @@ class OnoffBackend implements LineBackend<number, OnoffOutput> {
   }
 }
 
+/** onoff is an optional dependency: its epoll addon compiles at install and needs make and g++. */
+export const ONOFF_MISSING_MESSAGE = 'onoff driver needs the onoff package: apt-get install make g++ && npm install onoff';
+
 async function loadOnoff(): Promise<SysfsGpioFactory> {
-  const { Gpio } = await import('onoff');
+  let Gpio: typeof import('onoff').Gpio;
+  try {
+    ({ Gpio } = await import('onoff'));
+  } catch (error) {
+    throw new GpioError('ENOENT', `${ONOFF_MISSING_MESSAGE} (${error instanceof Error ? error.message : String(error)})`);
+  }
   return (gpio, direction, edge) => new Gpio(gpio, direction, edge);
 }
