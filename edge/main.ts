@@ -32,7 +32,7 @@ const gpioDrivers: { [K in GpioConfig['driver']]: (options: GpioOptionsOf<K>, cl
   firmata: async ({ port, baudRate }, clock) => (await import('./hal/drivers/gpio-firmata.js')).FirmataGpioBinding.open({ clock, port, baudRate }),
 };
 
-function openGpio(options: GpioConfig, clock: Clock): Promise<GpioBinding> {
+export function openGpio(options: GpioConfig, clock: Clock): Promise<GpioBinding> {
   // TypeScript cannot correlate the driver key with its options branch; the schema's union guarantees it.
   const open = gpioDrivers[options.driver] as (options: GpioConfig, clock: Clock) => Promise<GpioBinding>;
   return open(options, clock);
@@ -87,7 +87,7 @@ const cameraSources: { [K in CameraConfig['source']['kind']]: CameraFactory<K> }
   },
 };
 
-function openCamera(camera: CameraConfig, clock: Clock, log: Logger, board: SignalBoard): Promise<FrameSource> {
+export function openCamera(camera: CameraConfig, clock: Clock, log: Logger, board: SignalBoard): Promise<FrameSource> {
   const factory = cameraSources[camera.source.kind] as CameraFactory<CameraConfig['source']['kind']>;
   const group = approachGroup(camera);
   return factory(camera.id, camera.source, clock, log.child(`camera:${camera.id}`), group === null ? null : () => board.aspect(group));
@@ -153,7 +153,7 @@ export async function composeNode(options: ComposeOptions): Promise<Intersection
   return new IntersectionNode(parts);
 }
 
-function readTls(config: Config): MqttSessionOptions['tls'] | undefined {
+export function readTls(config: Config): MqttSessionOptions['tls'] | undefined {
   const tls = config.mqtt.tls;
   if (!tls) return undefined;
   const errors: string[] = [];

@@ -18,6 +18,8 @@ Commands:
                          run the whole node on a simulated intersection and report (faults, counts)
   sim render --seed S --seconds N --out FILE.mp4 [--truth FILE.json]
                          render the simulator's intersection approach to a video with ground truth
+  selftest [--config FILE] [--watch-inputs SECONDS] [--json]
+                         commissioning self-test: lamps, inputs, cameras, broker, disk, outbox
   help [COMMAND]         show help for a command
 
 Options:
@@ -64,6 +66,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cmd: async () => {
     const module = await import('./cmd-command.js');
     return { run: module.cmdCommand, help: module.CMD_HELP };
+  },
+  selftest: async () => {
+    const module = await import('./selftest-command.js');
+    return { run: module.selftestCommand, help: module.SELFTEST_HELP };
   },
   sub: async () => {
     const module = await import('./sub-command.js');

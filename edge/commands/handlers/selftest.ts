@@ -1,4 +1,6 @@
 import type { CommandHandler } from '../command-handler.js';
+import { row, type SelftestCheck as SharedSelftestCheck, type SelftestReport } from '../../selftest/selftest-check.js';
+import { runSelftest } from '../../selftest/selftest-runner.js';
 
 export interface SelftestCheck {
   name: string;
@@ -10,29 +12,31 @@ export interface SelftestCheck {
 export type SelftestProbe = { name: string; run: () => Promise<{ ok: boolean; detail: string }> };
 
 /**
- * selftest: runs every probe, each bounded by timeoutMs, and reports them all. The command succeeds when
- * the test ran; `passed` says whether every check did.
+ * selftest: runs every probe through the shared self-test runner (edge/selftest/, the same one as
+ * `nutgiao selftest`), each bounded by timeoutMs, and reports them all. The command succeeds when the
+ * test ran; `passed` says whether every check did.
  */
 export function selftestHandler(probes: () => SelftestProbe[], timeoutMs = 5000): CommandHandler {
   return {
     name: 'selftest',
     async run() {
-      const checks: SelftestCheck[] = [];
-      for (const probe of probes()) checks.push({ name: probe.name, ...(await bounded(probe, timeoutMs)) });
-      return { passed: checks.every((check) => check.ok), checks };
+      const report = await runSelftest(probes().map(asCheck), { timeoutMs });
+      return toResponse(report);
     },
   };
 }
 
-async function bounded(probe: SelftestProbe, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  // Real time on purpose: a probe waits on sockets and workers, not on the signal plan's clock.
-  const timeout = new Promise<{ ok: boolean; detail: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${timeoutMs} ms` }), timeoutMs);
-  });
-  try {
-    return await Promise.race([probe.run().catch((error: Error) => ({ ok: false, detail: error.message })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function asCheck(probe: SelftestProbe): SharedSelftestCheck {
+  return {
+    name: probe.name,
+    run: async () => {
+      const verdict = await probe.run();
+      return [row(probe.name, verdict.ok ? 'pass' : 'fail', verdict.detail)];
+    },
+  };
+}
+
+/** The protocol's result shape (protocol/commands.ts): a warning counts as ok. */
+export function toResponse(report: SelftestReport): { passed: boolean; checks: SelftestCheck[] } {
+  return { passed: report.passed, checks: report.rows.map((entry) => ({ name: entry.check, ok: entry.status !== 'fail', detail: entry.detail })) };
 }
