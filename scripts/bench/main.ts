@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the vision benchmark. Prints ONE JSON object on stdout (progress on stderr):
  *   { machine: { cpus, model, loadavg }, startedAt, sections: { realFootage, speed, allocation, endToEnd, eventLoop, simulator, safety,
- *     controllerSafety, monitorLatency, signalTiming, intersectionSim, outbox } }
+ *     controllerSafety, monitorLatency, signalTiming, intersectionSim, outbox, telemetry } }
  * Every section reports `ok` (its target is met) and can run alone: `npx tsx scripts/bench/main.ts --only speed`
  * (comma-separated for several). Exit code 0 when the benchmark ran, whatever `ok` says; 2 on wrong usage.
  */
@@ -21,6 +21,7 @@ import { intersectionSimSection } from './sections/intersection-sim.js';
 import { monitorLatencySection } from './sections/monitor-latency.js';
 import { outboxSection } from './sections/outbox.js';
 import { signalTimingSection } from './sections/signal-timing.js';
+import { telemetrySection } from './sections/telemetry.js';
 
 type Section = (context: BenchContext, options: BenchOptions) => Promise<Record<string, unknown>>;
 
@@ -47,6 +48,7 @@ const SECTIONS: Record<string, Section> = {
   signalTiming: signalTimingSection,
   intersectionSim: intersectionSimSection,
   outbox: (context) => outboxSection(context),
+  telemetry: telemetrySection,
 };
 
 const USAGE = `npx tsx scripts/bench/main.ts [--only ${Object.keys(SECTIONS).join(',')}] [--speed-runs N] [--allocation-frames N] [--e2e-seconds S] [--event-loop-seconds S] [--sim-seconds S] [--signal-timing-seconds S]`;
