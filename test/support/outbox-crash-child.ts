@@ -1,8 +1,10 @@
 /**
  * Appends to an outbox in a loop until killed: the child process of the outbox crash test.
  * Usage: node --import tsx test/support/outbox-crash-child.ts DIR BOOT
- * Prints `ready PENDING` once the log is open, then `SEQ` for every record after its append resolved
- * as durable (fsync 'always'). Acknowledges every record whose seq is a multiple of 3 right after.
+ * Prints `loaded` once its modules are loaded and waits for a line on stdin before it opens the log, so
+ * the test can start the next node while the previous one still runs (starting tsx is the slow part).
+ * Then prints `ready PENDING corrupt N` once the log is open, and `SEQ` for every record after its append
+ * resolved as durable (fsync 'always'). Acknowledges every record whose seq is a multiple of 3 right after.
  */
 import { RealClock } from '../../edge/hal/real-clock.js';
 import { createLogger } from '../../edge/log.js';
@@ -28,6 +30,8 @@ const outbox = new Outbox({
   log: createLogger('outbox-crash-child', (line) => process.stderr.write(line + '\n'), 30),
   releaseFlushMs: 20,
 });
+process.stdout.write('loaded\n');
+await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
 const report = await outbox.open();
 process.stdout.write(`ready ${report.pending} corrupt ${report.corrupt}\n`);
 for (let seq = 0; ; seq++) {
