@@ -127,8 +127,7 @@ export async function outboxRecoveryTiming(parentDir: string, count: number): Pr
 
 /**
  * Appends per second into the durable outbox for each fsync policy, on the filesystem of the bench's
- * temporary folder (the same disk as the state folder here; on a node, run it on the SD card). Not yet
- * registered in main.ts.
+ * temporary folder (the same disk as the state folder here; on a node, run it on the SD card).
  */
 export async function outboxSection(context: BenchContext): Promise<Record<string, unknown>> {
   const parent = context.tmpDir();
