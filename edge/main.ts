@@ -51,19 +51,8 @@ type CameraFactory<K extends CameraConfig['source']['kind']> = (id: string, sour
 
 const cameraSources: { [K in CameraConfig['source']['kind']]: CameraFactory<K> } = {
   sim: async (id, source, clock, _log, approachSignal) => {
-    const [{ ApproachScene }, { SceneFrameSource }, { sceneSignalState }] = await Promise.all([
-      import('../sim/scene/approach-scene.js'),
-      import('../sim/scene/scene-frame-source.js'),
-      import('../sim/intersection/scene-signal.js'),
-    ]);
-    const scene = new ApproachScene({
-      seed: source.seed,
-      width: source.width,
-      height: source.height,
-      fps: source.fps,
-      trafficLevel: source.traffic,
-      ...(approachSignal ? { signal: () => sceneSignalState(approachSignal()) } : {}),
-    });
+    const [{ cameraScene }, { SceneFrameSource }] = await Promise.all([import('../sim/intersection/camera-scene.js'), import('../sim/scene/scene-frame-source.js')]);
+    const scene = cameraScene({ seed: source.seed, width: source.width, height: source.height, fps: source.fps, traffic: source.traffic, approachSignal });
     return new SceneFrameSource({ id, scene, clock });
   },
   file: async (id, source, clock, log) => {

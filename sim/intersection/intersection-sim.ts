@@ -7,7 +7,7 @@ import type { IntersectionNode } from '../../edge/node.js';
 import { NoopWatchdog } from '../../edge/hal/noop-watchdog.js';
 import type { CycleSummary } from '../../edge/signal/controller/index.js';
 import { SignalBoard } from '../../edge/signal/signal-board.js';
-import { ApproachScene } from '../scene/approach-scene.js';
+import type { ApproachScene } from '../scene/approach-scene.js';
 import { SceneFrameSource } from '../scene/scene-frame-source.js';
 import type { LineCounts } from '../scene/scene-types.js';
 import { SimGpioBinding } from '../sim-gpio.js';
@@ -17,7 +17,7 @@ import { VirtualClock } from '../virtual-clock.js';
 import { FaultInjector, type FaultOutcome } from './fault-injector.js';
 import type { FaultSpec } from './fault-spec.js';
 import { LampConflictMeter } from './lamp-conflict-meter.js';
-import { sceneSignalState } from './scene-signal.js';
+import { cameraScene } from './camera-scene.js';
 
 export interface IntersectionSimOptions {
   /** A validated config whose cameras are all `sim` sources (the example config is the default of the CLI). */
@@ -89,14 +89,8 @@ export async function runIntersectionSim(options: IntersectionSimOptions): Promi
   const cameras: FrameSource[] = config.cameras.map((camera, index) => {
     if (camera.source.kind !== 'sim') throw new Error(`cameras[${index}].source.kind: '${camera.source.kind}' — nutgiao sim runs simulated cameras only; use kind: sim`);
     const group = approachGroup(camera);
-    const scene = new ApproachScene({
-      seed: options.seed + index,
-      width: camera.source.width,
-      height: camera.source.height,
-      fps: camera.source.fps,
-      trafficLevel: camera.source.traffic,
-      ...(group === null ? {} : { signal: () => sceneSignalState(board.aspect(group)) }),
-    });
+    const { width, height, fps, traffic } = camera.source;
+    const scene = cameraScene({ seed: options.seed + index, width, height, fps, traffic, approachSignal: group === null ? null : () => board.aspect(group) });
     scenes.push(scene);
     return new SceneFrameSource({ id: camera.id, scene, clock });
   });
