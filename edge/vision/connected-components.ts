@@ -59,6 +59,7 @@ export class ConnectedComponents {
     for (let y = 0; y < height; y++) {
       const rowFirst = runs;
       const offset = y * width;
+      let scan = previousRowFirst;
       let x = 0;
       while (x < width) {
         if (words !== null) while (x < width && (x & 3) === 0 && words[(offset + x) >>> 2] === 0) x += 4;
@@ -66,7 +67,7 @@ export class ConnectedComponents {
         if (x >= width) break;
         const start = x;
         while (x < width && mask[offset + x] !== 0) x++;
-        this.addRun(runs++, start, x - 1, y, previousRowFirst, previousRowEnd);
+        scan = this.addRun(runs++, start, x - 1, y, scan, previousRowEnd);
       }
       previousRowFirst = rowFirst;
       previousRowEnd = runs;
@@ -88,6 +89,7 @@ export class ConnectedComponents {
     for (let y = 0; y < height; y++) {
       const rowFirst = runs;
       const row = firstWord + y * rowStride;
+      let scan = previousRowFirst;
       for (let k = 0; k < words; k++) {
         // Bits of word k not yet scanned (the part after the last run's end).
         let pending = bits[row + k]!;
@@ -102,7 +104,7 @@ export class ConnectedComponents {
           }
           const endBit = clear === 0 ? 32 : lowestBit(clear);
           const end = Math.min((k << 5) + endBit, width) - 1;
-          this.addRun(runs++, start, end, y, previousRowFirst, previousRowEnd);
+          scan = this.addRun(runs++, start, end, y, scan, previousRowEnd);
           // Continue after the run in word k (a run ending at bit 31 leaves nothing of it).
           pending = endBit === 32 ? 0 : bits[row + k]! & (-1 << endBit);
         }
@@ -113,19 +115,34 @@ export class ConnectedComponents {
     this.collect(runs, minArea, blobs);
   }
 
-  /** Records run `run` of row y and unites it with the runs of the previous row it touches. */
-  private addRun(run: number, start: number, end: number, y: number, previousRowFirst: number, previousRowEnd: number): void {
+  /**
+   * Records run `run` of row y and unites it with the runs of the previous row it touches, looking from
+   * `scan` on: runs of a row come left to right, so previous-row runs ending left of this one cannot
+   * touch a later one either. Returns where the next run of the row starts looking.
+   */
+  private addRun(run: number, start: number, end: number, y: number, scan: number, previousRowEnd: number): number {
     const { runStart, runEnd, runRow, parent } = this;
     runStart[run] = start;
     runEnd[run] = end;
     runRow[run] = y;
     parent[run] = run;
     // 8-connectivity: a run touches previous-row runs that overlap it widened by one pixel.
-    for (let p = previousRowFirst; p < previousRowEnd; p++) {
-      if (runEnd[p]! < start - 1) continue;
-      if (runStart[p]! > end + 1) break;
-      this.union(run, p);
+    while (scan < previousRowEnd && runEnd[scan]! < start - 1) scan++;
+    // The new run's root is tracked here (it starts as its own): no find() on it.
+    let root = run;
+    for (let p = scan; p < previousRowEnd && runStart[p]! <= end + 1; p++) {
+      const other = this.find(p);
+      if (other === root) continue;
+      // The smaller index becomes the root, so a root is always the first run of its region.
+      if (other < root) {
+        parent[root] = other;
+        root = other;
+      } else {
+        parent[other] = root;
+      }
     }
+    parent[run] = root;
+    return scan;
   }
 
   /** Sums each region's stats over its runs and fills `blobs` with those of at least minArea pixels. */
@@ -133,7 +150,10 @@ export class ConnectedComponents {
     const { runStart, runEnd, runRow, parent } = this;
     const { regionArea, regionMinX, regionMinY, regionMaxX, regionMaxY, regionSumX, regionSumY } = this;
     for (let run = 0; run < runs; run++) {
-      const root = this.find(run);
+      // Every parent precedes its child (the smaller root always wins), so in run order a parent is
+      // already flattened to its root: one read finds the root.
+      const root = parent[parent[run]!]!;
+      parent[run] = root;
       const start = runStart[run]!;
       const end = runEnd[run]!;
       const y = runRow[run]!;
@@ -156,31 +176,12 @@ export class ConnectedComponents {
     }
 
     blobs.count = 0;
-    this.overflowed = false;
+    let overflowed = false;
     for (let run = 0; run < runs; run++) {
       if (parent[run] !== run || regionArea[run]! < minArea) continue;
-      let slot = blobs.count;
-      if (slot >= blobs.capacity) {
-        this.overflowed = true;
-        slot = this.smallestBlob(blobs);
-        if (blobs.area[slot]! >= regionArea[run]!) continue;
-      } else {
-        blobs.count++;
-      }
-      blobs.area[slot] = regionArea[run]!;
-      blobs.minX[slot] = regionMinX[run]!;
-      blobs.minY[slot] = regionMinY[run]!;
-      blobs.maxX[slot] = regionMaxX[run]!;
-      blobs.maxY[slot] = regionMaxY[run]!;
-      blobs.sumX[slot] = regionSumX[run]!;
-      blobs.sumY[slot] = regionSumY[run]!;
+      overflowed = addRegion(blobs, regionArea[run]!, regionMinX[run]!, regionMinY[run]!, regionMaxX[run]!, regionMaxY[run]!, regionSumX[run]!, regionSumY[run]!) || overflowed;
     }
-  }
-
-  private smallestBlob(blobs: BlobList): number {
-    let smallest = 0;
-    for (let i = 1; i < blobs.count; i++) if (blobs.area[i]! < blobs.area[smallest]!) smallest = i;
-    return smallest;
+    this.overflowed = overflowed;
   }
 
   private find(node: number): number {
@@ -194,19 +195,40 @@ export class ConnectedComponents {
     }
     return root;
   }
-
-  /** Unites two runs; the smaller index becomes the root, so a root is always the first run of its region. */
-  private union(a: number, b: number): void {
-    const rootA = this.find(a);
-    const rootB = this.find(b);
-    if (rootA === rootB) return;
-    if (rootA < rootB) this.parent[rootB] = rootA;
-    else this.parent[rootA] = rootB;
-  }
 }
 
 /** Index of the lowest set bit of a non-zero 32-bit value. */
 function lowestBit(value: number): number {
   // (0 - value) | 0 keeps the negation in 32-bit integers (value = -2^31 included).
   return 31 - Math.clz32(value & ((0 - value) | 0));
+}
+
+/**
+ * Appends a region to `blobs` (count reset by the caller); when the list is full, it replaces the smallest
+ * blob if larger, so the largest regions are kept. Returns true when the list was full. Shared with the
+ * WASM backend's labelling (WasmMotionDetector.labelForeground), so both fill the list alike.
+ */
+export function addRegion(blobs: BlobList, area: number, minX: number, minY: number, maxX: number, maxY: number, sumX: number, sumY: number): boolean {
+  let slot = blobs.count;
+  const full = slot >= blobs.capacity;
+  if (full) {
+    slot = smallestBlob(blobs);
+    if (blobs.area[slot]! >= area) return true;
+  } else {
+    blobs.count++;
+  }
+  blobs.area[slot] = area;
+  blobs.minX[slot] = minX;
+  blobs.minY[slot] = minY;
+  blobs.maxX[slot] = maxX;
+  blobs.maxY[slot] = maxY;
+  blobs.sumX[slot] = sumX;
+  blobs.sumY[slot] = sumY;
+  return full;
+}
+
+function smallestBlob(blobs: BlobList): number {
+  let smallest = 0;
+  for (let i = 1; i < blobs.count; i++) if (blobs.area[i]! < blobs.area[smallest]!) smallest = i;
+  return smallest;
 }
