@@ -1,3 +1,5 @@
+import type { BlobList } from './blob-list.js';
+
 /**
  * The motion stage of the frame loop, behind one interface so the pure TypeScript backend and the
  * OpenCV backend are interchangeable: working-size gray frame in, 0/1 foreground mask out.
@@ -15,6 +17,13 @@ export interface MotionDetector {
    * then skip background 32 pixels at a time. Current after every process().
    */
   readonly packedMask?: PackedMask;
+  /**
+   * Optional: the mask's 8-connected regions of at least minArea pixels, labelled in the backend (WASM)
+   * exactly as ConnectedComponents.labelBits labels packedMask, into `blobs` (largest kept when full).
+   * Returns true when `blobs` overflowed. Current after every process(); where absent, the pipeline
+   * labels the mask itself.
+   */
+  labelForeground?(minArea: number, blobs: BlobList): boolean;
   /**
    * Pixels (1) where the background must not learn, e.g. lane zones whose signal is red, so queued
    * vehicles stay foreground. Written by the caller between frames.

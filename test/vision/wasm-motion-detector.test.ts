@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { frameOf, loadClipFrames, type ClipFrames } from '../support/clip.js';
+import { BlobList } from '../../edge/vision/blob-list.js';
+import { ConnectedComponents } from '../../edge/vision/connected-components.js';
 import { downscaleBox } from '../../edge/vision/downscale.js';
 import type { MotionDetector, MotionOptions } from '../../edge/vision/motion-detector.js';
 import { TsMotionDetector } from '../../edge/vision/ts-motion-detector.js';
@@ -221,6 +223,70 @@ test('packedMask holds exactly the byte mask, also on the first frame and after 
   }
   assert.ok(resetChecked, 'the contrast step reset the model');
   assert.ok(foregroundChecked, 'some frames had foreground');
+});
+
+/** The blobs in list order (the order both labellers fill them in), sums included. */
+function describeBlobs(blobs: BlobList): string[] {
+  return Array.from({ length: blobs.count }, (_, b) => `${blobs.area[b]}@${blobs.minX[b]},${blobs.minY[b]}-${blobs.maxX[b]},${blobs.maxY[b]} ${blobs.sumX[b]},${blobs.sumY[b]}`);
+}
+
+/** labelForeground (in the kernel) against ConnectedComponents.labelBits on the same packed bits: same blobs, same order, same overflow. */
+function assertSameComponents(detector: WasmMotionDetector, minArea: number, capacity: number, label: string): number {
+  const { words, firstWord, rowStride } = detector.packedMask;
+  const components = new ConnectedComponents(detector.width, detector.height);
+  const fromJs = new BlobList(capacity);
+  const fromKernel = new BlobList(capacity);
+  components.labelBits(words, firstWord, rowStride, minArea, fromJs);
+  const overflowed = detector.labelForeground(minArea, fromKernel);
+  assert.equal(describeBlobs(fromKernel), describeBlobs(fromJs), label);
+  assert.is(overflowed, components.overflowed, `${label}: overflowed`);
+  return fromKernel.count;
+}
+
+test('labelForeground finds exactly the regions of ConnectedComponents.labelBits: random bits, capacity overflow, the clip', async () => {
+  let seed = 4242;
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  // Widths with a partial last word, exactly one and several whole words (runs into the guard word), a row tail.
+  for (const [width, height, density] of [
+    [70, 33, 0.08],
+    [32, 20, 0.5],
+    [64, 9, 0.97],
+    [100, 25, 0.9],
+    [320, 24, 0.3],
+  ] as const) {
+    const detector = new WasmMotionDetector({ width, height });
+    const { words, firstWord, rowStride } = detector.packedMask;
+    for (let round = 0; round < 4; round++) {
+      words.fill(0);
+      const set = (x: number, y: number) => void (words[firstWord + y * rowStride + (x >>> 5)]! |= 1 << (x & 31));
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (random() < density) set(x, y);
+      // Long runs crossing word boundaries, one ending at a word's last bit, one at the row's end, a full row.
+      for (let x = 5; x < Math.min(width, 70); x++) set(x, 3);
+      for (let x = 0; x < Math.min(width, 32); x++) set(x, 4);
+      for (let x = width - 9; x < width; x++) set(x, 5);
+      for (let x = 0; x < width; x++) set(x, height - 1);
+      const found = assertSameComponents(detector, 1 + round, 4096, `${width}×${height} density ${density} round ${round}`);
+      assert.ok(found > 0, `${width}×${height}: regions found`);
+      // Fewer slots than regions: the largest are kept, in the same slots.
+      assertSameComponents(detector, 1, 3, `${width}×${height} round ${round}, 3 slots`);
+    }
+  }
+  // The detector's own masks: the synthetic scene, then the real clip.
+  const detector = new WasmMotionDetector({ width: 100, height: 37 });
+  const frame = new Uint8Array(100 * 37);
+  for (let t = 0; t < 60; t++) {
+    syntheticFrame(frame, 100, 37, t, 9);
+    detector.process(frame, 1000 / 30);
+    assertSameComponents(detector, 4, 128, `synthetic frame ${t}`);
+  }
+  const c = await loadClip();
+  const onClip = new WasmMotionDetector({ width: c.width, height: c.height });
+  let regions = 0;
+  for (let f = 0; f < c.frames; f++) {
+    onClip.process(frameOf(c, f), c.dtMs[f]!);
+    regions += assertSameComponents(onClip, 4, 128, `clip frame ${f}`);
+  }
+  assert.ok(regions > 1000, `${regions} regions on the clip`);
 });
 
 test('the fused downscale refuses a source that does not reduce to the working size', () => {

@@ -36,7 +36,6 @@ export interface MotionKernel {
   configureSource(sourceWidth: number, sourceHeight: number, factor: number): number;
   sourceOffset(): number;
   downscale(): void;
-  blurRows(): void;
   relearn(): void;
   clearMask(): void;
   globalOffset(): number;
@@ -45,6 +44,19 @@ export interface MotionKernel {
   paramsOffset(): number;
   noiseMedian(): number;
   openAndUnpack(): void;
+  /** Connected components of the opened bits: how many regions have at least minArea pixels. */
+  labelComponents(minArea: number): number;
+  /** Length of each region array below (i32, or f64 for the sums), indexed by a region's first run. */
+  runCapacity(): number;
+  /** The kept regions' first runs (i32), in run order. */
+  regionListOffset(): number;
+  regionAreaOffset(): number;
+  regionMinXOffset(): number;
+  regionMinYOffset(): number;
+  regionMaxXOffset(): number;
+  regionMaxYOffset(): number;
+  regionSumXOffset(): number;
+  regionSumYOffset(): number;
 }
 
 // (module (func (result v128) (v128.const i64x2 0 0))): validates only where WebAssembly SIMD is supported.

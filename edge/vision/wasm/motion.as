@@ -24,6 +24,12 @@
 // rows of `words` words separated by one zero guard word (row stride = words + 1), with a zero row above
 // and below, so the 3×3 opening runs as flat v128 loops with no edge cases: a neighbour outside the
 // image reads a zero guard, and `wordMask` (valid bits of each word, 0 on guards) keeps guards zero.
+//
+// Per frame (WasmMotionDetector): [downscale()], globalOffset(), detect() (row blur just ahead of the
+// vertical pass, in three rows of scratch), noiseMedian(), openAndUnpack(), then labelComponents() for the
+// pipeline's connected components, read in place from the region arrays. Where the time went at 320×240
+// (real clip, median per frame): detect ≈ 48 µs (f32 arithmetic bound: without the background store it
+// is 9 µs less), components ≈ 9 µs, offset ≈ 5 µs, opening and unpacking ≈ 5.5 µs, medians ≈ 1 µs.
 
 let width: i32 = 0;
 let height: i32 = 0;
@@ -35,25 +41,53 @@ let stride: i32 = 0;
 let bitSpan: i32 = 0;
 
 let grayPtr: usize = 0;
+/**
+ * Three rows of the horizontal [1 2 1] blur (u16), used in turn: detect() and relearn() blur each gray row
+ * just before the vertical pass needs it, so the row blur stays in L1 instead of a frame-sized pass.
+ */
 let rowBlurPtr: usize = 0;
+let rowBlurBytes: usize = 0;
 let backgroundPtr: usize = 0;
 let freezePtr: usize = 0;
 let maskPtr: usize = 0;
 let bitsPtr: usize = 0;
 let scratchPtr: usize = 0;
+/** Per row, 1 while the byte mask's row may hold foreground: openAndUnpack() leaves rows that stay empty alone. */
+let maskRowsSetPtr: usize = 0;
 let wordMaskPtr: usize = 0;
-// Histograms come in four copies, filled in turn and summed when read: consecutive samples mostly hit
-// the same bin, and one copy would chain every increment on the previous one's store.
-let histogramPtr: usize = 0;
-let signedHistogramPtr: usize = 0;
-const HISTOGRAM_BYTES: usize = 256 << 2;
-const SIGNED_HISTOGRAM_BYTES: usize = 512 << 2;
+// The medians (exposure offset, noise level) are taken from samples stored four at a time with SIMD and
+// counted with SIMD compares, instead of a histogram: a scalar load-add-store per sample cost about a
+// quarter of detect().
+/** globalOffset()'s samples, i16 each: gray − background truncated, in [-255, 255]. */
+let offsetSamplesPtr: usize = 0;
+let offsetSampleCount: i32 = 0;
+/** detect()'s noise samples, one byte each: the truncated |difference|, at most 255. */
+let noiseSamplesPtr: usize = 0;
+let noiseSampleCount: i32 = 0;
 /**
  * detect()'s float parameters, written by the caller into memory (f64: threshold, background rate,
  * foreground rate): floats passed as call arguments from JavaScript are boxed, a heap object per frame.
  */
 let paramsPtr: usize = 0;
 const PARAMS_BYTES: usize = 3 << 3;
+/**
+ * Connected components of the opened bits (labelComponents): runs of set bits (start, end, row) and
+ * their union-find parents, per-region sums indexed by a region's first run, and the list of regions
+ * kept. At most one run per two pixels, plus one.
+ */
+let maxRuns: i32 = 0;
+let runStartPtr: usize = 0;
+let runEndPtr: usize = 0;
+let runRowPtr: usize = 0;
+let parentPtr: usize = 0;
+let regionAreaPtr: usize = 0;
+let regionMinXPtr: usize = 0;
+let regionMinYPtr: usize = 0;
+let regionMaxXPtr: usize = 0;
+let regionMaxYPtr: usize = 0;
+let regionSumXPtr: usize = 0;
+let regionSumYPtr: usize = 0;
+let regionListPtr: usize = 0;
 /** End of the buffers configure() lays out. */
 let layoutEnd: usize = 0;
 
@@ -80,8 +114,9 @@ export function configure(w: i32, h: i32): bool {
   let cursor: usize = __heap_base;
   grayPtr = place(cursor);
   cursor = after(grayPtr, pixels);
+  rowBlurBytes = (<usize>(w << 1) + 31) & ~(<usize>15);
   rowBlurPtr = place(cursor);
-  cursor = after(rowBlurPtr, pixels << 1);
+  cursor = after(rowBlurPtr, rowBlurBytes * 3);
   backgroundPtr = place(cursor);
   cursor = after(backgroundPtr, pixels << 2);
   freezePtr = place(cursor);
@@ -90,16 +125,46 @@ export function configure(w: i32, h: i32): bool {
   cursor = after(maskPtr, pixels);
   bitsPtr = place(cursor);
   cursor = after(bitsPtr, bitWords << 2);
+  maskRowsSetPtr = place(cursor);
+  cursor = after(maskRowsSetPtr, <usize>h);
   scratchPtr = place(cursor);
   cursor = after(scratchPtr, bitWords << 2);
   wordMaskPtr = place(cursor);
   cursor = after(wordMaskPtr, bitWords << 2);
-  histogramPtr = place(cursor);
-  cursor = after(histogramPtr, HISTOGRAM_BYTES << 2);
-  signedHistogramPtr = place(cursor);
-  cursor = after(signedHistogramPtr, SIGNED_HISTOGRAM_BYTES << 2);
+  noiseSamplesPtr = place(cursor);
+  // Every 4th pixel of every 2nd row, rounded up: at most pixels / 8 + width + height.
+  cursor = after(noiseSamplesPtr, (pixels >> 3) + <usize>(w + h));
+  offsetSamplesPtr = place(cursor);
+  // Every 4th pixel of every 4th row, rounded up, two bytes each.
+  cursor = after(offsetSamplesPtr, ((pixels >> 4) + <usize>(w + h)) << 1);
   paramsPtr = place(cursor);
   cursor = after(paramsPtr, PARAMS_BYTES);
+  maxRuns = ((w + 1) >> 1) * h + 1;
+  const runWords = <usize>maxRuns << 2;
+  runStartPtr = place(cursor);
+  cursor = after(runStartPtr, runWords);
+  runEndPtr = place(cursor);
+  cursor = after(runEndPtr, runWords);
+  runRowPtr = place(cursor);
+  cursor = after(runRowPtr, runWords);
+  parentPtr = place(cursor);
+  cursor = after(parentPtr, runWords);
+  regionAreaPtr = place(cursor);
+  cursor = after(regionAreaPtr, runWords);
+  regionMinXPtr = place(cursor);
+  cursor = after(regionMinXPtr, runWords);
+  regionMinYPtr = place(cursor);
+  cursor = after(regionMinYPtr, runWords);
+  regionMaxXPtr = place(cursor);
+  cursor = after(regionMaxXPtr, runWords);
+  regionMaxYPtr = place(cursor);
+  cursor = after(regionMaxYPtr, runWords);
+  regionSumXPtr = place(cursor);
+  cursor = after(regionSumXPtr, runWords << 1);
+  regionSumYPtr = place(cursor);
+  cursor = after(regionSumYPtr, runWords << 1);
+  regionListPtr = place(cursor);
+  cursor = after(regionListPtr, runWords);
   layoutEnd = cursor;
   const needed = <i32>((cursor + 0xffff) >>> 16);
   const have = memory.size();
@@ -200,32 +265,48 @@ export function backgroundOffset(): usize {
   return backgroundPtr;
 }
 
-/** Horizontal [1 2 1] of every row of gray into rowBlur (edges replicate), as TsMotionDetector.blurRows. */
-export function blurRows(): void {
-  for (let y = 0; y < height; y++) {
-    const g = grayPtr + <usize>(y * width);
-    const out = rowBlurPtr + (<usize>(y * width) << 1);
-    for (let b = 0; b < blocks; b++) {
-      const p = g + (<usize>b << 4);
-      const left = v128.load(p - 1);
-      const centre = v128.load(p);
-      const right = v128.load(p + 1);
-      const lo = i16x8.add(
-        i16x8.add(i16x8.extend_low_i8x16_u(left), i16x8.extend_low_i8x16_u(right)),
-        i16x8.shl(i16x8.extend_low_i8x16_u(centre), 1),
-      );
-      const hi = i16x8.add(
-        i16x8.add(i16x8.extend_high_i8x16_u(left), i16x8.extend_high_i8x16_u(right)),
-        i16x8.shl(i16x8.extend_high_i8x16_u(centre), 1),
-      );
-      const q = out + (<usize>b << 5);
-      v128.store(q, lo);
-      v128.store(q, hi, 16);
-    }
-    // The first and last pixels (replicated edges) and the tail, scalar.
-    blurPixel(g, out, 0);
-    for (let x = blocks << 4; x < width; x++) blurPixel(g, out, x);
-    if (width > 1) blurPixel(g, out, width - 1);
+/** Where row y's horizontal blur is kept (one of three). */
+@inline function rowBlurOf(y: i32): usize {
+  return rowBlurPtr + rowBlurBytes * <usize>(y % 3);
+}
+
+/** Horizontal [1 2 1] of gray row y into its row-blur slot (edges replicate), as TsMotionDetector.blurRows. */
+function blurRow(y: i32): void {
+  const g = grayPtr + <usize>(y * width);
+  const out = rowBlurOf(y);
+  for (let b = 0; b < blocks; b++) {
+    const p = g + (<usize>b << 4);
+    const left = v128.load(p - 1);
+    const centre = v128.load(p);
+    const right = v128.load(p + 1);
+    const lo = i16x8.add(
+      i16x8.add(i16x8.extend_low_i8x16_u(left), i16x8.extend_low_i8x16_u(right)),
+      i16x8.shl(i16x8.extend_low_i8x16_u(centre), 1),
+    );
+    const hi = i16x8.add(
+      i16x8.add(i16x8.extend_high_i8x16_u(left), i16x8.extend_high_i8x16_u(right)),
+      i16x8.shl(i16x8.extend_high_i8x16_u(centre), 1),
+    );
+    const q = out + (<usize>b << 5);
+    v128.store(q, lo);
+    v128.store(q, hi, 16);
+  }
+  // The first and last pixels (replicated edges) and the tail, scalar.
+  blurPixel(g, out, 0);
+  for (let x = blocks << 4; x < width; x++) blurPixel(g, out, x);
+  if (width > 1) blurPixel(g, out, width - 1);
+}
+
+/**
+ * Before the vertical pass of row y: blurs rows 0 and 1 at the first row, then row y + 1 (into the slot
+ * of row y − 2, no longer needed).
+ */
+@inline function blurAhead(y: i32): void {
+  if (y === 0) {
+    blurRow(0);
+    if (height > 1) blurRow(1);
+  } else if (y + 1 < height) {
+    blurRow(y + 1);
   }
 }
 
@@ -250,11 +331,12 @@ export function blurRows(): void {
 /** The background becomes the blurred frame (first frame, and after a sudden global change). */
 export function relearn(): void {
   for (let y = 0; y < height; y++) {
+    blurAhead(y);
     const above: i32 = y > 0 ? y - 1 : 0;
     const below: i32 = y + 1 < height ? y + 1 : y;
-    const up = rowBlurPtr + (<usize>(above * width) << 1);
-    const row = rowBlurPtr + (<usize>(y * width) << 1);
-    const down = rowBlurPtr + (<usize>(below * width) << 1);
+    const up = rowBlurOf(above);
+    const row = rowBlurOf(y);
+    const down = rowBlurOf(below);
     const bg = backgroundPtr + (<usize>(y * width) << 2);
     for (let b = 0; b < blocks; b++) {
       const o = <usize>b << 5;
@@ -273,6 +355,7 @@ export function relearn(): void {
 /** The mask (bytes and packed bits) becomes all background. */
 export function clearMask(): void {
   memory.fill(maskPtr, 0, <usize>(width * height));
+  memory.fill(maskRowsSetPtr, 0, <usize>height);
   memory.fill(bitsPtr, 0, <usize>((height + 2) * stride + 8) << 2);
 }
 
@@ -288,10 +371,8 @@ export function bitStride(): i32 {
 
 /** Median of gray − background (truncated toward zero) on every 4th pixel of every 4th row from (1, 1). */
 export function globalOffset(): i32 {
-  memory.fill(signedHistogramPtr, 0, SIGNED_HISTOGRAM_BYTES << 2);
-  let samples = 0;
+  let samples = offsetSamplesPtr;
   const n = blocks;
-  const bias = i32x4.splat(255);
   for (let y = 1; y < height; y += 4) {
     const row = y * width;
     // Sixteen pixels hold four samples (x ≡ 1 mod 4): lanes 1, 5, 9, 13.
@@ -304,57 +385,93 @@ export function globalOffset(): i32 {
       const gray = i8x16.shuffle(g, i32x4.splat(0), 1, 16, 16, 16, 5, 16, 16, 16, 9, 16, 16, 16, 13, 16, 16, 16);
       const d01 = i32x4.trunc_sat_f64x2_s_zero(f64x2.sub(f64x2.convert_low_i32x4_s(gray), f64x2.promote_low_f32x4(bg01)));
       const d23 = i32x4.trunc_sat_f64x2_s_zero(f64x2.sub(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(gray, gray, 2, 3, 2, 3)), f64x2.promote_low_f32x4(bg23)));
-      const bins = i32x4.shl(i32x4.add(v128.shuffle<i64>(d01, d23, 0, 2), bias), 2);
-      const h = signedHistogramPtr + <usize>i32x4.extract_lane(bins, 0);
-      store<u32>(h, load<u32>(h) + 1);
-      const h1 = signedHistogramPtr + SIGNED_HISTOGRAM_BYTES + <usize>i32x4.extract_lane(bins, 1);
-      store<u32>(h1, load<u32>(h1) + 1);
-      const h2 = signedHistogramPtr + 2 * SIGNED_HISTOGRAM_BYTES + <usize>i32x4.extract_lane(bins, 2);
-      store<u32>(h2, load<u32>(h2) + 1);
-      const h3 = signedHistogramPtr + 3 * SIGNED_HISTOGRAM_BYTES + <usize>i32x4.extract_lane(bins, 3);
-      store<u32>(h3, load<u32>(h3) + 1);
+      const d = v128.shuffle<i64>(d01, d23, 0, 2);
+      v128.store64_lane(samples, i16x8.narrow_i32x4_s(d, d), 0);
+      samples += 8;
     }
-    if (n > 0) samples += n << 2;
     for (let x = (n << 4) + 1; x < width; x += 4) {
       const i = <usize>(row + x);
-      const difference = <i32>(<f64>load<u8>(grayPtr + i) - <f64>load<f32>(backgroundPtr + (i << 2)));
-      const bin = signedHistogramPtr + (<usize>(x & 12) << 9) + (<usize>(difference + 255) << 2);
-      store<u32>(bin, load<u32>(bin) + 1);
-      samples++;
+      store<i16>(samples, <i16>(<i32>(<f64>load<u8>(grayPtr + i) - <f64>load<f32>(backgroundPtr + (i << 2)))));
+      samples += 2;
     }
   }
-  const half = samples >> 1;
-  let seen = 0;
-  for (let bin = 0; bin < 511; bin++) {
-    const at = signedHistogramPtr + (<usize>bin << 2);
-    seen += <i32>(load<u32>(at) + load<u32>(at, SIGNED_HISTOGRAM_BYTES) + load<u32>(at, 2 * SIGNED_HISTOGRAM_BYTES) + load<u32>(at, 3 * SIGNED_HISTOGRAM_BYTES));
-    if (seen >= half) return bin - 255;
+  offsetSampleCount = <i32>((samples - offsetSamplesPtr) >> 1);
+  const offset = medianLevel(true, offsetSampleCount, -255, lastOffset);
+  lastOffset = offset;
+  return offset;
+}
+
+/** The last medians: both change slowly, so checking the last and the level below usually settles the next. */
+let lastOffset: i32 = 0;
+let lastNoiseMedian: i32 = 0;
+
+/** How many of the n samples (bytes, or i16 when `wide`) are at most `level`: SIMD compares. */
+function samplesAtMost(wide: bool, n: i32, level: i32): i32 {
+  const start = wide ? offsetSamplesPtr : noiseSamplesPtr;
+  const perVector = wide ? 8 : 16;
+  const full = n & ~(perVector - 1);
+  const end = start + (<usize>full << (wide ? 1 : 0));
+  // Each compare gives -1 per match, summed pairwise into i32 lanes.
+  let counts = i32x4.splat(0);
+  if (wide) {
+    const limit = i16x8.splat(<i16>level);
+    for (let at = start; at < end; at += 16) counts = i32x4.sub(counts, i32x4.extadd_pairwise_i16x8_s(i16x8.le_s(v128.load(at), limit)));
+  } else {
+    const limit = i8x16.splat(<i8>level);
+    for (let at = start; at < end; at += 16) counts = i32x4.sub(counts, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(i8x16.le_u(v128.load(at), limit))));
   }
-  return 0;
+  let count = i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
+  for (let i = full; i < n; i++) {
+    const value = wide ? <i32>load<i16>(start + (<usize>i << 1)) : <i32>load<u8>(start + <usize>i);
+    if (value <= level) count++;
+  }
+  return count;
 }
 
 /**
- * Four pixels in f32: difference against the shifted background, foreground decision, selective
- * background update (frozen lanes keep their value), and the noise-histogram sample of the first lane
- * when asked. Returns the foreground flags as an i32x4 mask.
+ * The first level in [lowest, 255] whose running count reaches half the n samples, as a histogram's
+ * median bin: bisection from `guess` (the last median), two counts when it has not moved.
  */
-@inline function four(value: v128, p: usize, anyFrozen: bool, frozen: v128, offset: v128, threshold: v128, alphaBackground: v128, alphaForeground: v128, sample: bool, histogram: usize): v128 {
+function medianLevel(wide: bool, n: i32, lowest: i32, guess: i32): i32 {
+  const half = n >> 1;
+  let low = lowest;
+  let high = 255;
+  if (samplesAtMost(wide, n, guess) >= half) {
+    if (guess === lowest || samplesAtMost(wide, n, guess - 1) < half) return guess;
+    high = guess - 1;
+  } else {
+    low = guess + 1;
+  }
+  // The answer is in [low, high]: every sample is at most 255, and count(high) reaches half.
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (samplesAtMost(wide, n, middle) >= half) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/**
+ * Four pixels in f32: difference against the shifted background, foreground decision (|difference| >
+ * threshold, recomputed by the caller from the returned value) and selective background update (frozen
+ * lanes keep their value). Returns the |difference| lanes.
+ */
+@inline function four(value: v128, p: usize, anyFrozen: bool, frozen: v128, offset: v128, threshold: v128, alphaBackground: v128, alphaSwitch: v128): v128 {
   const bg = v128.load(p);
   const d = f32x4.sub(f32x4.convert_i32x4_s(value), bg);
   const e = f32x4.abs(f32x4.sub(d, offset));
   const fg = f32x4.gt(e, threshold);
-  if (sample) {
-    const difference = f32x4.extract_lane(e, 0);
-    const bin = histogram + (<usize>(difference > 255 ? 255 : <i32>difference) << 2);
-    store<u32>(bin, load<u32>(bin) + 1);
-  }
-  const updated = f32x4.add(bg, f32x4.mul(d, v128.bitselect(alphaForeground, alphaBackground, fg)));
+  // The foreground rate where fg: alphaSwitch is the bitwise xor of the two rates (one op fewer than a select).
+  const updated = f32x4.add(bg, f32x4.mul(d, v128.xor(alphaBackground, v128.and(fg, alphaSwitch))));
   v128.store(p, anyFrozen ? v128.bitselect(bg, updated, frozen) : updated);
-  return fg;
+  return e;
 }
 
-/** Sixteen pixels (blurred levels v0, v1): their foreground flags as 16 bits. Constant flags specialise it. */
-@inline function sixteen(v0: v128, v1: v128, p: usize, anyFrozen: bool, freeze: v128, offset: v128, threshold: v128, aB: v128, aF: v128, sample: bool): i32 {
+/**
+ * Sixteen pixels (blurred levels v0, v1): their foreground flags as 16 bits. When `sample`, the noise
+ * samples of pixels 0, 4, 8 and 12 go to the four bytes at `samples`. Constant flags specialise it.
+ */
+@inline function sixteen(v0: v128, v1: v128, p: usize, anyFrozen: bool, freeze: v128, offset: v128, threshold: v128, aB: v128, aSwitch: v128, sample: bool, samples: usize): i32 {
   let z0 = freeze;
   let z1 = freeze;
   let z2 = freeze;
@@ -368,15 +485,27 @@ export function globalOffset(): i32 {
     z2 = i32x4.extend_low_i16x8_s(hi);
     z3 = i32x4.extend_high_i16x8_s(hi);
   }
-  const m0 = four(i32x4.extend_low_i16x8_u(v0), p, anyFrozen, z0, offset, threshold, aB, aF, sample, histogramPtr);
-  const m1 = four(i32x4.extend_high_i16x8_u(v0), p + 16, anyFrozen, z1, offset, threshold, aB, aF, sample, histogramPtr + HISTOGRAM_BYTES);
-  const m2 = four(i32x4.extend_low_i16x8_u(v1), p + 32, anyFrozen, z2, offset, threshold, aB, aF, sample, histogramPtr + 2 * HISTOGRAM_BYTES);
-  const m3 = four(i32x4.extend_high_i16x8_u(v1), p + 48, anyFrozen, z3, offset, threshold, aB, aF, sample, histogramPtr + 3 * HISTOGRAM_BYTES);
+  const e0 = four(i32x4.extend_low_i16x8_u(v0), p, anyFrozen, z0, offset, threshold, aB, aSwitch);
+  const e1 = four(i32x4.extend_high_i16x8_u(v0), p + 16, anyFrozen, z1, offset, threshold, aB, aSwitch);
+  const e2 = four(i32x4.extend_low_i16x8_u(v1), p + 32, anyFrozen, z2, offset, threshold, aB, aSwitch);
+  const e3 = four(i32x4.extend_high_i16x8_u(v1), p + 48, anyFrozen, z3, offset, threshold, aB, aSwitch);
+  if (sample) {
+    // Lane 0 of each: min(e, 255) truncated (e ≥ 0), as bytes.
+    const firsts = v128.shuffle<i32>(v128.shuffle<i32>(e0, e1, 0, 4, 0, 4), v128.shuffle<i32>(e2, e3, 0, 4, 0, 4), 0, 1, 4, 5);
+    // floor(x) + 2^23 holds the integer x in its low mantissa byte (exact for 0 ≤ x < 2^23): cheaper
+    // than the saturating conversions. pmin is min without NaN handling (e is never NaN).
+    const levels = f32x4.add(f32x4.floor(f32x4.pmin(firsts, f32x4.splat(255))), f32x4.splat(8388608));
+    v128.store32_lane(samples, i8x16.shuffle(levels, levels, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12), 0);
+  }
+  const m0 = f32x4.gt(e0, threshold);
+  const m1 = f32x4.gt(e1, threshold);
+  const m2 = f32x4.gt(e2, threshold);
+  const m3 = f32x4.gt(e3, threshold);
   return i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)));
 }
 
 /**
- * Vertical blur, difference, threshold, noise histogram, background update and packed foreground bits in
+ * Vertical blur, difference, threshold, noise samples, background update and packed foreground bits in
  * one pass, as the main loop of TsMotionDetector.process; threshold and learning rates from the params
  * area (see paramsPtr). Returns the number of foreground pixels.
  */
@@ -384,19 +513,20 @@ export function detect(offsetLevels: i32): i32 {
   const thresholdLevels = load<f64>(paramsPtr);
   const alphaBackground = load<f64>(paramsPtr, 8);
   const alphaForeground = load<f64>(paramsPtr, 16);
-  memory.fill(histogramPtr, 0, HISTOGRAM_BYTES << 2);
   const offset = f32x4.splat(<f32>offsetLevels);
   const threshold = f32x4.splat(<f32>thresholdLevels);
   const aB = f32x4.splat(<f32>alphaBackground);
-  const aF = f32x4.splat(<f32>alphaForeground);
+  const aSwitch = v128.xor(f32x4.splat(<f32>alphaForeground), aB);
   const n = blocks;
   let foreground = 0;
+  let samples = noiseSamplesPtr;
   for (let y = 0; y < height; y++) {
+    blurAhead(y);
     const above: i32 = y > 0 ? y - 1 : 0;
     const below: i32 = y + 1 < height ? y + 1 : y;
-    const up = rowBlurPtr + (<usize>(above * width) << 1);
-    const row = rowBlurPtr + (<usize>(y * width) << 1);
-    const down = rowBlurPtr + (<usize>(below * width) << 1);
+    const up = rowBlurOf(above);
+    const row = rowBlurOf(y);
+    const down = rowBlurOf(below);
     const bg = backgroundPtr + (<usize>(y * width) << 2);
     const freeze = freezePtr + <usize>(y * width);
     const bitRow = bitsPtr + (<usize>((y + 1) * stride) << 2);
@@ -409,10 +539,11 @@ export function detect(offsetLevels: i32): i32 {
       const p = bg + (<usize>b << 6);
       let flags: i32;
       if (v128.any_true(f)) {
-        flags = sample ? sixteen(v0, v1, p, true, f, offset, threshold, aB, aF, true) : sixteen(v0, v1, p, true, f, offset, threshold, aB, aF, false);
+        flags = sample ? sixteen(v0, v1, p, true, f, offset, threshold, aB, aSwitch, true, samples) : sixteen(v0, v1, p, true, f, offset, threshold, aB, aSwitch, false, 0);
       } else {
-        flags = sample ? sixteen(v0, v1, p, false, f, offset, threshold, aB, aF, true) : sixteen(v0, v1, p, false, f, offset, threshold, aB, aF, false);
+        flags = sample ? sixteen(v0, v1, p, false, f, offset, threshold, aB, aSwitch, true, samples) : sixteen(v0, v1, p, false, f, offset, threshold, aB, aSwitch, false, 0);
       }
+      if (sample) samples += 4;
       store<u16>(bitRow + (<usize>b << 1), <u16>flags);
       foreground += popcnt<i32>(flags);
     }
@@ -430,10 +561,7 @@ export function detect(offsetLevels: i32): i32 {
         const background = load<f32>(at);
         const d = value - background;
         const difference = abs<f32>(d - offset32);
-        if (sample && (x & 3) === 0) {
-          const bin = histogramPtr + (<usize>(difference > 255 ? 255 : <i32>difference) << 2);
-          store<u32>(bin, load<u32>(bin) + 1);
-        }
+        if (sample && (x & 3) === 0) store<u8>(samples++, <u8>(difference > 255 ? 255 : <i32>difference));
         const isForeground = difference > threshold32;
         if (isForeground) {
           word |= <u32>1 << <u32>(x - start);
@@ -448,25 +576,14 @@ export function detect(offsetLevels: i32): i32 {
       else store<u16>(bitRow + (<usize>(start >> 4) << 1), <u16>word);
     }
   }
+  noiseSampleCount = <i32>(samples - noiseSamplesPtr);
   return foreground;
 }
 
-/** Median bin of the last frame's noise histogram (the median absolute difference, truncated). */
+/** Median of the last frame's noise samples (the median absolute difference, truncated). */
 export function noiseMedian(): i32 {
-  let samples = 0;
-  for (let bin = 0; bin < 256; bin++) {
-    const at = histogramPtr + (<usize>bin << 2);
-    const count = load<u32>(at) + load<u32>(at, HISTOGRAM_BYTES) + load<u32>(at, 2 * HISTOGRAM_BYTES) + load<u32>(at, 3 * HISTOGRAM_BYTES);
-    store<u32>(at, count);
-    samples += <i32>count;
-  }
-  const half = samples >> 1;
-  let seen = 0;
-  let median = 0;
-  for (; median < 256; median++) {
-    seen += <i32>load<u32>(histogramPtr + (<usize>median << 2));
-    if (seen >= half) break;
-  }
+  const median = medianLevel(false, noiseSampleCount, 0, lastNoiseMedian);
+  lastNoiseMedian = median;
   return median;
 }
 
@@ -497,32 +614,188 @@ function vertical3(source: usize, out: usize, and: bool): void {
   }
 }
 
+/**
+ * Whether a bit row has any set bit: four words a load (reading past the row's words into its guard and
+ * the next row can only say yes for an empty row, never no for a row with foreground).
+ */
+@inline function rowHasBits(row: usize): bool {
+  let any = v128.load(row);
+  for (let k = 4; k < words; k += 4) any = v128.or(any, v128.load(row + (<usize>k << 2)));
+  return v128.any_true(any);
+}
+
 /** 3×3 opening of the foreground bits (erode, then dilate), then unpacking to the 0/1 byte mask. */
 export function openAndUnpack(): void {
   horizontal3(bitsPtr, scratchPtr, true);
   vertical3(scratchPtr, bitsPtr, true);
   horizontal3(bitsPtr, scratchPtr, false);
   vertical3(scratchPtr, bitsPtr, false);
-  const spread = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  // Branchless, a word (32 pixels) at a time: mostly-empty words are not predictable enough to skip.
+  const spreadLow = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  const spreadHigh = i8x16(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
   const bit = i8x16(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
   const one = i8x16.splat(1);
-  const zero = i32x4.splat(0);
+  const pairs = blocks >> 1;
   for (let y = 0; y < height; y++) {
     const bitRow = bitsPtr + (<usize>((y + 1) * stride) << 2);
     const out = maskPtr + <usize>(y * width);
-    for (let b = 0; b < blocks; b++) {
-      const flags = <i32>load<u16>(bitRow + (<usize>b << 1));
-      const p = out + (<usize>b << 4);
-      if (flags === 0) {
-        v128.store(p, zero);
-        continue;
+    // Most rows are empty, frame after frame: such a row is cleared once, then left alone.
+    const rowSet = maskRowsSetPtr + <usize>y;
+    if (!rowHasBits(bitRow)) {
+      if (load<u8>(rowSet) !== 0) {
+        memory.fill(out, 0, <usize>width);
+        store<u8>(rowSet, 0);
       }
-      const spreadFlags = i8x16.swizzle(i16x8.splat(<i16>flags), spread);
-      v128.store(p, i8x16.min_u(v128.and(spreadFlags, bit), one));
+      continue;
+    }
+    store<u8>(rowSet, 1);
+    for (let k = 0; k < pairs; k++) {
+      const word = i32x4.splat(load<u32>(bitRow + (<usize>k << 2)));
+      const p = out + (<usize>k << 5);
+      v128.store(p, i8x16.min_u(v128.and(i8x16.swizzle(word, spreadLow), bit), one));
+      v128.store(p, i8x16.min_u(v128.and(i8x16.swizzle(word, spreadHigh), bit), one), 16);
+    }
+    if (blocks & 1) {
+      const word = i32x4.splat(<u32>load<u16>(bitRow + (<usize>pairs << 2)));
+      v128.store(out + (<usize>pairs << 5), i8x16.min_u(v128.and(i8x16.swizzle(word, spreadLow), bit), one));
     }
     for (let x = blocks << 4; x < width; x++) {
       const word = load<u32>(bitRow + (<usize>(x >> 5) << 2));
       store<u8>(out + <usize>x, <u8>((word >>> <u32>(x & 31)) & 1));
     }
   }
+}
+
+@inline function i32At(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+/** Root of a run's region, compressing the path (every parent precedes its child). */
+@inline function findRoot(node: i32): i32 {
+  let root = node;
+  while (load<i32>(i32At(parentPtr, root)) !== root) root = load<i32>(i32At(parentPtr, root));
+  while (load<i32>(i32At(parentPtr, node)) !== root) {
+    const next = load<i32>(i32At(parentPtr, node));
+    store<i32>(i32At(parentPtr, node), root);
+    node = next;
+  }
+  return root;
+}
+
+/**
+ * 8-connected regions of the opened foreground bits, as ConnectedComponents.labelBits
+ * (connected-components.ts) computes them from the same bits: runs per row united with the touching runs
+ * of the row above (union-find, the smaller run index the root), then per-region area, box and sums.
+ * Returns how many regions have at least minArea pixels; their first runs are listed, in run order, at
+ * regionListOffset(), and their statistics are at the region offsets indexed by that run.
+ */
+export function labelComponents(minArea: i32): i32 {
+  let runs = 0;
+  let previousRowFirst = 0;
+  let previousRowEnd = 0;
+  for (let y = 0; y < height; y++) {
+    const rowFirst = runs;
+    const row = bitsPtr + (<usize>((y + 1) * stride) << 2);
+    let scan = previousRowFirst;
+    // Rows without foreground are skipped on one test.
+    for (let k = rowHasBits(row) ? 0 : words; k < words; k++) {
+      let pending = load<u32>(row + (<usize>k << 2));
+      while (pending !== 0) {
+        const startBit = <i32>ctz(pending);
+        const start = (k << 5) + startBit;
+        // The run ends before the first clear bit at or after start; the row's zero guard word ends it at the latest.
+        let clear = ~load<u32>(row + (<usize>k << 2)) & (<u32>0xffffffff << <u32>startBit);
+        while (clear === 0) {
+          k++;
+          clear = ~load<u32>(row + (<usize>k << 2));
+        }
+        const endBit = <i32>ctz(clear);
+        const end = min((k << 5) + endBit, width) - 1;
+        const run = runs++;
+        store<i32>(i32At(runStartPtr, run), start);
+        store<i32>(i32At(runEndPtr, run), end);
+        store<i32>(i32At(runRowPtr, run), y);
+        // Previous-row runs ending left of this one cannot touch a later run of this row either.
+        while (scan < previousRowEnd && load<i32>(i32At(runEndPtr, scan)) < start - 1) scan++;
+        let root = run;
+        for (let p = scan; p < previousRowEnd && load<i32>(i32At(runStartPtr, p)) <= end + 1; p++) {
+          const other = findRoot(p);
+          if (other === root) continue;
+          if (other < root) {
+            store<i32>(i32At(parentPtr, root), other);
+            root = other;
+          } else {
+            store<i32>(i32At(parentPtr, other), root);
+          }
+        }
+        store<i32>(i32At(parentPtr, run), root);
+        // Continue after the run in word k (bit endBit is clear).
+        pending = load<u32>(row + (<usize>k << 2)) & (<u32>0xffffffff << <u32>endBit);
+      }
+    }
+    previousRowFirst = rowFirst;
+    previousRowEnd = runs;
+  }
+  let kept = 0;
+  for (let run = 0; run < runs; run++) {
+    // In run order a parent (which precedes its child) is already flattened to its root.
+    const root = load<i32>(i32At(parentPtr, load<i32>(i32At(parentPtr, run))));
+    store<i32>(i32At(parentPtr, run), root);
+    const start = load<i32>(i32At(runStartPtr, run));
+    const end = load<i32>(i32At(runEndPtr, run));
+    const y = load<i32>(i32At(runRowPtr, run));
+    const length = end - start + 1;
+    const sumX = regionSumXPtr + (<usize>root << 3);
+    const sumY = regionSumYPtr + (<usize>root << 3);
+    if (root === run) {
+      store<i32>(i32At(regionAreaPtr, root), length);
+      store<i32>(i32At(regionMinXPtr, root), start);
+      store<i32>(i32At(regionMaxXPtr, root), end);
+      store<i32>(i32At(regionMinYPtr, root), y);
+      store<i32>(i32At(regionMaxYPtr, root), y);
+      store<f64>(sumX, <f64>(length * (start + end)) / 2);
+      store<f64>(sumY, <f64>(length * y));
+      continue;
+    }
+    store<i32>(i32At(regionAreaPtr, root), load<i32>(i32At(regionAreaPtr, root)) + length);
+    if (start < load<i32>(i32At(regionMinXPtr, root))) store<i32>(i32At(regionMinXPtr, root), start);
+    if (end > load<i32>(i32At(regionMaxXPtr, root))) store<i32>(i32At(regionMaxXPtr, root), end);
+    store<i32>(i32At(regionMaxYPtr, root), y);
+    store<f64>(sumX, load<f64>(sumX) + <f64>(length * (start + end)) / 2);
+    store<f64>(sumY, load<f64>(sumY) + <f64>(length * y));
+  }
+  for (let run = 0; run < runs; run++) {
+    if (load<i32>(i32At(parentPtr, run)) === run && load<i32>(i32At(regionAreaPtr, run)) >= minArea) store<i32>(i32At(regionListPtr, kept++), run);
+  }
+  return kept;
+}
+
+/** How many runs (and so regions) the component buffers hold: the length of each region array. */
+export function runCapacity(): i32 {
+  return maxRuns;
+}
+
+export function regionListOffset(): usize {
+  return regionListPtr;
+}
+export function regionAreaOffset(): usize {
+  return regionAreaPtr;
+}
+export function regionMinXOffset(): usize {
+  return regionMinXPtr;
+}
+export function regionMinYOffset(): usize {
+  return regionMinYPtr;
+}
+export function regionMaxXOffset(): usize {
+  return regionMaxXPtr;
+}
+export function regionMaxYOffset(): usize {
+  return regionMaxYPtr;
+}
+export function regionSumXOffset(): usize {
+  return regionSumXPtr;
+}
+export function regionSumYOffset(): usize {
+  return regionSumYPtr;
 }

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { BlobList } from '../../../edge/vision/blob-list.js';
+import { ConnectedComponents } from '../../../edge/vision/connected-components.js';
 import { downscaleBox } from '../../../edge/vision/downscale.js';
 import { VisionPipeline } from '../../../edge/vision/pipeline.js';
 import { BENCH_DIR, log, PYTHON, run, type BenchContext, type ClipFrames } from '../context.js';
@@ -48,11 +50,13 @@ export function timeTsPipeline(clip: ClipFrames, line: readonly number[], maxFra
 
 /**
  * Indicative split of the TS cost (one pass, after the timed runs), on the pipeline's own path: the
- * downscale alone and the motion stage alone (at factor 1 the frame is the working image, no downscale;
- * a backend that fuses the downscale, as WASM does, is timed as one stage, downscale included); the rest
- * (components, grouping, tracking, counting) is the difference from the whole-pipeline median.
+ * downscale alone, the motion stage alone (at factor 1 the frame is the working image, no downscale;
+ * a backend that fuses the downscale, as WASM does, is timed as one stage, downscale included) and the
+ * connected components (in the backend where it labels them, as WASM does, else ConnectedComponents on
+ * the packed or byte mask); the rest (grouping, splitting, tracking, counting) is the difference from the
+ * whole-pipeline median.
  */
-function stageMedians(clip: ClipFrames): { downscaleMs: number; motionMs: number; downscaleFused: boolean } {
+function stageMedians(clip: ClipFrames): { downscaleMs: number; motionMs: number; componentsMs: number; downscaleFused: boolean } {
   const pipeline = new VisionPipeline({ sourceWidth: clip.width, sourceHeight: clip.height, lines: [] });
   const motionStage = pipeline.motion;
   const fused = pipeline.factor > 1 && motionStage.processSource !== undefined;
@@ -60,6 +64,9 @@ function stageMedians(clip: ClipFrames): { downscaleMs: number; motionMs: number
   const n = clip.frames.length;
   const downscale = new Float64Array(n);
   const motion = new Float64Array(n);
+  const components = new Float64Array(n);
+  const labeller = new ConnectedComponents(pipeline.workingWidth, pipeline.workingHeight);
+  const blobs = new BlobList(128);
   const frameMs = 1000 / clip.fps;
   for (let i = 0; i < n; i++) {
     const frame = clip.frames[i]!;
@@ -70,10 +77,16 @@ function stageMedians(clip: ClipFrames): { downscaleMs: number; motionMs: number
     if (fused) motionStage.processSource!(frame, clip.width, clip.height, pipeline.factor, dt);
     else motionStage.process(pipeline.factor > 1 ? working : frame, dt);
     const t2 = performance.now();
+    const packed = motionStage.packedMask;
+    if (motionStage.labelForeground !== undefined) motionStage.labelForeground(4, blobs);
+    else if (packed === undefined) labeller.label(motionStage.mask, 4, blobs);
+    else labeller.labelBits(packed.words, packed.firstWord, packed.rowStride, 4, blobs);
+    const t3 = performance.now();
     downscale[i] = t1 - t0;
     motion[i] = t2 - t1;
+    components[i] = t3 - t2;
   }
-  return { downscaleMs: median(downscale), motionMs: median(motion), downscaleFused: fused };
+  return { downscaleMs: median(downscale), motionMs: median(motion), componentsMs: median(components), downscaleFused: fused };
 }
 
 interface ReferenceRun {
@@ -168,7 +181,8 @@ export async function speedSection(context: BenchContext, options: BenchOptions)
         downscale: tsRuns[0]!.factor === 1 ? 'none (factor 1)' : stages.downscaleFused ? 'fused into the motion stage' : 'separate (downscaleBox)',
         downscaleMsMedian: round(stages.downscaleMs, 4),
         motionMsMedian: round(stages.motionMs, 4),
-        restMs: round(tsMedian - stages.downscaleMs - stages.motionMs, 4),
+        componentsMsMedian: round(stages.componentsMs, 4),
+        restMs: round(tsMedian - stages.downscaleMs - stages.motionMs - stages.componentsMs, 4),
       },
       // Median of the per-run ratios (each TS run paired with the reference run next to it).
       ratioTsOverReference: round(ratio, 3),
