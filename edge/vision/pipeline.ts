@@ -93,7 +93,8 @@ export class VisionPipeline {
     this.detectMotion(frame, dt);
     // Small fragments are kept for grouping; the area filter applies to the grouped blobs.
     const packed = this.motion.packedMask;
-    if (packed === undefined) this.components.label(this.motion.mask, 4, this.blobs);
+    if (this.motion.labelForeground !== undefined) this.motion.labelForeground(4, this.blobs);
+    else if (packed === undefined) this.components.label(this.motion.mask, 4, this.blobs);
     else this.components.labelBits(packed.words, packed.firstWord, packed.rowStride, 4, this.blobs);
     groupStackedBlobs(this.blobs, this.sizes);
     dropSmallBlobs(this.blobs, this.minBlobArea);
