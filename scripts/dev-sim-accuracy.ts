@@ -1,7 +1,8 @@
 // Development aid: the pipeline on each simulator preset against the scene's ground truth, with the
 // failures by kind. Usage: npx tsx scripts/dev-sim-accuracy.ts [PRESET|odd|even] [--seconds S]
 // Environment: NO_LANES=1 (no lane dividers), NO_SIGNAL=1 (no signal feed to the background model),
-// PIPELINE='{"tracker":{…},"counter":{…},"queueSplitter":{…}}' (settings to try).
+// PIPELINE='{"tracker":{…},"counter":{…},"queueSplitter":{…},"motion":{…},"motionBackend":"ts"}' (settings to try;
+// "motionBackend":"ts" measures with the TypeScript motion stage, whose mask is the WASM kernel's, while the kernel is being rebuilt).
 import { errorOf, runSimulatorPreset, type FailureKinds } from './bench/sections/simulator.js';
 import { SCENE_PRESETS } from '../sim/scene/presets.js';
 

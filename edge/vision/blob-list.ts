@@ -1,3 +1,7 @@
+/** BlobList.cutEdges bits: the top (lowest y) or bottom row edge of a piece is where it was cut. */
+export const CUT_TOP = 1;
+export const CUT_BOTTOM = 2;
+
 /**
  * Connected foreground regions of one frame, as parallel typed arrays (struct of arrays) allocated once:
  * the frame loop fills them in place every frame.
@@ -14,6 +18,8 @@ export class BlobList {
   readonly sumY: Float64Array;
   /** 1 for a piece cut from a longer blob by the vehicle-size model (an estimate, not a vehicle seen alone). */
   readonly cut: Uint8Array;
+  /** For a cut piece, which of its box's row edges are cuts rather than the blob's own: CUT_TOP | CUT_BOTTOM. */
+  readonly cutEdges: Uint8Array;
 
   constructor(readonly capacity: number) {
     this.area = new Int32Array(capacity);
@@ -24,6 +30,7 @@ export class BlobList {
     this.sumX = new Float64Array(capacity);
     this.sumY = new Float64Array(capacity);
     this.cut = new Uint8Array(capacity);
+    this.cutEdges = new Uint8Array(capacity);
   }
 
   /** Copies blob `from` into slot `to` (for compacting the list in place). */
@@ -36,6 +43,7 @@ export class BlobList {
     this.sumX[to] = this.sumX[from]!;
     this.sumY[to] = this.sumY[from]!;
     this.cut[to] = this.cut[from]!;
+    this.cutEdges[to] = this.cutEdges[from]!;
   }
 
   /** Centre of the bounding box, the point counting uses (a vehicle's box centre, as the ground truth does). */

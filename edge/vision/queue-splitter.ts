@@ -1,4 +1,4 @@
-import type { BlobList } from './blob-list.js';
+import { CUT_BOTTOM, CUT_TOP, type BlobList } from './blob-list.js';
 import type { VehicleSizeModel } from './vehicle-size-model.js';
 
 export interface QueueSplitterOptions {
@@ -43,7 +43,10 @@ export class QueueSplitter {
 
   split(blobs: BlobList, mask: Uint8Array, minArea: number): void {
     const initial = blobs.count;
-    for (let b = 0; b < initial; b++) blobs.cut[b] = 0;
+    for (let b = 0; b < initial; b++) {
+      blobs.cut[b] = 0;
+      blobs.cutEdges[b] = 0;
+    }
     for (let b = 0; b < initial && blobs.count < blobs.capacity; b++) this.splitBlob(blobs, b, mask, minArea);
   }
 
@@ -87,6 +90,7 @@ export class QueueSplitter {
       const target = placed === 0 ? b : blobs.count;
       if (this.measurePiece(blobs, target, mask, x0, x1, upper, lower, minArea)) {
         blobs.cut[target] = 1;
+        blobs.cutEdges[target] = (k < cuts ? CUT_TOP : 0) | (k > 0 ? CUT_BOTTOM : 0);
         if (placed > 0) blobs.count++;
         placed++;
       }

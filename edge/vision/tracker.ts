@@ -1,4 +1,4 @@
-import type { BlobList } from './blob-list.js';
+import { CUT_BOTTOM, CUT_TOP, type BlobList } from './blob-list.js';
 import type { LineCounter } from './line-counter.js';
 import type { VehicleSizeModel } from './vehicle-size-model.js';
 
@@ -328,7 +328,7 @@ export class Tracker {
     const reshaped = Math.abs(w - this.w[t]!) > RESHAPE_FRACTION * this.w[t]! || Math.abs(h - this.h[t]!) > RESHAPE_FRACTION * this.h[t]!;
     const jump = reshaped && Math.sqrt(innovationX * innovationX + innovationY * innovationY) > this.options.jumpFraction * size;
     if (dt > 0 && this.hits[t]! > 0 && !jump) {
-      this.learnSustained(t, blobs, b, dt);
+      this.learnSustained(t, blobs, b);
       const gain = this.hits[t]! < 3 ? 0.7 : 0.35;
       this.vx[t] = this.vx[t]! + gain * ((mx - this.cx[t]!) / dt - this.vx[t]!);
       this.vy[t] = this.vy[t]! + gain * ((my - this.cy[t]!) / dt - this.vy[t]!);
@@ -355,7 +355,9 @@ export class Tracker {
    * axis the box moves as fast as its slower edge, and only if both edges go the same way. A queue blob
    * that grows at its back as vehicles join (one edge moving, the other standing) has not moved.
    */
-  private learnSustained(t: number, blobs: BlobList, b: number, dt: number): void {
+  private learnSustained(t: number, blobs: BlobList, b: number): void {
+    // The interval is read here, not passed: a float argument to a call that is not inlined is boxed.
+    const dt = this.clock[CLOCK_DT]!;
     const e = t * 4;
     const edgeV = this.edgeV;
     const edgeAt = this.edgeAt;
@@ -364,10 +366,16 @@ export class Tracker {
     const gain = dt / (this.options.sustainedMs + dt);
     edgeV[e] = edgeV[e]! + gain * ((blobs.minX[b]! - edgeAt[e]!) / dt - edgeV[e]!);
     edgeV[e + 1] = edgeV[e + 1]! + gain * ((blobs.maxX[b]! + 1 - edgeAt[e + 1]!) / dt - edgeV[e + 1]!);
+    this.sustainedVx[t] = slower(edgeV[e]!, edgeV[e + 1]!);
     edgeV[e + 2] = edgeV[e + 2]! + gain * ((blobs.minY[b]! - edgeAt[e + 2]!) / dt - edgeV[e + 2]!);
     edgeV[e + 3] = edgeV[e + 3]! + gain * ((blobs.maxY[b]! + 1 - edgeAt[e + 3]!) / dt - edgeV[e + 3]!);
-    this.sustainedVx[t] = slower(edgeV[e]!, edgeV[e + 1]!);
-    this.sustainedVy[t] = slower(edgeV[e + 2]!, edgeV[e + 3]!);
+    // A piece cut from a queue blob has an estimated row edge where it was cut, which jumps as the cuts
+    // move: the piece moves along the rows as its own edge does (the queue's front, for the front piece),
+    // and a piece cut at both ends keeps the motion it had.
+    const cutEdges = blobs.cutEdges[b]!;
+    if (cutEdges === 0) this.sustainedVy[t] = slower(edgeV[e + 2]!, edgeV[e + 3]!);
+    else if (cutEdges === CUT_TOP) this.sustainedVy[t] = edgeV[e + 3]!;
+    else if (cutEdges === CUT_BOTTOM) this.sustainedVy[t] = edgeV[e + 2]!;
   }
 
   private blobContaining(blobs: BlobList, t: number): number {

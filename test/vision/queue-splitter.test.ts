@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BlobList } from '../../edge/vision/blob-list.js';
+import { BlobList, CUT_BOTTOM, CUT_TOP } from '../../edge/vision/blob-list.js';
 import { ConnectedComponents } from '../../edge/vision/connected-components.js';
 import { QueueSplitter } from '../../edge/vision/queue-splitter.js';
 import { VehicleSizeModel } from '../../edge/vision/vehicle-size-model.js';
@@ -55,6 +55,11 @@ test('a queue blob three vehicles long is cut into three at its waists, front fi
     [13, 14, 13],
   );
   assert.ok(pieces.every(([, , cut]) => cut === 1));
+  // Which row edges are cuts (estimates) and which the blob's own: the back piece keeps its top, the front its bottom.
+  const edges = Array.from({ length: blobs.count }, (_, i) => i)
+    .sort((i, j) => blobs.minY[i]! - blobs.minY[j]!)
+    .map((i) => blobs.cutEdges[i]);
+  assert.equal(edges, [CUT_BOTTOM, CUT_TOP | CUT_BOTTOM, CUT_TOP]);
   // Areas add up to the blob's.
   let area = 0;
   for (let b = 0; b < blobs.count; b++) area += blobs.area[b]!;
@@ -68,7 +73,7 @@ test('a long solid vehicle (a bus) has no waist and stays whole', () => {
   const splitter = new QueueSplitter(WIDTH, HEIGHT, sizesOf(13));
   splitter.split(blobs, mask, 4);
   assert.is(blobs.count, 1);
-  assert.equal([blobs.minY[0], blobs.maxY[0], blobs.cut[0]], [10, 49, 0]);
+  assert.equal([blobs.minY[0], blobs.maxY[0], blobs.cut[0], blobs.cutEdges[0]], [10, 49, 0, 0]);
 });
 
 test('nothing is cut before the size model knows how long one vehicle is, nor a blob one vehicle long', () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BlobList } from '../../edge/vision/blob-list.js';
+import { BlobList, CUT_BOTTOM, CUT_TOP } from '../../edge/vision/blob-list.js';
 import { LineCounter } from '../../edge/vision/line-counter.js';
 import { Tracker } from '../../edge/vision/tracker.js';
 import { VehicleSizeModel } from '../../edge/vision/vehicle-size-model.js';
@@ -12,7 +12,7 @@ function newTracker(): Tracker {
 }
 
 /** One blob with the inclusive box (x0, y0)–(x1, y1), full of pixels. */
-function oneBlob(blobs: BlobList, x0: number, y0: number, x1: number, y1: number, cut = 0): void {
+function oneBlob(blobs: BlobList, x0: number, y0: number, x1: number, y1: number, cut = 0, cutEdges = 0): void {
   blobs.count = 1;
   blobs.minX[0] = x0;
   blobs.minY[0] = y0;
@@ -22,6 +22,7 @@ function oneBlob(blobs: BlobList, x0: number, y0: number, x1: number, y1: number
   blobs.sumX[0] = ((x0 + x1) / 2) * blobs.area[0]!;
   blobs.sumY[0] = ((y0 + y1) / 2) * blobs.area[0]!;
   blobs.cut[0] = cut;
+  blobs.cutEdges[0] = cutEdges;
 }
 
 function onlyTrack(tracker: Tracker): number {
@@ -71,6 +72,47 @@ test('a piece cut from a longer blob is observed, but not as a vehicle seen alon
   oneBlob(blobs, 50, 60, 59, 79, 0);
   tracker.update(blobs, FRAME_MS, 1);
   assert.equal([tracker.observed[t], tracker.singly[t]], [1, 1]);
+});
+
+test('a front piece cut from a queue moves as its own front edge does, whatever its cut edge does', () => {
+  // The front vehicle leaves the queue: the piece's bottom (the queue's front) moves down 1 px a frame,
+  // while its top, where the queue splitter cut it, creeps up as the gap behind it is not yet seen.
+  const run = (cutEdges: number) => {
+    const tracker = newTracker();
+    const blobs = new BlobList(8);
+    for (let f = 0; f < 30; f++) {
+      oneBlob(blobs, 50, 60 - Math.floor(f / 3), 59, 79 + f, 1, cutEdges);
+      tracker.update(blobs, f * FRAME_MS, f);
+    }
+    return tracker.sustainedVy[onlyTrack(tracker)]! * 1000;
+  };
+  const front = run(CUT_TOP);
+  // Low-passed over a second, two seconds in: most of the front edge's 15 px/s, downward.
+  assert.ok(front > 8 && front < 15, `front piece sustained vy ${front} px/s`);
+  // Taken as the blob's own edges, the two ends disagree and the box is not moving at all.
+  assert.is(run(0), 0);
+  // Had the bottom been the cut instead, the piece would move as its top does: up, at most 5 px/s.
+  const back = run(CUT_BOTTOM);
+  assert.ok(back < -2 && back > -5, `back piece sustained vy ${back} px/s`);
+});
+
+test('a piece cut at both ends keeps the sustained velocity it had', () => {
+  const tracker = newTracker();
+  const blobs = new BlobList(8);
+  for (let f = 0; f < 45; f++) {
+    oneBlob(blobs, 50, 20 + f, 59, 39 + f);
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  const t = onlyTrack(tracker);
+  const before = tracker.sustainedVy[t]!;
+  assert.ok(before * 1000 > 10);
+  // Now a middle piece of a queue blob whose cuts slide backward: no row edge of its own to learn from.
+  for (let f = 45; f < 60; f++) {
+    oneBlob(blobs, 50, 64 - (f - 45), 59, 83 - (f - 45), 1, CUT_TOP | CUT_BOTTOM);
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  assert.is(onlyTrack(tracker), t);
+  assert.is(tracker.sustainedVy[t], before);
 });
 
 test.run();

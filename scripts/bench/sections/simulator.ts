@@ -50,8 +50,8 @@ export interface SimulatorRunOptions {
   laneDividers?: boolean;
   /** Queue zones bound to the approach's signal, frozen in the background at red, as the node does (default true). */
   signalFeed?: boolean;
-  /** Pipeline settings to try (development). */
-  pipeline?: Pick<PipelineOptions, 'tracker' | 'counter' | 'queueSplitter'>;
+  /** Pipeline settings to try (development); motionBackend 'ts' keeps a measurement independent of the WASM kernel's build. */
+  pipeline?: Pick<PipelineOptions, 'tracker' | 'counter' | 'queueSplitter' | 'motion' | 'motionBackend'>;
 }
 
 /**
