@@ -8,6 +8,7 @@
 import { configPath } from './config-path.js';
 import { MONITOR_CROSS_CHECKS } from './monitor-cross-check.js';
 import { checkOutboxConfig } from './outbox-schema.js';
+import { checkWebConfig } from './web-schema.js';
 import type { Config, Pin } from './schema.js';
 import { closestName } from './suggest.js';
 
@@ -441,6 +442,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   inputPinsUnique,
   ...MONITOR_CROSS_CHECKS,
   { reads: ['outbox'], run: (config) => checkOutboxConfig(config.outbox) },
+  { reads: ['web'], run: (config) => checkWebConfig(config.web) },
 ];
 
 /** Every cross-field error in a schema-valid config, one `path: problem` line each. */

@@ -12,6 +12,8 @@ import { GREEN_RANGES, signalControlFields } from './signal-schema-parts.js';
 import { monitorSchema } from './monitor-schema.js';
 import { CommandsSchema } from './commands-schema.js';
 import { OutboxSchema } from './outbox-schema.js';
+import { UpdateSchema } from './update-schema.js';
+import { WebSchema } from './web-schema.js';
 
 /** GPIO drivers the runtime can bind; adding a driver is one entry here, one branch of GpioSchema, and its binding. */
 export const GPIO_DRIVERS = ['sim', 'onoff', 'gpiod', 'firmata'] as const;
@@ -351,6 +353,8 @@ export const ConfigSchema = strictObject({
   monitor: monitorSchema(IdSchema, PinSchema),
   commands: CommandsSchema,
   outbox: OutboxSchema,
+  update: UpdateSchema,
+  web: WebSchema,
 });
 
 /** The config after defaults are applied and validation passed. */
