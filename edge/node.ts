@@ -24,6 +24,8 @@ import { CameraService } from './vision/camera-service.js';
 import type { SafetyEvent } from './vision/safety-monitor.js';
 import type { ZoneConfig } from './vision/zone-monitor.js';
 import { startNodeCommands } from './commands/node-commands.js';
+import { startWebServer } from './web/start-web.js';
+import type { WebServer } from './web/web-server.js';
 
 /** Everything a node is made of, chosen by the composition root (edge/main.ts) from config. */
 export interface NodeParts {
@@ -64,6 +66,7 @@ export class IntersectionNode {
   private watchdogTimer: TimerHandle | undefined;
   private boot = -1;
   private stopping: Promise<void> | null = null;
+  private web: WebServer | null = null;
   private readonly cameraServices: CameraService[] = [];
   /** Outputs other than lamps (camera power relays, infrared illuminators), closed on stop. */
   private readonly extraOutputs: LogicalOutputBank[] = [];
@@ -199,6 +202,30 @@ export class IntersectionNode {
     });
     // --- end of commands ---
 
+    // --- technician's web page and /metrics (edge/web); a page that cannot start is reported, the node runs on ---
+    try {
+      this.web = await startWebServer({
+        config,
+        configHash: parts.configHash,
+        version: parts.version,
+        boot: () => this.boot,
+        signal: () => this.signalService(),
+        cameras: () => this.cameraServices,
+        sources: parts.cameras,
+        link: () => session,
+        system: parts.system,
+        clock,
+        configPath: parts.configPath ?? null,
+        // As set-config's: the supervisor starts the node again into the saved config.
+        stopAndExit: (reason, exitCode) => void this.stop(reason).finally(() => process.exit(exitCode)),
+        log,
+      });
+    } catch (error) {
+      log.error(`web page did not start on ${config.web.bind}:${config.web.port}`, { error: error as Error });
+      void publisher.event('web.failed', 'error', `web page did not start: ${(error as Error).message}`, { bind: config.web.bind, port: config.web.port });
+    }
+    // --- end of web page ---
+
     this.health = new HealthReporter(publisher, session, parts.system, clock, config.telemetry.healthIntervalS, log.child('health'));
     this.health.start();
 
@@ -229,6 +256,7 @@ export class IntersectionNode {
     const log = parts.log;
     parts.clock.clearTimer(this.watchdogTimer);
     this.summaryLine?.stop();
+    await this.web?.stop(); // web page: no more requests once stopping
     this.health?.stop();
     if (this.signal) {
       await this.signal.stop();

@@ -6,7 +6,7 @@ import { CountAggregator, type CountsPeriod } from './count-aggregator.js';
 import type { SignalAspect } from '../../protocol/index.js';
 import type { CountLineSpec, Point } from './geometry.js';
 import type { SafetyConfig, SafetyEvent } from './safety-monitor.js';
-import { VisionWorkerHost } from './vision-worker-host.js';
+import { VisionWorkerHost, type TrackSnapshot } from './vision-worker-host.js';
 import type { ZoneConfig } from './zone-monitor.js';
 
 export interface CameraServiceOptions {
@@ -184,6 +184,13 @@ export class CameraService {
   /** Tells vision a signal group's aspect: red freezes the background of its zones and arms red-light checks. */
   setSignal(group: string, aspect: SignalAspect): void {
     this.host?.setSignal(group, aspect);
+  }
+
+  /** Tracks (source pixels) and zone occupancy as last collected, for the technician's page; allocates. */
+  liveView(): { tracks: TrackSnapshot[]; zoneOccupancy: number[]; zonePresent: boolean[] } {
+    const host = this.host;
+    if (!host) return { tracks: [], zoneOccupancy: [], zonePresent: [] };
+    return { tracks: host.trackSnapshot(), zoneOccupancy: Array.from(host.zoneOccupancy), zonePresent: [...this.present] };
   }
 
   summary(): CameraSummary {

@@ -1,0 +1,98 @@
+import type { LoggedEvent } from './event-log.js';
+import type { CachedSystemInfo, NodeView } from './node-view.js';
+
+/** One message of the page's state stream: everything the live views draw, in source-image pixels. */
+export interface LiveState {
+  at: number;
+  node: { id: string; site: string; boot: number; version: string; configHash: string };
+  signal: {
+    mode: string;
+    aspects: Record<string, string>;
+    phase: string | null;
+    interval: string | null;
+    plan: string | null;
+    calls: string[];
+    stepPending: boolean;
+    remaining: Record<string, number | null> | null;
+  };
+  monitor: { latched: boolean; fault: { kind: string; detail: string; trippedAt: number } | null };
+  cameras: Array<{
+    id: string;
+    width: number;
+    height: number;
+    fps: number;
+    processed: number;
+    dropped: number;
+    sourceDropped: number;
+    msPerFrame: number;
+    totals: Record<string, { lr: number; rl: number }>;
+    tracks: Array<{ id: number; x: number; y: number; w: number; h: number }>;
+    zones: Array<{ name: string; occupancy: number; present: boolean }>;
+  }>;
+  health: {
+    cpuPercent: number;
+    load1PerCpu: number;
+    tempC: number | null;
+    rssBytes: number;
+    link: string;
+    reconnects: number;
+    backlog: number;
+    droppedMessages: number;
+  };
+  events: readonly LoggedEvent[];
+}
+
+export async function liveState(view: NodeView, system: CachedSystemInfo, events: readonly LoggedEvent[]): Promise<LiveState> {
+  const signal = view.signal();
+  const snapshot = signal.phaseController().snapshot();
+  const fault = signal.conflictMonitor().latchedFault();
+  const link = view.link().stats();
+  const host = await system.snapshot();
+  return {
+    at: Math.round(view.clock.now()),
+    node: { id: view.config.node.id, site: view.config.node.site, boot: view.boot(), version: view.version, configHash: view.configHash },
+    signal: {
+      mode: signal.mode(),
+      aspects: signal.aspects(),
+      phase: snapshot?.phase ?? null,
+      interval: snapshot?.interval ?? null,
+      plan: snapshot?.plan ?? null,
+      calls: snapshot?.calls ?? [],
+      stepPending: snapshot?.stepPending ?? false,
+      remaining: snapshot ? { ...snapshot.remaining } : null,
+    },
+    monitor: { latched: fault !== null, fault: fault && { kind: fault.kind, detail: fault.detail, trippedAt: fault.trippedAt } },
+    cameras: view.cameras().map((camera) => {
+      const summary = camera.summary();
+      const live = camera.liveView();
+      const source = view.sources.find((candidate) => candidate.id === summary.id);
+      const zoneNames = view.config.cameras.find((config) => config.id === summary.id)?.zones.map((zone) => zone.name) ?? [];
+      return {
+        id: summary.id,
+        width: source?.width ?? 0,
+        height: source?.height ?? 0,
+        fps: summary.fps,
+        processed: summary.processed,
+        dropped: summary.dropped,
+        sourceDropped: source?.stats().framesDropped ?? 0,
+        msPerFrame: Math.round(summary.msPerFrame * 100) / 100,
+        totals: summary.totals,
+        tracks: live.tracks.map((track) => ({ id: track.id, x: round1(track.cx - track.w / 2), y: round1(track.cy - track.h / 2), w: round1(track.w), h: round1(track.h) })),
+        zones: zoneNames.map((name, z) => ({ name, occupancy: Math.round((live.zoneOccupancy[z] ?? 0) * 1000) / 1000, present: live.zonePresent[z] ?? false })),
+      };
+    }),
+    health: {
+      cpuPercent: Math.round(host.processCpuPercent * 10) / 10,
+      load1PerCpu: Math.round(host.load1PerCpu * 100) / 100,
+      tempC: host.cpuTempC,
+      rssBytes: host.memRssBytes,
+      link: link.state,
+      reconnects: link.reconnects,
+      backlog: link.queued,
+      droppedMessages: link.dropped,
+    },
+    events,
+  };
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;

@@ -1,0 +1,48 @@
+import type { Logger } from '../log.js';
+import type { SignalService } from '../signal/signal-service.js';
+import { EventLog } from './event-log.js';
+import { GeometryEdit } from './geometry-edit.js';
+import type { NodeView } from './node-view.js';
+import { builtPageDir, StaticAssets } from './static-assets.js';
+import { WebAuth } from './web-auth.js';
+import { resolveWebCredentials } from './web-credentials.js';
+import { WebServer } from './web-server.js';
+
+export interface WebParts extends NodeView {
+  configPath: string | null;
+  stopAndExit: (reason: string, exitCode: number) => void;
+  log: Logger;
+}
+
+/**
+ * The technician's page when config web.enabled; null when disabled. Config validation already refused a
+ * page off localhost without web.token; a credential that cannot be read ({ env } unset, { file } missing)
+ * throws WebCredentialError naming the field, and the node runs on without its page.
+ */
+export async function startWebServer(parts: WebParts): Promise<WebServer | null> {
+  const settings = parts.config.web;
+  if (!settings.enabled) return null;
+  const credentials = resolveWebCredentials(settings);
+  const events = new EventLog();
+  followSignal(parts.signal(), events);
+  const log = parts.log.child('web');
+  const assets = await StaticAssets.load(builtPageDir());
+  if (!assets.built) log.warn('the web page is not built (npm run build:web): only the API and /metrics are served');
+  const server = new WebServer({
+    settings,
+    auth: new WebAuth(credentials.token),
+    metricsToken: credentials.metricsToken,
+    view: parts,
+    assets,
+    geometry: new GeometryEdit(parts.config, parts.configPath, parts.config.commands.configTrialS, parts.stopAndExit),
+    events,
+    log,
+  });
+  await server.start();
+  return server;
+}
+
+function followSignal(signal: SignalService, events: EventLog): void {
+  signal.phaseController().on((event) => events.controllerEvent(event));
+  signal.conflictMonitor().onEvent((event) => events.monitorEvent(event));
+}

@@ -1,0 +1,37 @@
+/** What the node sends (edge/web/live-state.ts and the page config of edge/web/web-server.ts), as the page reads it. */
+export interface Point { x: number; y: number }
+export interface CountLine { name: string; a: Point; b: Point }
+export interface Zone { name: string; points: Point[]; [other: string]: unknown }
+
+export interface PageConfig {
+  node: { id: string; site: string; name: string | null };
+  canSave: boolean;
+  cameras: Array<{ id: string; width: number; height: number; lines: CountLine[]; zones: Zone[]; running: boolean }>;
+  signal: { groups: Array<{ id: string; kind: 'vehicle' | 'pedestrian'; name: string | null }>; phases: Array<{ id: string; groups: string[] }> };
+}
+
+export interface LoggedEvent { at: number; severity: 'info' | 'warning' | 'critical'; type: string; message: string }
+
+export interface CameraState {
+  id: string;
+  width: number;
+  height: number;
+  fps: number;
+  processed: number;
+  dropped: number;
+  sourceDropped: number;
+  msPerFrame: number;
+  totals: Record<string, { lr: number; rl: number }>;
+  tracks: Array<{ id: number; x: number; y: number; w: number; h: number }>;
+  zones: Array<{ name: string; occupancy: number; present: boolean }>;
+}
+
+export interface LiveState {
+  at: number;
+  node: { id: string; site: string; boot: number; version: string; configHash: string };
+  signal: { mode: string; aspects: Record<string, string>; phase: string | null; interval: string | null; plan: string | null; calls: string[]; stepPending: boolean };
+  monitor: { latched: boolean; fault: { kind: string; detail: string; trippedAt: number } | null };
+  cameras: CameraState[];
+  health: { cpuPercent: number; load1PerCpu: number; tempC: number | null; rssBytes: number; link: string; reconnects: number; backlog: number; droppedMessages: number };
+  events: LoggedEvent[];
+}
