@@ -56,6 +56,15 @@ export const COMMANDS = {
     args: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 256 })) }),
     result: '{ restarting: true, exitCode: number } (sent before the node stops; the next birth has a new boot id)',
   },
+  update: {
+    changesSignal: true,
+    summary: 'Installs a signed release bundle (nutgiao release) from a URL beside the running one (A/B slots), switches to it by a restart, and rolls back by itself if it does not come up healthy within update.healthyWithinS.',
+    args: Type.Object({
+      url: Type.String({ pattern: '^https?://', maxLength: 2048, description: 'http or https URL of the bundle; size and time bounded by update.maxBundleMiB and update.downloadTimeoutS' }),
+    }),
+    result:
+      "{ restarting: true, exitCode: 75, version, fromVersion, slot: 'a' | 'b', healthyWithinS } (then the node restarts into the new release; event update.applied once it is up, or update.rolled-back with the reason and the old release running); status error, with the old release still running, for a bad signature, a key not in update.keys, a truncated or altered bundle, a hash mismatch, a release for another CPU or Node, or a failed download",
+  },
   selftest: {
     changesSignal: false,
     summary: 'A basic self-test: config valid, lamp sensing readable, monitor not latched, cameras delivering frames, broker round trip.',

@@ -14,6 +14,8 @@
 #                                        same architecture and Node major version, e.g. on this Pi)
 #   /etc/nutgiao/config.yaml             copied from the example only if absent: never overwritten
 #   /var/lib/nutgiao                     state (boot counter, telemetry outbox), the service user's home
+#   /var/lib/nutgiao/releases/current    link to the release the unit runs: /opt/nutgiao after an install,
+#                                        slot a or b after a remote update (nutgiao release, update command)
 #   /etc/systemd/system/nutgiao.service  from scripts/systemd/nutgiao.service
 #   /usr/local/bin/nutgiao               the command, for `nutgiao config check`, `nutgiao sub`
 #
@@ -198,6 +200,19 @@ install_state() {
   if "$manage_user"; then run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir"; fi
 }
 
+install_releases() {
+  # Remote updates (docs/install.md, "Releases and updates") unpack into slots a and b here and switch the
+  # unit's ExecStart through `current`. An install is a deliberate choice of version: `current` points at
+  # the package just installed, and an update still on trial is forgotten.
+  local releases="$state_dir/releases"
+  run install -d -m 0750 "$releases"
+  if "$manage_user"; then run chown "$SERVICE_USER:$SERVICE_USER" "$releases"; fi
+  run rm -f "$releases/trial.json" "$releases/current.new"
+  # A new link renamed over the old one, so `current` is never missing, even for a moment.
+  run ln -sfn "/opt/$SERVICE" "$releases/current.new"
+  run mv -Tf "$releases/current.new" "$releases/current"
+}
+
 install_unit() {
   run install -d -m 0755 "$(dirname "$unit_file")"
   run install -m 0644 "$unit_template" "$unit_file"
@@ -234,6 +249,7 @@ create_user
 install_package
 install_config
 install_state
+install_releases
 install_unit
 start_service
 "$dry_run" || note "installed $SERVICE from $source_dir under ${prefix:-/}"

@@ -18,6 +18,12 @@ import { selftestHandler, type SelftestProbe } from './handlers/selftest.js';
 import { setConfigHandler } from './handlers/set-config.js';
 import { setModeHandler } from './handlers/set-mode.js';
 import { confirmConfigTrial, pendingTrial, revertConfigTrial } from './config-trial.js';
+import { confirmHealthyOrRevert } from './trial-after-restart.js';
+import { updateHandler, type UpdateContext } from './handlers/update.js';
+import { packageRoot } from '../update/package-root.js';
+import { releasesDir } from '../update/slots.js';
+import { superviseUpdateTrial } from '../update/update-supervision.js';
+import { packageVersion } from '../version.js';
 import { RESTART_EXIT_CODE } from './handlers/restart.js';
 import { snapshotHandler } from './handlers/snapshot.js';
 import { NonceStore } from './nonce-store.js';
@@ -61,6 +67,7 @@ export async function startNodeCommands(parts: NodeCommandParts): Promise<Comman
       manualStepHandler(() => parts.signal().phaseController()),
       monitorResetHandler(() => parts.signal().conflictMonitor()),
       restartHandler(parts.stopAndExit),
+      updateHandler(updateContext(parts)),
       selftestHandler(() => selftestProbes(parts)),
       replayHandler(parts.replay),
       snapshotHandler(() =>
@@ -79,6 +86,14 @@ export async function startNodeCommands(parts: NodeCommandParts): Promise<Comman
   const service = new CommandService(parts.session, router, log.child('commands'));
   service.start();
   if (parts.configPath !== null) void superviseConfigTrial(parts, parts.configPath);
+  void superviseUpdateTrial({
+    releasesDir: releasesDir(parts.stateDir),
+    packageRoot: packageRoot(),
+    healthy: () => parts.session.linkState() === 'connected',
+    event: (type, severity, message, data) => void publisher.event(type, severity, message, data),
+    stopAndExit: parts.stopAndExit,
+    log: log.child('update'),
+  });
   return service;
 }
 
@@ -92,21 +107,33 @@ async function superviseConfigTrial(parts: NodeCommandParts, configPath: string)
     const { trial, reverted } = await pendingTrial(configPath);
     if (reverted) void publisher.event('config.reverted', 'error', `set-config rolled back: ${reverted}`, { configHash: parts.configHash });
     if (!trial) return;
-    // Real time: the trial bounds how long a person waits for the node, not a step of the signal plan.
-    const deadline = Date.now() + trial.trialS * 1000;
-    while (session.linkState() !== 'connected' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    if (session.linkState() === 'connected') {
-      await confirmConfigTrial(configPath);
+    const reason = `the node did not reach the broker within ${trial.trialS} s with the new config: the previous config was restored`;
+    const outcome = await confirmHealthyOrRevert({
+      withinS: trial.trialS,
+      healthy: () => session.linkState() === 'connected',
+      confirm: () => confirmConfigTrial(configPath),
+      revert: () => revertConfigTrial(configPath, reason),
+    });
+    if (outcome === 'confirmed') {
       void publisher.event('config.applied', 'info', 'set-config applied: the node came up healthy with the new config', { configHash: parts.configHash });
       return;
     }
-    const reason = `the node did not reach the broker within ${trial.trialS} s with the new config: the previous config was restored`;
     log.error(reason);
-    await revertConfigTrial(configPath, reason);
     parts.stopAndExit('config trial failed', RESTART_EXIT_CODE);
   } catch (error) {
     log.error('config trial supervision failed', { error: error as Error });
   }
+}
+
+function updateContext(parts: NodeCommandParts): UpdateContext {
+  return {
+    settings: parts.config.update,
+    releasesDir: releasesDir(parts.stateDir),
+    packageRoot: packageRoot(),
+    version: packageVersion(),
+    stopAndExit: parts.stopAndExit,
+    refused: (reason, url) => void parts.publisher.event('update.refused', 'error', `update refused: ${reason}`, { url, reason }),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PROJECT_ROOT } from '../support/node-process.js';
-import { buildReleaseFixture } from './support/release-fixture.js';
+import { buildCheckoutCopy } from '../support/built-checkout.js';
 
 const INSTALL = join(PROJECT_ROOT, 'scripts', 'install.sh');
 const UNINSTALL = join(PROJECT_ROOT, 'scripts', 'uninstall.sh');
@@ -57,7 +57,7 @@ async function tempDir(name: string): Promise<string> {
 }
 
 test.before(async () => {
-  release = await buildReleaseFixture();
+  release = await buildCheckoutCopy();
 });
 
 test.after(async () => {

@@ -38,7 +38,7 @@ test('the node started by the unit\'s command line sends READY=1, WATCHDOG=1 eve
   configDir = dir;
   const [nodeBinary, script, ...args] = await unitExecStart();
   assert.is(nodeBinary, '/usr/bin/node');
-  assert.is(script, '/opt/nutgiao/bin/nutgiao.js');
+  assert.is(script, '/var/lib/nutgiao/releases/current/bin/nutgiao.js');
   const moved: Record<string, string> = { '/etc/nutgiao/config.yaml': configPath, '/var/lib/nutgiao': stateDir };
   node = NodeProcess.spawn(args.map((arg) => moved[arg] ?? arg), { env: { NOTIFY_SOCKET: receiver.path, WATCHDOG_USEC: '400000', NUTGIAO_LOG: 'info' } });
 

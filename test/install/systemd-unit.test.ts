@@ -82,7 +82,8 @@ test('the unit runs the node as issue 6 asks: notify with a fed watchdog, always
   const unit = settings(await readFile(UNIT_TEMPLATE, 'utf8'));
   const expected: Record<string, string> = {
     'Service.Type': 'notify',
-    'Service.ExecStart': '/usr/bin/node /opt/nutgiao/bin/nutgiao.js run --config /etc/nutgiao/config.yaml --state-dir /var/lib/nutgiao',
+    'Service.ExecStartPre': '-/usr/bin/node /opt/nutgiao/dist/edge/update/start-guard.js /var/lib/nutgiao/releases',
+    'Service.ExecStart': '/usr/bin/node /var/lib/nutgiao/releases/current/bin/nutgiao.js run --config /etc/nutgiao/config.yaml --state-dir /var/lib/nutgiao',
     'Service.User': 'nutgiao',
     'Service.SupplementaryGroups': 'gpio video dialout',
     'Service.Restart': 'always',

@@ -1,25 +1,35 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../support/node-process.js';
+import { PROJECT_ROOT } from './node-process.js';
 
 const run = promisify(execFile);
 
-/** What `npm pack` ships (package.json "files") plus what the build needs. */
-const RELEASE_ITEMS = ['bin', 'edge', 'sim', 'protocol', 'README.md', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+/** Everything `npm run build` reads, and what the package ships. */
+const ITEMS = ['bin', 'edge', 'sim', 'protocol', 'web', 'scripts', 'docs', 'README.md', 'package.json', 'package-lock.json'];
 
 /**
- * A release folder as install.sh takes it: the package's files, freshly built with the package's own
- * `npm run build` (the checkout's dist/ may be older than sources being edited). node_modules is a
- * symlink to the checkout's, so the build finds tsc and --copy-node-modules stays cheap (cp -a copies
- * the link, not 175 MB).
+ * A copy of this checkout freshly built with its own `npm run build` (the checkout's dist/ may be older
+ * than sources being edited): the release folder install.sh takes, the package a cabinet has installed,
+ * and what `nutgiao release` packs. node_modules is a link to the checkout's, so nothing is downloaded
+ * and install.sh --copy-node-modules stays cheap (cp -a copies the link).
  */
-export async function buildReleaseFixture(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'nutgiao-release-'));
-  for (const item of RELEASE_ITEMS) await cp(join(PROJECT_ROOT, item), join(dir, item), { recursive: true, preserveTimestamps: true });
+export async function buildCheckoutCopy(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'nutgiao-built-'));
+  const tsconfigs = (await readdir(PROJECT_ROOT)).filter((name) => /^tsconfig.*\.json$/.test(name));
+  const present = new Set(await readdir(PROJECT_ROOT));
+  for (const item of [...ITEMS, ...tsconfigs]) {
+    if (present.has(item)) await cp(join(PROJECT_ROOT, item), join(dir, item), { recursive: true, preserveTimestamps: true });
+  }
   await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'));
-  await run('npm', ['run', 'build'], { cwd: dir, timeout: 300_000 });
+  try {
+    await run('npm', ['run', 'build'], { cwd: dir, timeout: 300_000 });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    const output = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`npm run build failed in a copy of the checkout:\n${output.stdout ?? ''}\n${output.stderr ?? ''}`);
+  }
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
