@@ -20,6 +20,10 @@ Commands:
                          render the simulator's intersection approach to a video with ground truth
   selftest [--config FILE] [--watch-inputs SECONDS] [--json]
                          commissioning self-test: lamps, inputs, cameras, broker, disk, outbox
+  release --out FILE --key FILE --key-id ID
+                         pack this build into a signed release bundle for the update command
+  collect --broker URL --db postgres://… [--share GROUP]
+                         central collector: MQTT 5 shared subscription → PostgreSQL, acked after commit
   help [COMMAND]         show help for a command
 
 Options:
@@ -67,13 +71,21 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const module = await import('./cmd-command.js');
     return { run: module.cmdCommand, help: module.CMD_HELP };
   },
-  selftest: async () => {
-    const module = await import('./selftest-command.js');
-    return { run: module.selftestCommand, help: module.SELFTEST_HELP };
-  },
   sub: async () => {
     const module = await import('./sub-command.js');
     return { run: module.subCommand, help: module.SUB_HELP };
+  },
+  release: async () => {
+    const module = await import('./release-command.js');
+    return { run: module.releaseCommand, help: module.RELEASE_HELP };
+  },
+  collect: async () => {
+    const module = await import('./collect-command.js');
+    return { run: module.collectCommand, help: module.COLLECT_HELP };
+  },
+  selftest: async () => {
+    const module = await import('./selftest-command.js');
+    return { run: module.selftestCommand, help: module.SELFTEST_HELP };
   },
 };
 

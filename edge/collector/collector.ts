@@ -1,0 +1,244 @@
+/**
+ * The central collector: an MQTT 5 shared-subscription consumer that writes telemetry to PostgreSQL in
+ * batches and acknowledges each message to the broker only after its batch is committed. On a database
+ * error the batch is retried with backoff and nothing is acknowledged, so the broker keeps (and after a
+ * reconnect redelivers) everything not yet stored; its flow control (Receive Maximum) stops new deliveries
+ * meanwhile. A SIGKILL loses nothing for the same reason.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
+import type { Server } from 'node:http';
+import type { Logger } from '../log.js';
+import type { Signer } from '../../protocol/sign.js';
+import { writeBatch } from './batch-writer.js';
+import { CollectorMetrics } from './collector-metrics.js';
+import { DeferredAcks, type AckHandle } from './deferred-acks.js';
+import { GapReplayer } from './gap-replayer.js';
+import { classifyMessage, type IncomingMessage } from './incoming-message.js';
+import { startMetricsServer } from './metrics-server.js';
+import { migrate } from './migrations.js';
+
+export interface CollectorOptions {
+  brokerUrl: string;
+  databaseUrl: string;
+  shareGroup: string;
+  /** Stable across restarts: the broker keeps this client's session and its unacknowledged messages. */
+  clientId: string;
+  prefix: string;
+  /** A batch is written when it holds this many messages… */
+  batchSize: number;
+  /** …or when its oldest message has waited this long. */
+  batchMs: number;
+  /** Unacknowledged messages the broker may have in flight to this collector (MQTT 5 Receive Maximum). */
+  receiveMaximum: number;
+  /**
+   * How long the broker keeps this collector's session (its subscription and unacknowledged messages)
+   * while it is disconnected: longer than any restart. Mosquitto goes on queueing a share of the group's
+   * messages for a session that is gone, so a collector retired for good must stop cleanly (it leaves the
+   * group) or come back with the same client id.
+   */
+  sessionExpiryS: number;
+  /** null: no HTTP endpoint; 0: any free port. */
+  metricsPort: number | null;
+  signer: Signer | null;
+  retry: { minMs: number; maxMs: number };
+  gaps: { graceMs: number; perNodeIntervalMs: number; maxRequestsPerS: number };
+  log: Logger;
+}
+
+export const DEFAULT_COLLECTOR_OPTIONS = {
+  shareGroup: 'nutgiao-collectors',
+  batchSize: 500,
+  batchMs: 200,
+  receiveMaximum: 2000,
+  sessionExpiryS: 3600,
+  retry: { minMs: 200, maxMs: 10_000 },
+  gaps: { graceMs: 5000, perNodeIntervalMs: 30_000, maxRequestsPerS: 10 },
+} as const;
+
+
+interface Received {
+  incoming: IncomingMessage;
+  ack: AckHandle;
+}
+
+export class Collector {
+  readonly metrics = new CollectorMetrics();
+  private pool: pg.Pool | null = null;
+  private client: MqttClient | null = null;
+  private acks: DeferredAcks | null = null;
+  private gaps: GapReplayer | null = null;
+  private server: Server | null = null;
+  private metricsUrl: string | null = null;
+  private queue: Received[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(private readonly options: CollectorOptions) {}
+
+  get subscription(): string {
+    return `$share/${this.options.shareGroup}/${this.options.prefix}/+/+/+`;
+  }
+
+  get metricsEndpoint(): string | null {
+    return this.metricsUrl;
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.options;
+    this.pool = new pg.Pool({ connectionString: this.options.databaseUrl, max: 4, connectionTimeoutMillis: 5000 });
+    // An idle connection dropped by a database restart must not crash the process.
+    this.pool.on('error', (error) => log.warn('database connection lost', { error: error.message }));
+    await this.retrying('schema migration', async () => {
+      const applied = await migrate(this.pool!);
+      if (applied.length > 0) log.info('schema migrated', { applied });
+    });
+    this.metrics.databaseOk = true;
+    if (this.options.metricsPort !== null) {
+      const { server, url } = await startMetricsServer(this.metrics, this.options.metricsPort);
+      this.server = server;
+      this.metricsUrl = url;
+    }
+    const client = mqtt.connect(this.options.brokerUrl, {
+      protocolVersion: 5,
+      clientId: this.options.clientId,
+      clean: false,
+      properties: { sessionExpiryInterval: this.options.sessionExpiryS, receiveMaximum: this.options.receiveMaximum },
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    this.client = client;
+    this.acks = new DeferredAcks(client);
+    this.gaps = new GapReplayer(this.pool, this.metrics, {
+      prefix: this.options.prefix,
+      signer: this.options.signer,
+      publish: async (topic, payload) => void (await client.publishAsync(topic, payload, { qos: 1 })),
+      ...this.options.gaps,
+      onError: (error) => log.warn('gap check failed', { error: error.message }),
+    });
+    client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet.messageId));
+    client.on('close', () => (this.metrics.mqttConnected = false));
+    client.on('error', (error) => log.warn('mqtt error', { error: error.message }));
+    const subscribed = new Promise<void>((resolve, reject) => {
+      client.on('connect', () => {
+        this.metrics.mqttConnected = true;
+        // Idempotent; also restores the subscription if the broker lost the session.
+        client.subscribe(this.subscription, { qos: 1 }, (error, grants) => {
+          const refused = grants?.find((grant) => grant.qos > 2);
+          if (error || refused) {
+            const reason = error?.message ?? `broker refused ${this.subscription} (reason code ${refused!.qos})`;
+            log.error('subscribe failed', { error: reason });
+            reject(new Error(reason));
+          } else resolve();
+        });
+      });
+    });
+    await subscribed;
+  }
+
+  /** Stops taking messages, writes what was received (for at most `drainMs`), then disconnects. */
+  async stop(drainMs = 5000): Promise<void> {
+    this.stopping = true;
+    // Leave the group first, so the broker routes new messages to the other collectors (it would queue
+    // them for this session otherwise); what was delivered before the UNSUBACK is written below.
+    if (this.client?.connected) {
+      await Promise.race([this.client.unsubscribeAsync(this.subscription).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    }
+    this.client?.removeAllListeners('message');
+    const deadline = Date.now() + drainMs;
+    while ((this.queue.length > 0 || this.flushing) && Date.now() < deadline) {
+      await (this.flushing ?? this.flush());
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.gaps?.stop();
+    await this.client?.endAsync();
+    await this.pool?.end();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private receive(topic: string, payload: Buffer, messageId: number | undefined): void {
+    this.metrics.received();
+    this.queue.push({ incoming: classifyMessage(this.options.prefix, topic, payload), ack: this.acks!.handleFor(messageId) });
+    this.metrics.pending = this.queue.length;
+    if (this.flushing) return;
+    if (this.queue.length >= this.options.batchSize) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.options.batchMs);
+  }
+
+  /** Writes the queue in batches until it is empty; one flush at a time. */
+  private flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.batchSize);
+        await this.writeUntilCommitted(batch);
+        this.metrics.pending = this.queue.length;
+        // While one batch was written, more arrived: the next batch goes now if full, else on the timer.
+        if (this.queue.length < this.options.batchSize && !this.stopping) break;
+      }
+    })().finally(() => {
+      this.flushing = null;
+      if (this.queue.length > 0 && !this.timer) this.timer = setTimeout(() => void this.flush(), this.options.batchMs);
+    });
+    return this.flushing;
+  }
+
+  private async writeUntilCommitted(batch: Received[]): Promise<void> {
+    let attempt = 0;
+    for (;;) {
+      // Messages of a connection that closed meanwhile will come again from the broker: not kept twice.
+      const live = attempt === 0 ? batch : batch.filter((entry) => entry.ack.isCurrent());
+      if (live.length === 0) return;
+      const started = performance.now();
+      try {
+        const result = await writeBatch(this.pool!, live.map((entry) => entry.incoming));
+        this.metrics.batchLatency((performance.now() - started) / 1000);
+        for (const entry of live) entry.ack.release();
+        this.metrics.databaseOk = true;
+        this.metrics.batchesCommitted++;
+        this.metrics.sequencedStored += result.stored;
+        this.metrics.duplicates += result.duplicates;
+        this.metrics.rejected += result.rejected;
+        this.metrics.rowsWritten += result.rows;
+        this.metrics.lastCommitAtMs = Date.now();
+        for (const { incoming } of live) {
+          if (incoming.ok && incoming.sequence) this.gaps!.observe(incoming.site, incoming.node, incoming.sequence.boot, incoming.sequence.seq);
+        }
+        return;
+      } catch (error) {
+        this.metrics.dbErrors++;
+        this.metrics.databaseOk = false;
+        const delay = backoffMs(attempt++, this.options.retry);
+        this.options.log.warn('batch not written, retrying; its messages stay unacknowledged', { error: (error as Error).message, messages: live.length, retryInMs: delay });
+        if (this.stopping) return;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        batch = live;
+      }
+    }
+  }
+
+  private async retrying(what: string, action: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await action();
+      } catch (error) {
+        if (this.stopping) throw error;
+        this.metrics.dbErrors++;
+        const delay = backoffMs(attempt, this.options.retry);
+        this.options.log.warn(`${what} failed, retrying`, { error: (error as Error).message, retryInMs: delay });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+/** Exponential backoff with full jitter. */
+export function backoffMs(attempt: number, limits: { minMs: number; maxMs: number }): number {
+  const ceiling = Math.min(limits.maxMs, limits.minMs * 2 ** Math.min(attempt, 20));
+  return limits.minMs + Math.random() * (ceiling - limits.minMs);
+}

@@ -1,0 +1,145 @@
+/**
+ * Finds lost sequence numbers and asks their node to send them again.
+ *
+ * A SequenceTracker per (node, boot) sees jumps in what this collector received. With a shared
+ * subscription the other collectors of the group received the rest, so a jump is only a candidate: after
+ * a grace period the range is checked against received_messages (which every collector writes), and only
+ * what is still missing there is a gap. Each gap is recorded in sequence_gaps and, when a command key is
+ * configured, a signed `replay` request goes to the node, rate-limited per node and overall.
+ */
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { encodeMessage } from '../../protocol/codec.js';
+import { SCHEMA_VERSION, type RequestMessage } from '../../protocol/messages.js';
+import { SequenceTracker } from '../../protocol/sequence-tracker.js';
+import { signRequest, type Signer } from '../../protocol/sign.js';
+import { buildTopic } from '../../protocol/topics.js';
+import type { CollectorMetrics } from './collector-metrics.js';
+
+export interface GapReplayerOptions {
+  prefix: string;
+  /** Without a signer gaps are recorded only. */
+  signer: Signer | null;
+  publish: (topic: string, payload: Buffer) => Promise<void>;
+  /** Wait this long for other collectors' (and late) messages before checking the database. */
+  graceMs: number;
+  /** At most one replay request per node per this interval. */
+  perNodeIntervalMs: number;
+  /** Replay requests per second across all nodes. */
+  maxRequestsPerS: number;
+  onError: (error: Error) => void;
+}
+
+/** Missing ranges longer than this are checked (and replayed) in their first part only. */
+const MAX_CHECKED_RANGE = 100_000;
+
+interface Candidate {
+  site: string;
+  node: string;
+  boot: number;
+  from: number;
+  to: number;
+}
+
+export class GapReplayer {
+  private readonly tracker = new SequenceTracker();
+  private readonly candidates = new Map<string, Candidate>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly lastRequestAt = new Map<string, number>();
+  private tokens: number;
+  private tokensAt = Date.now();
+  private stopped = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly metrics: CollectorMetrics,
+    private readonly options: GapReplayerOptions,
+  ) {
+    this.tokens = options.maxRequestsPerS;
+  }
+
+  /** Called for each stored or duplicate sequenced message, after its batch committed. */
+  observe(site: string, node: string, boot: number, seq: number): void {
+    const observation = this.tracker.observe(node, boot, seq);
+    if (!observation.missing) return;
+    const key = `${node}\u0000${boot}`;
+    const known = this.candidates.get(key);
+    if (known) {
+      known.from = Math.min(known.from, observation.missing.from);
+      known.to = Math.max(known.to, observation.missing.to);
+      return;
+    }
+    this.candidates.set(key, { site, node, boot, ...observation.missing });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const candidate = this.candidates.get(key);
+      this.candidates.delete(key);
+      if (candidate && !this.stopped) this.check(candidate).catch((error: Error) => this.options.onError(error));
+    }, this.options.graceMs);
+    this.timers.add(timer);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private async check(candidate: Candidate): Promise<void> {
+    const to = Math.min(candidate.to, candidate.from + MAX_CHECKED_RANGE - 1);
+    const result = await this.pool.query<{ seq: string }>(
+      `SELECT g AS seq FROM generate_series($3::bigint, $4::bigint) AS g
+       WHERE NOT EXISTS (SELECT 1 FROM received_messages r WHERE r.node = $1 AND r.boot = $2 AND r.seq = g)
+       ORDER BY g`,
+      [candidate.node, candidate.boot, candidate.from, to],
+    );
+    for (const range of toRanges(result.rows.map((row) => Number(row.seq)))) {
+      const requested = this.options.signer !== null && this.mayRequest(candidate.node);
+      await this.pool.query('INSERT INTO sequence_gaps (node, site, boot, from_seq, to_seq, replay_requested) VALUES ($1, $2, $3, $4, $5, $6)', [
+        candidate.node,
+        candidate.site,
+        candidate.boot,
+        range.from,
+        range.to,
+        requested,
+      ]);
+      this.metrics.gapsDetected++;
+      if (requested) await this.requestReplay(candidate, range);
+    }
+  }
+
+  private mayRequest(node: string): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.options.maxRequestsPerS, this.tokens + ((now - this.tokensAt) / 1000) * this.options.maxRequestsPerS);
+    this.tokensAt = now;
+    const last = this.lastRequestAt.get(node);
+    if (this.tokens < 1 || (last !== undefined && now - last < this.options.perNodeIntervalMs)) return false;
+    this.tokens -= 1;
+    this.lastRequestAt.set(node, now);
+    return true;
+  }
+
+  private async requestReplay(candidate: Candidate, range: { from: number; to: number }): Promise<void> {
+    const request: RequestMessage = {
+      v: SCHEMA_VERSION,
+      id: `collector-${randomBytes(8).toString('hex')}`,
+      cmd: 'replay',
+      ts: Date.now(),
+      args: { boot: candidate.boot, fromSeq: range.from, toSeq: range.to },
+    };
+    const signed = signRequest(request, this.options.signer!, { site: candidate.site, node: candidate.node });
+    await this.options.publish(buildTopic(this.options.prefix, candidate.site, candidate.node, 'request', 'replay'), encodeMessage('request', signed));
+    this.metrics.replayRequests++;
+  }
+}
+
+/** Sorted seq numbers → inclusive consecutive ranges. */
+export function toRanges(sorted: number[]): Array<{ from: number; to: number }> {
+  const ranges: Array<{ from: number; to: number }> = [];
+  for (const seq of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && seq === last.to + 1) last.to = seq;
+    else ranges.push({ from: seq, to: seq });
+  }
+  return ranges;
+}
