@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { crashPayload } from '../support/outbox-crash-payload.js';
 import { collect, openOutbox, outboxOptions, outboxTempDir } from '../support/outbox-fixture.js';
+import { seededRandom } from '../../sim/seeded-random.js';
 
 const test = suite('outbox survives SIGKILL mid-append');
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -27,17 +28,6 @@ interface Round {
   corruptAtOpen: number;
 }
 
-/** mulberry32: kill points that a seed reproduces. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * One node process for `boot`, started ahead of its turn: it loads its modules and waits. run() lets it

@@ -21,6 +21,7 @@ import { MosquittoBroker } from '../../../test/support/mosquitto.js';
 import { log, type BenchContext } from '../context.js';
 import type { BenchOptions } from '../main.js';
 import { round } from '../stats.js';
+import { seededRandom } from '../../../sim/seeded-random.js';
 
 /** The target: the MessagePack wire at most this fraction of the same messages as JSON. */
 const TARGET_RATIO = 0.3;
@@ -89,17 +90,6 @@ function added(a: WireTally, b: WireTally): WireTally {
   return Object.fromEntries(Object.entries(a).map(([key, value]) => [key, value + b[key as keyof WireTally]])) as unknown as WireTally;
 }
 
-/** Deterministic numbers for the synthesized counts (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Share of the peak flow by hour of day: quiet at night, peaks at 7 and 17 h. */
 function dailyProfile(hour: number): number {
