@@ -26,7 +26,7 @@ test('every telemetry kind and every command request and response has a channel,
     const required = document.components.messages[`${name}-request`].payload.allOf[1].required as string[];
     assert.is(required.includes('auth'), COMMANDS[name].changesSignal, `${name}: auth required exactly when it changes a signal`);
   }
-  assert.equal(document['x-nutgiao-command-signature'].requiredFor, ['set-config', 'set-mode', 'manual-step', 'monitor-reset', 'restart']);
+  assert.equal(document['x-nutgiao-command-signature'].requiredFor, ['set-config', 'set-mode', 'manual-step', 'monitor-reset', 'restart', 'update']);
 });
 
 test('every $ref resolves inside the document', () => {
