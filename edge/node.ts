@@ -73,6 +73,14 @@ export class IntersectionNode {
 
   constructor(private readonly parts: NodeParts) {}
 
+  /**
+   * For restart, set-config and update: stop cleanly, then exit with the code the supervisor (systemd
+   * Restart=always in scripts/systemd/nutgiao.service) restarts on; see protocol/README.md, restart.
+   */
+  private readonly stopAndExit = (reason: string, exitCode: number): void => {
+    void this.stop(reason).finally(() => process.exit(exitCode));
+  };
+
   bootId(): number {
     return this.boot;
   }
@@ -195,8 +203,7 @@ export class IntersectionNode {
       lampSensor: parts.lampSensor,
       cameras: () => this.cameraServices,
       replay: () => this.durable,
-      // The supervisor (systemd Restart=always in scripts/systemd/nutgiao.service) starts the node again; see protocol/README.md, restart.
-      stopAndExit: (reason, exitCode) => void this.stop(reason).finally(() => process.exit(exitCode)),
+      stopAndExit: this.stopAndExit,
       clock,
       log,
     });
@@ -216,8 +223,7 @@ export class IntersectionNode {
         system: parts.system,
         clock,
         configPath: parts.configPath ?? null,
-        // As set-config's: the supervisor starts the node again into the saved config.
-        stopAndExit: (reason, exitCode) => void this.stop(reason).finally(() => process.exit(exitCode)),
+        stopAndExit: this.stopAndExit,
         log,
       });
     } catch (error) {
