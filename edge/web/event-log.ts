@@ -1,13 +1,9 @@
 import type { ControllerEvent } from '../signal/controller/index.js';
 import type { MonitorEvent } from '../signal/monitor/conflict-monitor.js';
 
-export interface LoggedEvent {
-  /** Wall-clock ms. */
-  at: number;
-  severity: 'info' | 'warning' | 'critical';
-  type: string;
-  message: string;
-}
+import type { LoggedEvent } from './page-protocol.js';
+
+export type { LoggedEvent } from './page-protocol.js';
 
 /** The last events worth a technician's glance: a bounded ring, newest last. */
 export class EventLog {

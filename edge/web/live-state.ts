@@ -1,46 +1,7 @@
-import type { LoggedEvent } from './event-log.js';
 import type { CachedSystemInfo, NodeView } from './node-view.js';
+import type { LiveState, LoggedEvent } from './page-protocol.js';
 
-/** One message of the page's state stream: everything the live views draw, in source-image pixels. */
-export interface LiveState {
-  at: number;
-  node: { id: string; site: string; boot: number; version: string; configHash: string };
-  signal: {
-    mode: string;
-    aspects: Record<string, string>;
-    phase: string | null;
-    interval: string | null;
-    plan: string | null;
-    calls: string[];
-    stepPending: boolean;
-    remaining: Record<string, number | null> | null;
-  };
-  monitor: { latched: boolean; fault: { kind: string; detail: string; trippedAt: number } | null };
-  cameras: Array<{
-    id: string;
-    width: number;
-    height: number;
-    fps: number;
-    processed: number;
-    dropped: number;
-    sourceDropped: number;
-    msPerFrame: number;
-    totals: Record<string, { lr: number; rl: number }>;
-    tracks: Array<{ id: number; x: number; y: number; w: number; h: number }>;
-    zones: Array<{ name: string; occupancy: number; present: boolean }>;
-  }>;
-  health: {
-    cpuPercent: number;
-    load1PerCpu: number;
-    tempC: number | null;
-    rssBytes: number;
-    link: string;
-    reconnects: number;
-    backlog: number;
-    droppedMessages: number;
-  };
-  events: readonly LoggedEvent[];
-}
+export type { LiveState } from './page-protocol.js';
 
 export async function liveState(view: NodeView, system: CachedSystemInfo, events: readonly LoggedEvent[]): Promise<LiveState> {
   const signal = view.signal();

@@ -15,6 +15,7 @@ import { SignalActions } from './signal-actions.js';
 import { StateStream } from './state-stream.js';
 import type { StaticAssets } from './static-assets.js';
 import { sameSecret, type WebAuth } from './web-auth.js';
+import type { PageConfig } from './page-protocol.js';
 
 export interface WebServerOptions {
   settings: WebConfig;
@@ -196,7 +197,7 @@ export class WebServer {
   }
 
   /** What the page draws and edits: cameras with their lines and zones, the signal's groups and phases. */
-  private pageConfig(): unknown {
+  private pageConfig(): PageConfig {
     const { view, geometry } = this.options;
     const { config } = view;
     return {

@@ -1,6 +1,6 @@
 import type { LoggedEvent } from './types.js';
 
-export function EventList({ events }: { events: LoggedEvent[] }) {
+export function EventList({ events }: { events: readonly LoggedEvent[] }) {
   return (
     <section>
       <h2>Events</h2>
