@@ -17,6 +17,36 @@ function readFailure(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A secret as config gives it: inline, from an environment variable, or from a file. */
+export type Secret = string | { env: string } | { file: string };
+
+/**
+ * Reads one secret; a failure names the field (`mqtt.password.env: environment variable X is not set`).
+ * A trailing newline in a file is dropped: `echo secret > file` leaves one that is not part of the secret.
+ */
+export function readSecret(
+  field: string,
+  secret: Secret,
+  env: Record<string, string | undefined> = process.env,
+  readFile: ReadTextFile = readFileSync,
+): { ok: true; value: string } | { ok: false; error: string } {
+  if (typeof secret === 'string') return { ok: true, value: secret };
+  if ('env' in secret) {
+    const value = env[secret.env];
+    if (value === undefined || value === '') return { ok: false, error: `${field}.env: environment variable ${secret.env} is ${value === undefined ? 'not set' : 'empty'}` };
+    return { ok: true, value };
+  }
+  let text: string;
+  try {
+    text = readFile(secret.file, 'utf8');
+  } catch (error) {
+    return { ok: false, error: `${field}.file: cannot read ${secret.file} (${readFailure(error)})` };
+  }
+  const value = text.replace(/[\r\n]+$/, '');
+  if (value === '') return { ok: false, error: `${field}.file: ${secret.file} is empty` };
+  return { ok: true, value };
+}
+
 export function resolveSecrets(
   config: Config,
   env: Record<string, string | undefined> = process.env,
@@ -24,25 +54,6 @@ export function resolveSecrets(
 ): SecretsResult {
   const password = config.mqtt.password;
   if (password === undefined) return { ok: true };
-  if (typeof password === 'string') return { ok: true, mqttPassword: password };
-
-  if ('env' in password) {
-    const value = env[password.env];
-    if (value === undefined) {
-      return { ok: false, errors: [`mqtt.password.env: environment variable ${password.env} is not set`] };
-    }
-    if (value === '') return { ok: false, errors: [`mqtt.password.env: environment variable ${password.env} is empty`] };
-    return { ok: true, mqttPassword: value };
-  }
-
-  let text: string;
-  try {
-    text = readFile(password.file, 'utf8');
-  } catch (error) {
-    return { ok: false, errors: [`mqtt.password.file: cannot read ${password.file} (${readFailure(error)})`] };
-  }
-  // `echo secret > file` leaves a newline that is not part of the password.
-  const value = text.replace(/[\r\n]+$/, '');
-  if (value === '') return { ok: false, errors: [`mqtt.password.file: ${password.file} is empty`] };
-  return { ok: true, mqttPassword: value };
+  const read = readSecret('mqtt.password', password, env, readFile);
+  return read.ok ? { ok: true, mqttPassword: read.value } : { ok: false, errors: [read.error] };
 }

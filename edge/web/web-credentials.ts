@@ -3,7 +3,7 @@
  * a page reachable from the network must have one: it can put the intersection in flash.
  */
 import { readFileSync } from 'node:fs';
-import type { ReadTextFile } from '../config/secrets.js';
+import { readSecret, type ReadTextFile } from '../config/secrets.js';
 import { LOCAL_BIND_ADDRESSES, type WebConfig, type WebSecret } from '../config/web-schema.js';
 
 export interface WebCredentials {
@@ -18,29 +18,16 @@ export class WebCredentialError extends Error {
 }
 
 export function resolveWebCredentials(web: WebConfig, env: Record<string, string | undefined> = process.env, readFile: ReadTextFile = readFileSync): WebCredentials {
-  const token = web.token === undefined ? null : readSecret('web.token', web.token, env, readFile);
+  const token = web.token === undefined ? null : secretOrThrow('web.token', web.token, env, readFile);
   if (token === null && !LOCAL_BIND_ADDRESSES.includes(web.bind)) {
     throw new WebCredentialError(`web.token: the page is bound to ${web.bind} and anyone on that network could change the signal; set web.token (a string, { env: NAME } or { file: PATH }) or bind to 127.0.0.1`);
   }
-  const metricsToken = web.metricsToken === undefined ? null : readSecret('web.metricsToken', web.metricsToken, env, readFile);
+  const metricsToken = web.metricsToken === undefined ? null : secretOrThrow('web.metricsToken', web.metricsToken, env, readFile);
   return { token, metricsToken };
 }
 
-function readSecret(field: string, secret: WebSecret, env: Record<string, string | undefined>, readFile: ReadTextFile): string {
-  if (typeof secret === 'string') return secret;
-  if ('env' in secret) {
-    const value = env[secret.env];
-    if (value === undefined || value === '') throw new WebCredentialError(`${field}.env: environment variable ${secret.env} is ${value === undefined ? 'not set' : 'empty'}`);
-    return value;
-  }
-  let text: string;
-  try {
-    text = readFile(secret.file, 'utf8');
-  } catch (error) {
-    throw new WebCredentialError(`${field}.file: cannot read ${secret.file} (${(error as Error).message})`);
-  }
-  // `echo secret > file` leaves a newline that is not part of the secret.
-  const value = text.replace(/[\r\n]+$/, '');
-  if (value === '') throw new WebCredentialError(`${field}.file: ${secret.file} is empty`);
-  return value;
+function secretOrThrow(field: string, secret: WebSecret, env: Record<string, string | undefined>, readFile: ReadTextFile): string {
+  const read = readSecret(field, secret, env, readFile);
+  if (!read.ok) throw new WebCredentialError(read.error);
+  return read.value;
 }
