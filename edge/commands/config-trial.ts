@@ -13,7 +13,7 @@
  * any point leaves either the old config or a trial that resolves as above.
  */
 import { readFile, rm } from 'node:fs/promises';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { readJsonIfExists, writeFileAtomic } from '../state/atomic-file.js';
 
 export interface TrialMarker {
   starts: number;
@@ -24,14 +24,6 @@ export type TrialAtStartup = { state: 'none' } | { state: 'trying'; trialS: numb
 
 const paths = (configPath: string) => ({ previous: `${configPath}.prev`, marker: `${configPath}.trial.json`, outcome: `${configPath}.trial-outcome.json` });
 
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
 
 /** Keeps the running config as FILE.prev, marks the trial, writes the new config. */
 export async function beginConfigTrial(configPath: string, newConfig: unknown, trialS: number): Promise<void> {
@@ -44,7 +36,7 @@ export async function beginConfigTrial(configPath: string, newConfig: unknown, t
 /** Runs before the config is read: counts this start of a trial, or reverts a trial that never confirmed. */
 export async function settleConfigTrialAtStartup(configPath: string): Promise<TrialAtStartup> {
   const { previous, marker, outcome } = paths(configPath);
-  const trial = await readJson<TrialMarker>(marker).catch(() => ({ starts: 1, trialS: 0 }) as TrialMarker);
+  const trial = await readJsonIfExists<TrialMarker>(marker).catch(() => ({ starts: 1, trialS: 0 }) as TrialMarker);
   if (!trial) return { state: 'none' };
   if (trial.starts >= 1) {
     const reason = 'the new config did not come up healthy (no confirmed start): the previous config was restored';
@@ -58,8 +50,8 @@ export async function settleConfigTrialAtStartup(configPath: string): Promise<Tr
 /** The running node's view: a trial to confirm, and the outcome of one an earlier start reverted. */
 export async function pendingTrial(configPath: string): Promise<{ trial: TrialMarker | null; reverted: string | null }> {
   const { marker, outcome } = paths(configPath);
-  const trial = await readJson<TrialMarker>(marker);
-  const note = await readJson<{ reason: string }>(outcome);
+  const trial = await readJsonIfExists<TrialMarker>(marker);
+  const note = await readJsonIfExists<{ reason: string }>(outcome);
   if (note) await rm(outcome, { force: true });
   return { trial, reverted: note?.reason ?? null };
 }

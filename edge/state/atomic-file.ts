@@ -1,4 +1,4 @@
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -22,5 +22,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await dir.sync();
   } finally {
     await dir.close();
+  }
+}
+
+/** A JSON file's value, or null when the file does not exist (other read or parse errors throw). */
+export async function readJsonIfExists<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
   }
 }

@@ -11,9 +11,9 @@
  * and not confirmed switches `current` back. The new release confirms itself once healthy, or switches
  * back and exits for a restart when it is not healthy in time.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { readJsonIfExists, writeFileAtomic } from '../state/atomic-file.js';
 import { pointCurrent, readCurrent } from './slots.js';
 
 export interface UpdateTrial {
@@ -39,17 +39,9 @@ export type UpdateAtStart = { state: 'none' } | { state: 'trying'; trial: Update
 const trialPath = (releasesDir: string) => join(releasesDir, 'trial.json');
 const outcomePath = (releasesDir: string) => join(releasesDir, 'outcome.json');
 
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
 
 export async function readUpdateTrial(releasesDir: string): Promise<UpdateTrial | null> {
-  return readJson<UpdateTrial>(trialPath(releasesDir));
+  return readJsonIfExists<UpdateTrial>(trialPath(releasesDir));
 }
 
 /** Marks the trial, then switches `current` to the new slot (in that order: see settleUpdateTrialAtStart). */
@@ -97,7 +89,7 @@ export async function revertUpdateTrial(releasesDir: string, trial: UpdateTrial,
 
 /** The outcome of a rolled-back trial, once: reading removes it. */
 export async function takeUpdateOutcome(releasesDir: string): Promise<UpdateOutcome | null> {
-  const outcome = await readJson<UpdateOutcome>(outcomePath(releasesDir)).catch(() => null);
+  const outcome = await readJsonIfExists<UpdateOutcome>(outcomePath(releasesDir)).catch(() => null);
   if (outcome) await rm(outcomePath(releasesDir), { force: true });
   return outcome;
 }
