@@ -6,6 +6,7 @@
  * already failed the schema (its findings would be noise on top of the real error).
  */
 import { configPath } from './config-path.js';
+import { claimPins, controllerInputPinUses, outputPinUses, type PinClaims } from './pin-usage.js';
 import { MONITOR_CROSS_CHECKS } from './monitor-cross-check.js';
 import { checkOutboxConfig } from './outbox-schema.js';
 import { checkWebConfig } from './web-schema.js';
@@ -239,26 +240,8 @@ const pedestrianTimesMatchGroups: CrossCheck = {
 /** Two outputs on one line would light one lamp for another's command. */
 const outputPinsUnique: CrossCheck = {
   reads: ['signal.groups', 'signal.flashRelay', 'cameras'],
-  run(config) {
-    const outputs: Array<{ path: string; pin: Pin }> = config.signal.groups.flatMap((group, g) =>
-      Object.entries(group.outputs).map(([name, pin]) => ({ path: configPath('signal', 'groups', g, 'outputs', name), pin })),
-    );
-    if (config.signal.flashRelay) outputs.push({ path: 'signal.flashRelay', pin: config.signal.flashRelay });
-    // Camera power relays and infrared illuminators are outputs too, and must not share a lamp's line.
-    config.cameras.forEach((camera, c) => {
-      if (camera.health?.powerRelay) outputs.push({ path: configPath('cameras', c, 'health', 'powerRelay'), pin: camera.health.powerRelay });
-      if (camera.health?.infrared) outputs.push({ path: configPath('cameras', c, 'health', 'infrared', 'output'), pin: camera.health.infrared.output });
-    });
-    const firstPath = new Map<string, string>();
-    const errors: string[] = [];
-    for (const { path, pin } of outputs) {
-      const key = `${pin.chip}\u0000${pin.line}`;
-      const first = firstPath.get(key);
-      if (first === undefined) firstPath.set(key, path);
-      else errors.push(`${path}: ${pin.chip} line ${pin.line} is already used by ${first}`);
-    }
-    return errors;
-  },
+  // Camera power relays and infrared illuminators are outputs too, and must not share a lamp's line.
+  run: (config) => claimPins(outputPinUses(config)),
 };
 
 const reconnectRangeOrdered: CrossCheck = {
@@ -396,25 +379,9 @@ const scheduleValid: CrossCheck = {
 const inputPinsUnique: CrossCheck = {
   reads: ['signal.detectors', 'signal.preempt', 'signal.groups', 'signal.flashRelay', 'cameras'],
   run(config) {
-    const inputs: Array<{ path: string; pin: Pin }> = config.signal.detectors.map((detector, d) => ({ path: configPath('signal', 'detectors', d, 'input'), pin: detector.input }));
-    if (config.signal.preempt) inputs.push({ path: 'signal.preempt.input', pin: config.signal.preempt.input });
-    const usedBy = new Map<string, string>();
-    const key = (pin: Pin) => `${pin.chip}\u0000${pin.line}`;
-    config.signal.groups.forEach((group, g) => {
-      for (const [name, pin] of Object.entries(group.outputs)) usedBy.set(key(pin), configPath('signal', 'groups', g, 'outputs', name));
-    });
-    if (config.signal.flashRelay) usedBy.set(key(config.signal.flashRelay), 'signal.flashRelay');
-    config.cameras.forEach((camera, c) => {
-      if (camera.health?.powerRelay) usedBy.set(key(camera.health.powerRelay), configPath('cameras', c, 'health', 'powerRelay'));
-      if (camera.health?.infrared) usedBy.set(key(camera.health.infrared.output), configPath('cameras', c, 'health', 'infrared', 'output'));
-    });
-    const errors: string[] = [];
-    for (const { path, pin } of inputs) {
-      const first = usedBy.get(key(pin));
-      if (first !== undefined) errors.push(`${path}: ${pin.chip} line ${pin.line} is already used by ${first}`);
-      else usedBy.set(key(pin), path);
-    }
-    return errors;
+    const claims: PinClaims = new Map();
+    claimPins(outputPinUses(config), claims); // outputs sharing a line are outputPinsUnique's to report
+    return claimPins(controllerInputPinUses(config), claims);
   },
 };
 

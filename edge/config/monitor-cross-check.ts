@@ -4,6 +4,7 @@
  */
 import { configPath } from './config-path.js';
 import type { CrossCheck } from './cross-check.js';
+import { claimPins, controllerInputPinUses, outputPinUses, type PinClaims, type PinUse } from './pin-usage.js';
 import type { Config, Pin } from './schema.js';
 import { closestName } from './suggest.js';
 
@@ -51,36 +52,18 @@ const readbackMatchesGroups: CrossCheck = {
 const readbackPinsUnique: CrossCheck = {
   reads: ['monitor', 'signal.groups', 'signal.flashRelay', 'signal.detectors', 'signal.preempt', 'cameras'],
   run(config) {
-    const key = (pin: Pin) => `${pin.chip}\u0000${pin.line}`;
-    const usedBy = new Map<string, string>();
-    const use = (path: string, pin: Pin | undefined) => {
-      if (pin !== undefined && !usedBy.has(key(pin))) usedBy.set(key(pin), path);
-    };
-    config.signal.groups.forEach((group, g) => {
-      for (const [name, pin] of Object.entries(group.outputs)) use(configPath('signal', 'groups', g, 'outputs', name), pin);
-    });
-    use('signal.flashRelay', config.signal.flashRelay);
-    config.signal.detectors.forEach((detector, d) => use(configPath('signal', 'detectors', d, 'input'), detector.input));
-    use('signal.preempt.input', config.signal.preempt?.input);
-    config.cameras.forEach((camera, c) => {
-      use(configPath('cameras', c, 'health', 'powerRelay'), camera.health?.powerRelay);
-      use(configPath('cameras', c, 'health', 'infrared', 'output'), camera.health?.infrared?.output);
-    });
-    const inputs: Array<{ path: string; pin: Pin }> = [];
+    const claims: PinClaims = new Map();
+    // Lines claimed twice among these are the other checks' to report.
+    claimPins([...outputPinUses(config), ...controllerInputPinUses(config)], claims);
+    const readbacks: PinUse[] = [];
     config.monitor.readback.forEach((entry, r) => {
       for (const lamp of ALL_LAMPS) {
         const pin = entry[lamp];
-        if (pin !== undefined) inputs.push({ path: configPath('monitor', 'readback', r, lamp), pin });
+        if (pin !== undefined) readbacks.push({ path: configPath('monitor', 'readback', r, lamp), pin });
       }
     });
-    if (config.monitor.flashRelayReadback) inputs.push({ path: 'monitor.flashRelayReadback', pin: config.monitor.flashRelayReadback });
-    const errors: string[] = [];
-    for (const { path, pin } of inputs) {
-      const first = usedBy.get(key(pin));
-      if (first !== undefined) errors.push(`${path}: ${pin.chip} line ${pin.line} is already used by ${first}`);
-      else usedBy.set(key(pin), path);
-    }
-    return errors;
+    if (config.monitor.flashRelayReadback) readbacks.push({ path: 'monitor.flashRelayReadback', pin: config.monitor.flashRelayReadback });
+    return claimPins(readbacks, claims);
   },
 };
 
