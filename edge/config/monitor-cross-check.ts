@@ -5,7 +5,7 @@
 import { configPath } from './config-path.js';
 import type { CrossCheck } from './cross-check.js';
 import { claimPins, controllerInputPinUses, outputPinUses, type PinClaims, type PinUse } from './pin-usage.js';
-import type { Config, Pin } from './schema.js';
+import type { Config } from './schema.js';
 import { closestName } from './suggest.js';
 
 const LAMPS = { vehicle: ['red', 'amber', 'green'], pedestrian: ['dontWalk', 'walk'] } as const;
