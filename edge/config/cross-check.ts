@@ -10,7 +10,7 @@ import { claimPins, controllerInputPinUses, outputPinUses, type PinClaims } from
 import { MONITOR_CROSS_CHECKS } from './monitor-cross-check.js';
 import { checkOutboxConfig } from './outbox-schema.js';
 import { checkWebConfig } from './web-schema.js';
-import type { Config, Pin } from './schema.js';
+import type { Config } from './schema.js';
 import { closestName } from './suggest.js';
 
 export interface CrossCheck {
