@@ -15,6 +15,9 @@ import type { FsyncPolicy } from '../../../edge/telemetry/outbox/group-commit.js
 import { Outbox } from '../../../edge/telemetry/outbox/outbox.js';
 import { TelemetryPublisher } from '../../../edge/telemetry/publisher.js';
 import type { CountsPeriod } from '../../../edge/vision/count-aggregator.js';
+import { Packr } from 'msgpackr';
+import { toCompactWire, type CompactKind, type WireStructures } from '../../../protocol/compact-wire.js';
+import { wireStructuresFor } from '../../../edge/telemetry/wire-structures.js';
 import { buildTopic, decodeTopicMessage, encodeMessage, SCHEMA_VERSION, type CountsMessage, type HealthMessage, type TopicKind } from '../../../protocol/index.js';
 import { runIntersectionSim } from '../../../sim/intersection/intersection-sim.js';
 import { MosquittoBroker } from '../../../test/support/mosquitto.js';
@@ -183,6 +186,15 @@ function steadyTraffic(captured: Captured[]): SteadyTraffic {
   };
 }
 
+const compactPackr = new Packr({ useRecords: false, variableMapSize: true, skipValues: [undefined] } as ConstructorParameters<typeof Packr>[0] & { skipValues: unknown[] });
+
+/** Payload bytes of a message in the v2 compact layout (protocol/compact-wire.ts), which encodeMessage does not send yet. */
+function compactBytes(kind: CompactKind, message: unknown, structures: WireStructures): number {
+  const wire = toCompactWire(kind, message as never, structures);
+  if (!wire.ok) throw new Error(wire.error);
+  return compactPackr.pack(wire.value).length;
+}
+
 /** Part a: a day of one node's telemetry on the wire, MessagePack (as sent) against the same objects as JSON. */
 async function wireBytesPerDay(config: Config, traffic: SteadyTraffic): Promise<Record<string, unknown>> {
   const boot = 3;
@@ -193,6 +205,9 @@ async function wireBytesPerDay(config: Config, traffic: SteadyTraffic): Promise<
   const random = seededRandom(5);
   const dayStart = Date.UTC(2026, 0, 5, 0, 0, 0);
   const counts: Array<{ topic: string; msgpack: number; json: number; qos: 0 | 1 }> = [];
+  // The v2 projection: the same messages in the compact layout; the bench's four cameras share the example camera's lines and zones.
+  const structures = wireStructuresFor({ ...config, cameras: Array.from({ length: BYTES_CAMERAS }, (_, i) => ({ ...camera, id: `cam${i + 1}` })) }, 1);
+  const countsV2: Array<{ topic: string; msgpack: number; json: number; qos: 0 | 1 }> = [];
   let seq = 0;
   let sample: CountsMessage | undefined;
   for (let period = 0; period < DAY_S / COUNT_PERIOD_S; period++) {
@@ -202,6 +217,7 @@ async function wireBytesPerDay(config: Config, traffic: SteadyTraffic): Promise<
       const message: CountsMessage = { v: SCHEMA_VERSION, node: config.node.id, boot, ts: periodStart + COUNT_PERIOD_S * 1000 + 20 + c * 7, seq: seq++, ...body };
       if (period === 8 * 60 && c === 1) sample = message;
       counts.push({ topic: topic('counts'), msgpack: encodeMessage('counts', message).length, json: jsonBytes(message), qos: 1 });
+      countsV2.push({ topic: topic('counts'), msgpack: compactBytes('counts', message, structures), json: jsonBytes(message), qos: 1 });
     }
   }
   const health = await healthSample(config, boot, dayStart + 3_600_000);
@@ -217,6 +233,18 @@ async function wireBytesPerDay(config: Config, traffic: SteadyTraffic): Promise<
   };
   const total = Object.values(perDay).reduce(added);
   const ratio = total.msgpackBytes / total.jsonBytes;
+  const asV2 = (entries: Captured[], kind: CompactKind) => entries.map((entry) => ({ topic: entry.topic, msgpack: compactBytes(kind, entry.message, structures), json: jsonBytes(entry.message), qos: 1 as const }));
+  const birthWithStructures = { ...traffic.birth.message, structures };
+  const v2PerDay = {
+    counts: tally(countsV2),
+    signalState: tally(asV2(traffic.signal, 'signal'), traffic.scale),
+    signalCycle: tally(asV2(traffic.cycles, 'event'), traffic.scale),
+    health: tally(Array.from({ length: DAY_S / HEALTH_INTERVAL_S }, () => ({ ...healthEntry, msgpack: compactBytes('health', health, structures) }))),
+    birth: tally([{ topic: traffic.birth.topic, msgpack: compactPackr.pack(birthWithStructures).length, json: jsonBytes(traffic.birth.message), qos: 1 }]),
+  };
+  const v2Total = Object.values(v2PerDay).reduce(added);
+  const v2Ratio = v2Total.msgpackBytes / v2Total.jsonBytes;
+  log(`telemetry: v2 compact layout (not sent yet) per day ${v2Total.msgpackBytes} B: ${(v2Ratio * 100).toFixed(1)} % of JSON`);
   // What else the simulated node sent (signal.green-end per phase served, walks, camera events): outside the issue's list, shown apart.
   const otherTypes = new Map<string, Captured[]>();
   for (const entry of traffic.others) otherTypes.set(String(entry.message.type), [...(otherTypes.get(String(entry.message.type)) ?? []), entry]);
@@ -234,6 +262,13 @@ async function wireBytesPerDay(config: Config, traffic: SteadyTraffic): Promise<
       signal: `signal states and signal.cycle events of the example config in nutgiao sim (seed 1, off-peak plan), ${traffic.windowS} simulated s scaled to a day: ${traffic.signal.length} states, ${traffic.cycles.length} cycles`,
       health: `every ${HEALTH_INTERVAL_S} s as the issue states (the example config says ${config.telemetry.healthIntervalS} s), QoS 0, this machine's figures`,
       birth: 'once, as the simulated node published it',
+    },
+    projectedV2: {
+      what: 'the same messages in the v2 compact layout of protocol/compact-wire.ts (no node, names as indices into the birth\'s structures, integer units), which encodeMessage does not send yet; the birth grows by its structures',
+      ratio: round(v2Ratio, 3),
+      payloadOnlyRatio: round(v2Total.msgpackPayloadBytes / v2Total.jsonPayloadBytes, 3),
+      total: v2Total,
+      perDay: v2PerDay,
     },
     sampleCounts: sample === undefined ? null : { msgpackBytes: encodeMessage('counts', sample).length, jsonBytes: jsonBytes(sample) },
     otherEventsPerDay,
