@@ -50,6 +50,8 @@ test.after(async () => {
 /** The node's births, newest last. */
 async function nextBirth(after: number, timeoutMs = 30_000): Promise<Record<string, unknown>> {
   const birth = await telemetry.waitFor((entry) => telemetry.received.indexOf(entry) >= after && entry.kind === 'state' && entry.message.status === 'online', 'a birth', timeoutMs);
+  // The birth goes out on connect, before the node listens for requests; node.started comes after.
+  await telemetry.waitFor((entry) => telemetry.received.indexOf(entry) >= after && entry.kind === 'event' && entry.message.type === 'node.started', 'node.started', timeoutMs);
   return birth.message;
 }
 

@@ -113,6 +113,8 @@ test.after(async () => {
 async function nextBirth(after: number, timeoutMs = 30_000): Promise<Record<string, unknown>> {
   try {
     const birth = await telemetry.waitFor((entry) => telemetry.received.indexOf(entry) >= after && entry.kind === 'state' && entry.message.status === 'online', 'a birth', timeoutMs);
+    // The birth goes out on connect, before the node listens for requests; node.started comes after.
+    await telemetry.waitFor((entry) => telemetry.received.indexOf(entry) >= after && entry.kind === 'event' && entry.message.type === 'node.started', 'node.started', timeoutMs);
     return birth.message;
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${supervisor.describe()}`);
