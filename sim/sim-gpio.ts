@@ -1,6 +1,8 @@
 import type { Clock, TimerHandle } from '../edge/hal/clock.js';
 import {
+  bankMask,
   GpioError,
+  MAX_BANK_LINES,
   type Edge,
   type GpioBinding,
   type GpioChipInfo,
@@ -74,7 +76,6 @@ interface SimChip {
 
 const DEFAULT_CHIP = 'gpiochip0';
 const DEFAULT_CHIP_LINES = 64;
-const MAX_BANK_LINES = 32;
 
 /**
  * A GPIO binding backed by simulated chips, with a test-bench API in the spirit of node-serialport's
@@ -345,7 +346,7 @@ class SimOutputBank implements OutputBank {
     initial: number,
   ) {
     this.size = lines.length;
-    this.all = this.size >= MAX_BANK_LINES ? 0xffff_ffff : ((1 << this.size) - 1) >>> 0;
+    this.all = bankMask(this.size);
     this.commandedBits = (initial & this.all) >>> 0;
   }
 

@@ -22,6 +22,14 @@ export interface GpioChipInfo {
   lines: number;
 }
 
+/** Lines in one output bank at most: a bank's levels are the bits of one 32-bit number. */
+export const MAX_BANK_LINES = 32;
+
+/** Mask with the low `size` bits set (1 << 32 wraps in JS, hence the special case). */
+export function bankMask(size: number): number {
+  return size >= MAX_BANK_LINES ? 0xffff_ffff : ((1 << size) - 1) >>> 0;
+}
+
 /**
  * A set of output lines that change together in one masked write (all lamps of a signal head, say).
  * Bit i of a mask/value refers to lines[i] of the request. At most 32 lines per bank.

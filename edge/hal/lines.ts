@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from './clock.js';
-import type { Edge, GpioBinding, InputLine, Level, OutputBank, PinSpec } from './gpio.js';
+import { bankMask, type Edge, type GpioBinding, type InputLine, type Level, type OutputBank, type PinSpec } from './gpio.js';
 
 /**
  * The one place where active-low and debounce are applied, above any binding, so every driver deals in
@@ -18,8 +18,6 @@ export interface LogicalOutputBank {
   close(): Promise<void>;
 }
 
-const MAX_BANK_LINES = 32;
-
 /** Bits of the lines whose pin is active-low; XOR with it converts logical ⇄ raw in both directions. */
 export function activeLowMask(pins: readonly PinSpec[]): number {
   let mask = 0;
@@ -29,10 +27,7 @@ export function activeLowMask(pins: readonly PinSpec[]): number {
   return mask >>> 0;
 }
 
-/** Mask with the low `size` bits set (1 << 32 wraps in JS, hence the special case). */
-export function bankMask(size: number): number {
-  return size >= MAX_BANK_LINES ? 0xffff_ffff : ((1 << size) - 1) >>> 0;
-}
+export { bankMask } from './gpio.js';
 
 /** Opens pins as one output bank at the given logical initial levels. */
 export async function openLogicalOutputs(

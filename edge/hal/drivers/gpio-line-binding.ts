@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
 import {
+  bankMask,
   GpioError,
+  MAX_BANK_LINES,
   type Edge,
   type GpioBinding,
   type GpioChipInfo,
@@ -17,7 +19,6 @@ import {
  * contract suite's rules live in one place instead of three.
  */
 
-const MAX_BANK_LINES = 32;
 
 /** A pin resolved by the backend: `key` names the physical line whatever spelling of its chip was used. */
 export interface LocatedLine<Address> {
@@ -168,7 +169,7 @@ class LineOutputBank<Output extends BackendOutput> implements OutputBank {
     initial: number,
   ) {
     this.size = outputs.length;
-    this.all = this.size >= MAX_BANK_LINES ? 0xffff_ffff : ((1 << this.size) - 1) >>> 0;
+    this.all = bankMask(this.size);
     this.commandedBits = (initial & this.all) >>> 0;
   }
 
