@@ -37,6 +37,8 @@ export interface TrackTable {
   /** Box size for crossing judgements (at least a whole vehicle's usual size). */
   readonly judgedW: Float64Array;
   readonly judgedH: Float64Array;
+  /** Whether the track was seen this frame (alone or inside a merged blob). */
+  readonly observed: Uint8Array;
 }
 
 export const LR = 0;
@@ -101,6 +103,9 @@ export class LineCounter {
   private readonly recentSpeed: Float64Array;
   private readonly recentDirection: Int8Array;
   private readonly recentNext: Int32Array;
+  /** The counted track's slot and id, to see where that vehicle is now while its track runs. */
+  private readonly recentSlot: Int32Array;
+  private readonly recentTrackId: Int32Array;
   private static readonly RECENT = 8;
 
   constructor(
@@ -132,6 +137,8 @@ export class LineCounter {
     this.recentSpeed = new Float64Array(recent);
     this.recentDirection = new Int8Array(recent).fill(-1);
     this.recentNext = new Int32Array(n);
+    this.recentSlot = new Int32Array(recent);
+    this.recentTrackId = new Int32Array(recent).fill(-1);
     this.logLine = new Int32Array(logCapacity);
     this.logDirection = new Uint8Array(logCapacity);
     this.logTrack = new Int32Array(logCapacity);
@@ -249,7 +256,7 @@ export class LineCounter {
         this.duplicates++;
         continue;
       }
-      this.remember(l, direction, along * length, w, h, speed, tsMs);
+      this.remember(l, t, direction, along * length, w, h, speed, tsMs);
       if (direction === LR) this.lr[l]!++;
       else this.rl[l]!++;
       this.record(l, direction, trackId, frame, tsMs, x, y);
@@ -258,22 +265,31 @@ export class LineCounter {
 
   /**
    * Whether a crossing is within half a vehicle width of one counted just before on the same line, while
-   * that vehicle has not yet moved on by most of its length (judged by its own speed, as a fragment's
-   * track may have a wild one).
+   * that vehicle has not yet moved on by most of its length. Where the counted vehicle's track still runs,
+   * its position now says how far it has moved on (a vehicle pulling away from a stop line is slow when
+   * counted, so its speed then says little); once its track is gone, its speed when counted is all there is.
    */
   private isSameVehicleAsRecent(l: number, direction: number, along: number, w: number, tsMs: number): boolean {
+    const tracks = this.tracks!;
     const base = l * LineCounter.RECENT;
     for (let r = base; r < base + LineCounter.RECENT; r++) {
       if (this.recentDirection[r] !== direction) continue;
       const width = Math.max(w, this.recentWidth[r]!);
-      const travelled = (tsMs - this.recentTs[r]!) * this.recentSpeed[r]!;
-      if (Math.abs(along - this.recentAlong[r]!) < 0.5 * width && travelled < 0.8 * this.recentHeight[r]!) return true;
+      if (Math.abs(along - this.recentAlong[r]!) >= 0.5 * width) continue;
+      const slot = this.recentSlot[r]!;
+      let movedOn: number;
+      if (tracks.id[slot] === this.recentTrackId[r] && tracks.observed[slot] === 1) {
+        movedOn = Math.abs(sideOf(this.ax[l]!, this.ay[l]!, this.bx[l]!, this.by[l]!, tracks.cx[slot]!, tracks.cy[slot]!)) / this.length[l]!;
+      } else movedOn = (tsMs - this.recentTs[r]!) * this.recentSpeed[r]!;
+      if (movedOn < 0.8 * this.recentHeight[r]!) return true;
     }
     return false;
   }
 
-  private remember(l: number, direction: number, along: number, w: number, h: number, speed: number, tsMs: number): void {
+  private remember(l: number, t: number, direction: number, along: number, w: number, h: number, speed: number, tsMs: number): void {
     const r = l * LineCounter.RECENT + this.recentNext[l]!;
+    this.recentSlot[r] = t;
+    this.recentTrackId[r] = this.tracks!.id[t]!;
     this.recentNext[l] = (this.recentNext[l]! + 1) % LineCounter.RECENT;
     this.recentAlong[r] = along;
     this.recentTs[r] = tsMs;
