@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { validateConfig } from '../config/index.js';
 import type { Clock } from '../hal/clock.js';
@@ -23,6 +24,8 @@ import { updateHandler, type UpdateContext } from './handlers/update.js';
 import { packageRoot } from '../update/package-root.js';
 import { releasesDir } from '../update/slots.js';
 import { superviseUpdateTrial } from '../update/update-supervision.js';
+import { UpdateStreamReceiver } from '../update/stream-receiver.js';
+import { parseUpdateStreamTopic, updateStreamFilter } from '../../protocol/topics.js';
 import { packageVersion } from '../version.js';
 import { RESTART_EXIT_CODE } from './handlers/restart.js';
 import { snapshotHandler } from './handlers/snapshot.js';
@@ -131,9 +134,33 @@ function updateContext(parts: NodeCommandParts): UpdateContext {
     releasesDir: releasesDir(parts.stateDir),
     packageRoot: packageRoot(),
     version: packageVersion(),
+    streams: startUpdateStreams(parts),
     stopAndExit: parts.stopAndExit,
-    refused: (reason, url) => void parts.publisher.event('update.refused', 'error', `update refused: ${reason}`, { url, reason }),
+    refused: (reason, origin) => void parts.publisher.event('update.refused', 'error', `update refused: ${reason}`, { ...origin, reason }),
   };
+}
+
+/** Takes the chunks of bundles streamed over MQTT to this node (update-stream/<transferId>/<chunk>). */
+function startUpdateStreams(parts: NodeCommandParts): UpdateStreamReceiver {
+  const { config, publisher, session } = parts;
+  const settings = config.update;
+  const receiver = new UpdateStreamReceiver({
+    dir: join(releasesDir(parts.stateDir), 'incoming'),
+    maxBytes: settings.maxBundleMiB * 1024 * 1024,
+    chunkTimeoutMs: settings.streamChunkTimeoutS * 1000,
+    clock: parts.clock,
+    opened: (opened) =>
+      void publisher.event('update.stream-open', 'info', `taking ${opened.missingCount} of ${opened.chunks} chunks of transfer ${opened.transferId}`, { ...opened }),
+    refused: (refusal) => void publisher.event('update.chunk-refused', 'warning', `update chunk refused: ${refusal.reason}`, { ...refusal }),
+  });
+  const { prefix } = config.mqtt;
+  const { site, id: node } = config.node;
+  session.onMessage((topic, payload) => {
+    const parsed = parseUpdateStreamTopic(prefix, site, node, topic);
+    if (parsed.ok) receiver.chunk(parsed.transferId, parsed.index, payload);
+  });
+  session.subscribe(updateStreamFilter(prefix, site, node), 1);
+  return receiver;
 }
 
 /**
