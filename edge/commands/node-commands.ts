@@ -10,6 +10,7 @@ import type { TelemetryPublisher } from '../telemetry/publisher.js';
 import type { CameraService } from '../vision/camera-service.js';
 import { CommandRouter, type CommandRouterOptions } from './command-router.js';
 import { CommandService } from './command-service.js';
+import type { RequestInbox } from './request-inbox.js';
 import { getConfigHandler } from './handlers/get-config.js';
 import { manualStepHandler } from './handlers/manual-step.js';
 import { monitorResetHandler } from './handlers/monitor-reset.js';
@@ -40,6 +41,8 @@ export interface NodeCommandParts {
   boot: number;
   stateDir: string;
   session: MqttSession;
+  /** This node's requests, subscribed since connect and held until the handlers are ready (null: commands disabled). */
+  requests: RequestInbox | null;
   publisher: TelemetryPublisher;
   signal: () => SignalService;
   lampSensor: LampSensor;
@@ -56,7 +59,7 @@ export interface NodeCommandParts {
 export async function startNodeCommands(parts: NodeCommandParts): Promise<CommandService | null> {
   const { config, publisher, log } = parts;
   const settings = config.commands;
-  if (!settings.enabled) return null;
+  if (!settings.enabled || parts.requests === null) return null;
   const target = { site: config.node.site, node: config.node.id };
   const authenticate = await openAuthentication(parts, target);
   const router = new CommandRouter({
@@ -86,7 +89,7 @@ export async function startNodeCommands(parts: NodeCommandParts): Promise<Comman
     log: log.child('commands'),
     audit: (event) => void publisher.event(event.type, event.severity, event.message, event.data),
   });
-  const service = new CommandService(parts.session, router, log.child('commands'));
+  const service = new CommandService(parts.session, router, parts.requests, log.child('commands'));
   service.start();
   if (parts.configPath !== null) void superviseConfigTrial(parts, parts.configPath);
   void superviseUpdateTrial({
