@@ -227,6 +227,9 @@ export class IntersectionNode {
         system: parts.system,
         clock,
         configPath: parts.configPath ?? null,
+        stateDir: parts.stateDir,
+        lampSensor: parts.lampSensor,
+        publishEvent: (type, severity, message, data) => publisher.event(type, severity, message, data),
         stopAndExit: this.stopAndExit,
         log,
       });
