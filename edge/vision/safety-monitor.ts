@@ -34,8 +34,6 @@ export interface NoStoppingRule {
   zone: string;
   /** Standing still longer than this is an illegal stop, ms. */
   maxStopMs?: number;
-  /** Below this speed a vehicle is standing still, source pixels per second. */
-  stillPxPerS?: number;
 }
 
 export interface SafetyConfig {
@@ -59,6 +57,8 @@ export interface SafetyMonitorOptions {
   wrongWayMinDistancePx?: number;
   /** … measured (not extrapolated by the tracker) at least this many times on the way. */
   wrongWayMinMeasurements?: number;
+  /** A track whose centre stays within this distance of where it stopped is standing still, source pixels. */
+  stillRadiusPx?: number;
   /** Crossings buffered between two update() calls; more are dropped and counted. */
   crossingCapacity?: number;
   /**
@@ -67,7 +67,7 @@ export interface SafetyMonitorOptions {
    * through a merged queue blob crosses the line on arithmetic alone.
    */
   measuredWithinMs?: number;
-  /** Another crossing this soon after a reported runner, within its box, is the same runner, ms. */
+  /** Another crossing this soon after a reported runner, where its box went meanwhile, is the same runner, ms. */
   sameRunnerMs?: number;
 }
 
@@ -78,7 +78,9 @@ export const SAFETY_DEFAULTS = {
   // shuffling at the line is told apart by measuredWithinMs instead.
   runnerMinSpeedPxPerS: 8,
   maxStopMs: 10_000,
-  stillPxPerS: 3,
+  // 3 px (320×240 simulator scenes): a standing vehicle's box centre jitters by a pixel or so; the
+  // tracker's velocity is no measure of standing, as segmentation jumps leave it at 10–30 px/s for seconds.
+  stillRadiusPx: 3,
   wrongWayMinSpeedPxPerS: 20,
   // 1.5 s, 45 px and 6 measurements (320×240 simulator scenes, tuned on seed offsets 0 and 1000): the
   // rider is in view for about 3 s, often merged with outbound traffic; 2 s / 60 px without the
@@ -118,11 +120,33 @@ export interface SafetyEvent {
 
 export type SafetyEventListener = (event: SafetyEvent) => void;
 
-/** Time constant of the averaged velocity that "standing still" is judged on, ms. */
-const STILL_AVERAGE_MS = 1000;
 const DIRECTION_ANY = -1;
-/** A stop reported in the same place this recently is the same stop (vehicles stand there for minutes at most), ms. */
-const SAME_STOP_MS = 60_000;
+/**
+ * A standing vehicle arrived: its track travelled at least this far, in measured steps, before it stopped,
+ * source pixels. A ghost (road uncovered where the background still holds a vehicle that left, or held one
+ * at start-up) is born standing, and a track that latches onto one gets there by a segmentation jump.
+ */
+const ARRIVAL_PX = 8;
+/** A measured position further than this fraction of the box's size from the track's prediction is a segmentation jump, not travel. */
+const JUMP_FRACTION = 0.3;
+/** Smaller standing boxes are not a vehicle (a painted line or a shadow edge flickering), source pixels. */
+const MIN_STANDING_SIDE_PX = 10;
+/** A track standing this long confirms (or opens) a standing place, ms. */
+const SPOT_CONFIRM_MS = 1000;
+/**
+ * A standing place (spot) lives while some standing track keeps its centre inside it; the tracker gives a
+ * standing vehicle fragments and new tracks, so one that is briefly without any is still there, ms.
+ */
+const SPOT_HOLD_MS = 3000;
+/** Standing places remembered per no-stopping zone. */
+const SPOTS_PER_ZONE = 8;
+/**
+ * A runner has been going somewhere: its measured steps (segmentation jumps left out) add up to at least
+ * this over about the last second (time constant RECENT_TRAVEL_MS), source pixels. A queue vehicle's box
+ * jittering at the line has a speed every frame but goes nowhere.
+ */
+const RUNNER_MIN_TRAVEL_PX = 4;
+const RECENT_TRAVEL_MS = 1000;
 /** A position this close to the extrapolated one, with the velocity unchanged, is the extrapolation, working px. */
 const EXTRAPOLATION_EPSILON_PX = 1e-6;
 const NONE = -1;
@@ -133,15 +157,20 @@ const NONE = -1;
  *   longer than graceMs. Red time is measured from the first update() that saw the group red, so after a
  *   start the monitor underestimates it (never reports a violation it cannot be sure of). The crossing
  *   track must have been measured twice within measuredWithinMs (a track coasting on its prediction
- *   through a merged queue blob crosses on arithmetic alone) and move at minSpeedPxPerS; a crossing
- *   within a reported runner's box soon after is the same runner split in two by the tracker.
+ *   through a merged queue blob crosses on arithmetic alone), move at minSpeedPxPerS and have gone
+ *   RUNNER_MIN_TRAVEL_PX lately in measured steps (a queue vehicle's box jittering or jumping at the
+ *   line goes nowhere); a crossing in the region a reported runner swept since is the same runner,
+ *   split or re-tracked by the tracker.
  * - wrong-way: a confirmed track in a lane zone moving against the lane at wrongWayMinSpeedPxPerS or more,
  *   continuously for wrongWayMinMs and wrongWayMinDistancePx (both: time alone would flag a slow drift of
  *   the velocity estimate, distance alone one bad association), measured wrongWayMinMeasurements times on
  *   the way. Once per track.
- * - illegal-stop: a confirmed track whose centre stays in a no-stopping zone below stillPxPerS for longer
- *   than maxStopMs. Once per track per zone visit, and once per place: a standing vehicle the tracker
- *   gave several tracks over time is one stop.
+ * - illegal-stop: a vehicle standing in a no-stopping zone for longer than maxStopMs. Standing is judged
+ *   on positions (a track whose centre stays within stillRadiusPx, segmentation jumps aside), not on the
+ *   tracker's velocity. A place opens when a confirmed, vehicle-sized track that arrived (travelled there
+ *   in measured steps: a ghost is born standing) stands in the zone, and lives while standing tracks
+ *   confirm it: the fragments and new tracks the tracker gives one standing vehicle are one stop, timed
+ *   from when the first of them stopped. Once per place.
  * "Measured": the tracker's position is not exactly its own constant-velocity extrapolation of the last
  * frame with the velocity unchanged, which is what a track inside a merged blob or coasting does.
  * Per-track state lives in typed arrays by tracker slot and is reset when a slot holds a new id. Events
@@ -154,7 +183,7 @@ export class SafetyMonitor {
   private readonly trackCapacity: number;
   private readonly lineNames: readonly string[];
   private readonly zones: ZoneLookup;
-  private readonly options: Required<Omit<SafetyMonitorOptions, 'factor' | 'trackCapacity'>>;
+  private readonly options: Required<Omit<SafetyMonitorOptions, 'factor' | 'trackCapacity' | 'stillRadiusPx'>>;
   private readonly listeners: SafetyEventListener[] = [];
   // Stop lines, and the signal groups they watch.
   private readonly stopRuleOfLine: Int32Array;
@@ -172,7 +201,8 @@ export class SafetyMonitor {
   // No-stopping zones.
   private readonly noStopZone: Int32Array;
   private readonly noStopMaxMs: Float64Array;
-  private readonly noStopStillPxPerS: Float64Array;
+  /** Working pixels. */
+  private readonly stillRadius: number;
   // Per track slot.
   private readonly slotId: Int32Array;
   private readonly reverseLane: Int32Array;
@@ -182,13 +212,26 @@ export class SafetyMonitor {
   private readonly wrongWayReported: Uint8Array;
   /** Measurements (not extrapolations) during the current run against the lane. */
   private readonly reverseMeasured: Int32Array;
-  // Per track slot × no-stopping rule, t * rules + r.
-  private readonly stillSinceMs: Float64Array;
-  /** Per track slot: velocity averaged over about a second, and when it was last updated. */
-  private readonly meanVx: Float64Array;
-  private readonly meanVy: Float64Array;
-  private readonly meanAtMs: Float64Array;
-  private readonly stopReported: Uint8Array;
+  /**
+   * Per track slot: how far it travelled in measured steps, and that distance when its anchor was set;
+   * where (and since when) its centre has stayed within the still radius.
+   */
+  private readonly travel: Float64Array;
+  private readonly travelAtAnchor: Float64Array;
+  /**
+   * Per track slot: the sum of its measured steps that were not jumps (a vector), and the same sum lagged
+   * by RECENT_TRAVEL_MS: their difference is where it has been going lately.
+   */
+  private readonly stepSumX: Float64Array;
+  private readonly stepSumY: Float64Array;
+  private readonly laggedSumX: Float64Array;
+  private readonly laggedSumY: Float64Array;
+  /** Per track slot: this frame's measured step when it was a segmentation jump (else 0). */
+  private readonly jumpX: Float64Array;
+  private readonly jumpY: Float64Array;
+  private readonly anchorX: Float64Array;
+  private readonly anchorY: Float64Array;
+  private readonly anchorMs: Float64Array;
   /** Per track slot: the state last seen, to tell a measurement from the tracker's own extrapolation. */
   private readonly lastCx: Float64Array;
   private readonly lastCy: Float64Array;
@@ -198,13 +241,24 @@ export class SafetyMonitor {
   /** Per track slot: the times of its two latest measurements. */
   private readonly measuredMs: Float64Array;
   private readonly measuredBeforeMs: Float64Array;
-  /** Per no-stopping rule: the last stop reported, its time and box (working pixels), to report each stop once. */
-  private readonly stopMs: Float64Array;
-  private readonly stopBox: Float64Array;
-  private readonly stopTrack: Int32Array;
-  /** Per stop rule: the last runner reported, its time and box (working pixels), to report each runner once. */
+  /**
+   * Per no-stopping rule × SPOTS_PER_ZONE: places where a vehicle arrived and stands, index r * SPOTS + i.
+   * Box (working pixels, x0 y0 x1 y1), since when it stands, when a standing track last confirmed it
+   * (NaN = free), whether it was reported, and the track that arrived.
+   */
+  private readonly spotBox: Float64Array;
+  private readonly spotSinceMs: Float64Array;
+  private readonly spotSeenMs: Float64Array;
+  private readonly spotReported: Uint8Array;
+  private readonly spotTrack: Int32Array;
+  /**
+   * Per stop rule: the last runner reported, its time, box (working pixels) and velocity, to report each
+   * runner once.
+   */
   private readonly runnerMs: Float64Array;
   private readonly runnerBox: Float64Array;
+  private readonly runnerVx: Float64Array;
+  private readonly runnerVy: Float64Array;
   // Crossings handed in since the last update, evaluated there against fresh signal state.
   private readonly crossingLine: Int32Array;
   private readonly crossingDirection: Uint8Array;
@@ -219,6 +273,7 @@ export class SafetyMonitor {
     const problems = validateSafetyConfig(config, lineNames, zones.names);
     if (!Number.isInteger(options.factor) || options.factor < 1) problems.push(`factor: must be an integer >= 1, got ${options.factor}`);
     if (!Number.isInteger(options.trackCapacity) || options.trackCapacity < 1) problems.push(`trackCapacity: must be an integer >= 1, got ${options.trackCapacity}`);
+    if (options.stillRadiusPx !== undefined && !(options.stillRadiusPx > 0)) problems.push(`stillRadiusPx: must be > 0, got ${options.stillRadiusPx}`);
     if (problems.length > 0) throw new Error(`invalid safety config:\n  ${problems.join('\n  ')}`);
     this.factor = options.factor;
     this.trackCapacity = options.trackCapacity;
@@ -254,7 +309,7 @@ export class SafetyMonitor {
     const noStopping = config.noStopping ?? [];
     this.noStopZone = Int32Array.from(noStopping, (rule) => zones.names.indexOf(rule.zone));
     this.noStopMaxMs = Float64Array.from(noStopping, (rule) => rule.maxStopMs ?? SAFETY_DEFAULTS.maxStopMs);
-    this.noStopStillPxPerS = Float64Array.from(noStopping, (rule) => rule.stillPxPerS ?? SAFETY_DEFAULTS.stillPxPerS);
+    this.stillRadius = (options.stillRadiusPx ?? SAFETY_DEFAULTS.stillRadiusPx) / options.factor;
 
     const slots = this.trackCapacity;
     this.slotId = new Int32Array(slots).fill(-1);
@@ -264,11 +319,17 @@ export class SafetyMonitor {
     this.reverseStartY = new Float64Array(slots);
     this.wrongWayReported = new Uint8Array(slots);
     this.reverseMeasured = new Int32Array(slots);
-    this.stillSinceMs = new Float64Array(slots * noStopping.length).fill(Number.NaN);
-    this.meanVx = new Float64Array(slots);
-    this.meanVy = new Float64Array(slots);
-    this.meanAtMs = new Float64Array(slots).fill(Number.NaN);
-    this.stopReported = new Uint8Array(slots * noStopping.length);
+    this.travel = new Float64Array(slots);
+    this.travelAtAnchor = new Float64Array(slots);
+    this.jumpX = new Float64Array(slots);
+    this.stepSumX = new Float64Array(slots);
+    this.stepSumY = new Float64Array(slots);
+    this.laggedSumX = new Float64Array(slots);
+    this.laggedSumY = new Float64Array(slots);
+    this.jumpY = new Float64Array(slots);
+    this.anchorX = new Float64Array(slots);
+    this.anchorY = new Float64Array(slots);
+    this.anchorMs = new Float64Array(slots);
     this.lastCx = new Float64Array(slots);
     this.lastCy = new Float64Array(slots);
     this.lastVx = new Float64Array(slots);
@@ -277,10 +338,15 @@ export class SafetyMonitor {
     this.measuredMs = new Float64Array(slots).fill(Number.NaN);
     this.measuredBeforeMs = new Float64Array(slots).fill(Number.NaN);
     this.runnerMs = new Float64Array(stopLines.length).fill(Number.NaN);
-    this.stopMs = new Float64Array(noStopping.length).fill(Number.NaN);
-    this.stopBox = new Float64Array(noStopping.length * 4);
-    this.stopTrack = new Int32Array(noStopping.length).fill(-1);
+    const spots = noStopping.length * SPOTS_PER_ZONE;
+    this.spotBox = new Float64Array(spots * 4);
+    this.spotSinceMs = new Float64Array(spots);
+    this.spotSeenMs = new Float64Array(spots).fill(Number.NaN);
+    this.spotReported = new Uint8Array(spots);
+    this.spotTrack = new Int32Array(spots);
     this.runnerBox = new Float64Array(stopLines.length * 4);
+    this.runnerVx = new Float64Array(stopLines.length);
+    this.runnerVy = new Float64Array(stopLines.length);
 
     const crossings = this.options.crossingCapacity;
     this.crossingLine = new Int32Array(crossings);
@@ -332,8 +398,9 @@ export class SafetyMonitor {
     const capacity = Math.min(this.trackCapacity, tracks.capacity);
     for (let t = 0; t < capacity; t++) {
       if (!tracks.isActive(t)) continue;
-      if (this.slotId[t] !== tracks.id[t]) this.resetSlot(t, tracks.id[t]!);
+      if (this.slotId[t] !== tracks.id[t]) this.resetSlot(t, tracks, tsMs);
       this.noteMeasurement(t, tracks, tsMs);
+      this.followAnchor(t, tracks, tsMs);
     }
     for (let c = 0; c < this.crossingCount; c++) this.judgeCrossing(c, tracks);
     this.crossingCount = 0;
@@ -342,8 +409,26 @@ export class SafetyMonitor {
       if (!tracks.isActive(t)) continue;
       if (tracks.hits[t]! < this.options.confirmHits) continue;
       if (tracks.observed[t] === 1) this.watchWrongWay(t, tracks, tsMs, frame);
-      this.watchStopping(t, tracks, tsMs, frame);
+      this.watchStopping(t, tracks, tsMs);
     }
+    this.reportStops(tsMs, frame);
+  }
+
+  /**
+   * Where the track stands: its anchor moves to its centre whenever the centre leaves the still radius
+   * around it, so the anchor's age is how long it has stood.
+   */
+  private followAnchor(t: number, tracks: TrackView, tsMs: number): void {
+    // A segmentation jump (blobs merging, splitting) moves the box, not the vehicle: the anchor moves along.
+    this.anchorX[t]! += this.jumpX[t]!;
+    this.anchorY[t]! += this.jumpY[t]!;
+    const dx = tracks.cx[t]! - this.anchorX[t]!;
+    const dy = tracks.cy[t]! - this.anchorY[t]!;
+    if (dx * dx + dy * dy <= this.stillRadius * this.stillRadius) return;
+    this.anchorX[t] = tracks.cx[t]!;
+    this.anchorY[t] = tracks.cy[t]!;
+    this.anchorMs[t] = tsMs;
+    this.travelAtAnchor[t] = this.travel[t]!;
   }
 
   /**
@@ -367,6 +452,28 @@ export class SafetyMonitor {
       this.measuredBeforeMs[t] = this.measuredMs[t]!;
       this.measuredMs[t] = tsMs;
     }
+    this.jumpX[t] = 0;
+    this.jumpY[t] = 0;
+    if (measured && !Number.isNaN(lastMs)) {
+      const stepX = cx - this.lastCx[t]!;
+      const stepY = cy - this.lastCy[t]!;
+      const step = Math.sqrt(stepX * stepX + stepY * stepY);
+      // Off its own prediction by a good part of its size: blobs merged or split, the vehicle did not jump.
+      const offX = stepX - this.lastVx[t]! * (tsMs - lastMs);
+      const offY = stepY - this.lastVy[t]! * (tsMs - lastMs);
+      const size = Math.max(tracks.w[t]!, tracks.h[t]!);
+      if (offX * offX + offY * offY <= JUMP_FRACTION * JUMP_FRACTION * size * size) {
+        this.travel[t]! += step;
+        this.stepSumX[t]! += stepX;
+        this.stepSumY[t]! += stepY;
+      } else {
+        this.jumpX[t] = stepX;
+        this.jumpY[t] = stepY;
+      }
+    }
+    const lag = Number.isNaN(lastMs) ? 1 : Math.min(1, (tsMs - lastMs) / RECENT_TRAVEL_MS);
+    this.laggedSumX[t]! += (this.stepSumX[t]! - this.laggedSumX[t]!) * lag;
+    this.laggedSumY[t]! += (this.stepSumY[t]! - this.laggedSumY[t]!) * lag;
     this.lastCx[t] = cx;
     this.lastCy[t] = cy;
     this.lastVx[t] = vx;
@@ -388,6 +495,9 @@ export class SafetyMonitor {
     // Evidence: measured twice within the last second, not extrapolated across the line.
     if (!(this.measuredBeforeMs[t]! >= tsMs - this.options.measuredWithinMs)) return;
     if (Math.hypot(tracks.vx[t]!, tracks.vy[t]!) * this.factor * 1000 < this.stopMinSpeed[s]!) return;
+    const goneX = this.stepSumX[t]! - this.laggedSumX[t]!;
+    const goneY = this.stepSumY[t]! - this.laggedSumY[t]!;
+    if (Math.sqrt(goneX * goneX + goneY * goneY) * this.factor < RUNNER_MIN_TRAVEL_PX) return;
     if (this.sameRunner(s, tsMs, this.crossingX[c]!, this.crossingY[c]!)) return;
     const wanted = this.stopDirection[s]!;
     if (wanted !== DIRECTION_ANY) {
@@ -400,6 +510,8 @@ export class SafetyMonitor {
     this.runnerBox[s * 4 + 1] = tracks.cy[t]! - tracks.h[t]! / 2;
     this.runnerBox[s * 4 + 2] = tracks.cx[t]! + tracks.w[t]! / 2;
     this.runnerBox[s * 4 + 3] = tracks.cy[t]! + tracks.h[t]! / 2;
+    this.runnerVx[s] = tracks.vx[t]!;
+    this.runnerVy[s] = tracks.vy[t]!;
     this.emit({
       kind: 'red-light',
       trackId,
@@ -414,34 +526,29 @@ export class SafetyMonitor {
   }
 
   /**
-   * Whether the standing track is a stop already reported in this zone under another track (the tracker
-   * gave a standing vehicle several tracks: fragments, re-births): its centre within that stop's box, while
-   * that vehicle may still be standing there. The same track stopping again is a new visit. Records this
-   * stop otherwise.
+   * A second track on a runner already reported (the tracker split it or gave it a new id): soon after,
+   * within the region its box swept from the report on at its velocity then (allowing half the box again
+   * on every side, as a split track's box is a part of the vehicle). A runner pulling away from the line
+   * speeds up, so the sweep goes twice as far as that velocity would carry it.
    */
-  private sameStop(r: number, t: number, tracks: TrackView, tsMs: number): boolean {
-    const box = this.stopBox;
-    const x = tracks.cx[t]!;
-    const y = tracks.cy[t]!;
-    const id = tracks.id[t]!;
-    if (id !== this.stopTrack[r] && tsMs - this.stopMs[r]! <= SAME_STOP_MS && x >= box[r * 4]! && x <= box[r * 4 + 2]! && y >= box[r * 4 + 1]! && y <= box[r * 4 + 3]!) return true;
-    this.stopMs[r] = tsMs;
-    this.stopTrack[r] = id;
-    box[r * 4] = x - tracks.w[t]! / 2;
-    box[r * 4 + 1] = y - tracks.h[t]! / 2;
-    box[r * 4 + 2] = x + tracks.w[t]! / 2;
-    box[r * 4 + 3] = y + tracks.h[t]! / 2;
-    return false;
-  }
-
-  /** A second track on a runner already reported (the tracker split it): within its box, soon after. */
   private sameRunner(s: number, tsMs: number, x: number, y: number): boolean {
-    if (!(tsMs - this.runnerMs[s]! <= this.options.sameRunnerMs)) return false;
-    // The box of a split track is a part of the vehicle: allow half its size again on every side.
+    const dt = tsMs - this.runnerMs[s]!;
+    if (!(dt <= this.options.sameRunnerMs)) return false;
     const box = this.runnerBox;
-    const marginX = (box[s * 4 + 2]! - box[s * 4]!) / 2;
-    const marginY = (box[s * 4 + 3]! - box[s * 4 + 1]!) / 2;
-    return x >= box[s * 4]! - marginX && x <= box[s * 4 + 2]! + marginX && y >= box[s * 4 + 1]! - marginY && y <= box[s * 4 + 3]! + marginY;
+    const x0 = box[s * 4]!;
+    const y0 = box[s * 4 + 1]!;
+    const x1 = box[s * 4 + 2]!;
+    const y1 = box[s * 4 + 3]!;
+    const sweepX = 2 * this.runnerVx[s]! * dt;
+    const sweepY = 2 * this.runnerVy[s]! * dt;
+    const marginX = (x1 - x0) / 2;
+    const marginY = (y1 - y0) / 2;
+    return (
+      x >= x0 + Math.min(0, sweepX) - marginX &&
+      x <= x1 + Math.max(0, sweepX) + marginX &&
+      y >= y0 + Math.min(0, sweepY) - marginY &&
+      y <= y1 + Math.max(0, sweepY) + marginY
+    );
   }
 
   /** Whether a velocity at a point inside a lane zone runs against that lane. */
@@ -493,55 +600,115 @@ export class SafetyMonitor {
     this.emit({ kind: 'wrong-way', trackId: tracks.id[t]!, tsMs, frame, zone: this.zones.names[this.laneZone[lane]!]!, box: this.boxOf(tracks, t) });
   }
 
-  private watchStopping(t: number, tracks: TrackView, tsMs: number, frame: number): void {
+  /**
+   * A confirmed track seen standing (its centre within the still radius) for SPOT_CONFIRM_MS with its
+   * centre in a no-stopping zone keeps the standing place under it alive, or, if it arrived there (see
+   * ARRIVAL_PX) and is the size of a vehicle, opens one. A place's standing time runs from when its
+   * first track stopped, whichever fragments or new tracks the tracker gives the vehicle afterwards.
+   */
+  private watchStopping(t: number, tracks: TrackView, tsMs: number): void {
     const rules = this.noStopZone.length;
-    if (rules === 0) return;
+    if (rules === 0 || tracks.observed[t] !== 1) return;
+    if (tsMs - this.anchorMs[t]! < SPOT_CONFIRM_MS) return;
     const x = tracks.cx[t]!;
     const y = tracks.cy[t]!;
-    // Standing still is judged on the velocity averaged over about a second (as a vector): the box of a
-    // standing vehicle jitters by a pixel or so every frame, which alone reads as several px/s.
-    const since = this.meanAtMs[t]!;
-    const weight = Number.isNaN(since) ? 1 : Math.min(1, (tsMs - since) / STILL_AVERAGE_MS);
-    this.meanVx[t] = this.meanVx[t]! + (tracks.vx[t]! - this.meanVx[t]!) * weight;
-    this.meanVy[t] = this.meanVy[t]! + (tracks.vy[t]! - this.meanVy[t]!) * weight;
-    this.meanAtMs[t] = tsMs;
-    const speedPxPerS = Math.sqrt(this.meanVx[t]! * this.meanVx[t]! + this.meanVy[t]! * this.meanVy[t]!) * this.factor * 1000;
+    const arrived = this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX && Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor >= MIN_STANDING_SIDE_PX;
     for (let r = 0; r < rules; r++) {
-      const k = t * rules + r;
-      if (!this.zones.contains(this.noStopZone[r]!, x, y)) {
-        // Leaving ends the visit: the next one may be reported again.
-        this.stillSinceMs[k] = Number.NaN;
-        this.stopReported[k] = 0;
-        continue;
-      }
-      if (speedPxPerS >= this.noStopStillPxPerS[r]!) {
-        this.stillSinceMs[k] = Number.NaN;
-        continue;
-      }
-      if (Number.isNaN(this.stillSinceMs[k]!)) this.stillSinceMs[k] = tsMs;
-      if (this.stopReported[k] === 1 || !(tsMs - this.stillSinceMs[k]! > this.noStopMaxMs[r]!)) continue;
-      this.stopReported[k] = 1;
-      if (this.sameStop(r, t, tracks, tsMs)) continue;
-      this.emit({ kind: 'illegal-stop', trackId: tracks.id[t]!, tsMs, frame, zone: this.zones.names[this.noStopZone[r]!]!, box: this.boxOf(tracks, t) });
+      if (!this.zones.contains(this.noStopZone[r]!, x, y)) continue;
+      const spot = this.spotAt(r, x, y);
+      if (spot >= 0) this.spotSeenMs[spot] = tsMs;
+      else if (arrived) this.openSpot(r, t, tracks, this.anchorMs[t]!, tsMs);
     }
   }
 
-  private resetSlot(t: number, id: number): void {
-    this.slotId[t] = id;
+  /**
+   * The live standing place of rule r near the point: within its box grown by half its size on every
+   * side (the box is the first track's, often a fragment of the vehicle), or -1.
+   */
+  private spotAt(r: number, x: number, y: number): number {
+    const box = this.spotBox;
+    for (let i = r * SPOTS_PER_ZONE; i < (r + 1) * SPOTS_PER_ZONE; i++) {
+      if (Number.isNaN(this.spotSeenMs[i]!)) continue;
+      const marginX = (box[i * 4 + 2]! - box[i * 4]!) / 2;
+      const marginY = (box[i * 4 + 3]! - box[i * 4 + 1]!) / 2;
+      if (x >= box[i * 4]! - marginX && x <= box[i * 4 + 2]! + marginX && y >= box[i * 4 + 1]! - marginY && y <= box[i * 4 + 3]! + marginY) return i;
+    }
+    return -1;
+  }
+
+  /** A new standing place under track t (a free one, or else the one confirmed longest ago). */
+  private openSpot(r: number, t: number, tracks: TrackView, sinceMs: number, tsMs: number): void {
+    let chosen = r * SPOTS_PER_ZONE;
+    for (let i = r * SPOTS_PER_ZONE; i < (r + 1) * SPOTS_PER_ZONE; i++) {
+      if (Number.isNaN(this.spotSeenMs[i]!)) {
+        chosen = i;
+        break;
+      }
+      if (this.spotSeenMs[i]! < this.spotSeenMs[chosen]!) chosen = i;
+    }
+    const w = tracks.w[t]!;
+    const h = tracks.h[t]!;
+    this.spotBox[chosen * 4] = tracks.cx[t]! - w / 2;
+    this.spotBox[chosen * 4 + 1] = tracks.cy[t]! - h / 2;
+    this.spotBox[chosen * 4 + 2] = tracks.cx[t]! + w / 2;
+    this.spotBox[chosen * 4 + 3] = tracks.cy[t]! + h / 2;
+    this.spotSinceMs[chosen] = sinceMs;
+    this.spotSeenMs[chosen] = tsMs;
+    this.spotReported[chosen] = 0;
+    this.spotTrack[chosen] = tracks.id[t]!;
+    // The vehicle may have stood there for a while already under fragments born on it (which did not
+    // arrive, so could not open the place): the standing time runs from the earliest of them.
+    const capacity = Math.min(this.trackCapacity, tracks.capacity);
+    for (let other = 0; other < capacity; other++) {
+      if (!tracks.isActive(other) || tracks.observed[other] !== 1 || tracks.hits[other]! < this.options.confirmHits) continue;
+      if (tsMs - this.anchorMs[other]! < SPOT_CONFIRM_MS || this.spotAt(r, tracks.cx[other]!, tracks.cy[other]!) !== chosen) continue;
+      if (this.anchorMs[other]! < this.spotSinceMs[chosen]!) this.spotSinceMs[chosen] = this.anchorMs[other]!;
+    }
+  }
+
+  /** Standing places past the limit, seen standing now, are reported once; places no standing track confirmed for a while are freed. */
+  private reportStops(tsMs: number, frame: number): void {
+    for (let i = 0; i < this.spotSeenMs.length; i++) {
+      const seen = this.spotSeenMs[i]!;
+      if (Number.isNaN(seen)) continue;
+      if (tsMs - seen > SPOT_HOLD_MS) {
+        this.spotSeenMs[i] = Number.NaN;
+        continue;
+      }
+      const r = Math.floor(i / SPOTS_PER_ZONE);
+      // Only while it is seen standing: a place kept for a moment after its vehicle drove off is not a stop.
+      if (seen !== tsMs || this.spotReported[i] === 1 || !(tsMs - this.spotSinceMs[i]! > this.noStopMaxMs[r]!)) continue;
+      this.spotReported[i] = 1;
+      const f = this.factor;
+      const box = this.spotBox;
+      this.emit({
+        kind: 'illegal-stop',
+        trackId: this.spotTrack[i]!,
+        tsMs,
+        frame,
+        zone: this.zones.names[this.noStopZone[r]!]!,
+        box: { x: box[i * 4]! * f, y: box[i * 4 + 1]! * f, w: (box[i * 4 + 2]! - box[i * 4]!) * f, h: (box[i * 4 + 3]! - box[i * 4 + 1]!) * f },
+      });
+    }
+  }
+
+  private resetSlot(t: number, tracks: TrackView, tsMs: number): void {
+    this.slotId[t] = tracks.id[t]!;
+    this.anchorX[t] = tracks.cx[t]!;
+    this.anchorY[t] = tracks.cy[t]!;
+    this.anchorMs[t] = tsMs;
+    this.travel[t] = 0;
+    this.travelAtAnchor[t] = 0;
+    this.stepSumX[t] = 0;
+    this.stepSumY[t] = 0;
+    this.laggedSumX[t] = 0;
+    this.laggedSumY[t] = 0;
     this.reverseLane[t] = NONE;
     this.reverseSinceMs[t] = Number.NaN;
     this.wrongWayReported[t] = 0;
-    this.meanVx[t] = 0;
-    this.meanVy[t] = 0;
-    this.meanAtMs[t] = Number.NaN;
     this.lastSeenMs[t] = Number.NaN;
     this.measuredMs[t] = Number.NaN;
     this.measuredBeforeMs[t] = Number.NaN;
-    const rules = this.noStopZone.length;
-    for (let r = 0; r < rules; r++) {
-      this.stillSinceMs[t * rules + r] = Number.NaN;
-      this.stopReported[t * rules + r] = 0;
-    }
   }
 
   private boxOf(tracks: TrackView, t: number): SafetyEvent['box'] {
@@ -585,7 +752,6 @@ export function validateSafetyConfig(config: SafetyConfig, lineNames: readonly s
     const where = `noStopping[${r}]`;
     if (!zoneNames.includes(rule.zone)) problems.push(`${where}.zone: unknown zone '${rule.zone}' (${known(zoneNames)})`);
     if (rule.maxStopMs !== undefined && !(rule.maxStopMs > 0)) problems.push(`${where}.maxStopMs: must be > 0, got ${rule.maxStopMs}`);
-    if (rule.stillPxPerS !== undefined && !(rule.stillPxPerS >= 0)) problems.push(`${where}.stillPxPerS: must be >= 0, got ${rule.stillPxPerS}`);
   });
   return problems;
 }

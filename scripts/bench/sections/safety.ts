@@ -1,13 +1,19 @@
 import { VisionPipeline } from '../../../edge/vision/pipeline.js';
-import { SafetyMonitor, type SafetyEvent, type SafetyEventKind } from '../../../edge/vision/safety-monitor.js';
+import { SAFETY_DEFAULTS, SafetyMonitor, type SafetyEvent, type SafetyEventKind } from '../../../edge/vision/safety-monitor.js';
 import { ZoneMonitor } from '../../../edge/vision/zone-monitor.js';
 import { ApproachScene } from '../../../sim/scene/approach-scene.js';
 import { SCENE_PRESETS } from '../../../sim/scene/presets.js';
 import type { SceneOptions, TruthSafetyEvent, VehicleBox } from '../../../sim/scene/scene-types.js';
+import { RED_GRACE_MS } from '../../../sim/scene/truth-recorder.js';
 import type { BenchContext } from '../context.js';
 import type { BenchOptions } from '../main.js';
 
 const TARGET = 0.95;
+/**
+ * The held-out scenes: the presets with their seeds shifted by this much. The monitor's thresholds were
+ * tuned on the presets' own seeds; these are only measured, and they decide `ok`.
+ */
+export const HELD_OUT_SEED_OFFSET = 1000;
 /** A detection matches a truth event of its kind within this many seconds … */
 export const SAFETY_TOLERANCE_S = 3;
 /**
@@ -56,7 +62,9 @@ export interface SafetyRunHooks {
  */
 export function runSafetyScene(options: SceneOptions, hooks: SafetyRunHooks = {}): SafetySceneRun {
   const { onFrame, onCrossing } = hooks;
-  const scene = new ApproachScene(options);
+  // One standing limit for the truth and the node, stated to both.
+  const maxStopS = options.safety?.illegalStopSeconds ?? SAFETY_DEFAULTS.maxStopMs / 1000;
+  const scene = new ApproachScene({ ...options, safety: { ...options.safety, illegalStopSeconds: maxStopS } });
   const lines = scene.countLines.map((line) => ({ name: line.name, a: { ...line.a }, b: { ...line.b } }));
   const laneDividers = scene.laneDirections.slice(0, -1).map((lane) => ({ a: lane.points[1]!, b: lane.points[2]! }));
   const pipeline = new VisionPipeline({ sourceWidth: scene.width, sourceHeight: scene.height, lines, laneDividers });
@@ -69,11 +77,13 @@ export function runSafetyScene(options: SceneOptions, hooks: SafetyRunHooks = {}
     pipeline.tracker.capacity,
     { workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, factor: pipeline.factor },
   );
+  // The node is commissioned with the rules the truth is judged by: the same grace after red and the
+  // same allowed standing time (not whatever the monitor's defaults happen to be).
   const monitor = new SafetyMonitor(
     {
-      stopLines: [{ line: 'stop', group: 'approach', direction: 'lr' }],
+      stopLines: [{ line: 'stop', group: 'approach', direction: 'lr', graceMs: RED_GRACE_MS }],
       lanes: inbound.map((lane) => ({ zone: `lane-${lane.lane}`, direction: lane.direction })),
-      noStopping: [{ zone: 'no-stopping' }],
+      noStopping: [{ zone: 'no-stopping', maxStopMs: maxStopS * 1000 }],
     },
     lines.map((line) => line.name),
     zones,
@@ -197,17 +207,11 @@ export function summariseSafety(totals: Record<SafetyEventKind, SafetyTotals>): 
   };
 }
 
-/**
- * Traffic-safety events against the simulator's truth: every preset that injects red-light runners,
- * wrong-way riders or illegal stops, run for its whole duration (runSafetyScene). Detections are matched
- * one-to-one to truth events of the same kind within ±3 s on the same vehicle; precision and recall per
- * kind. The truth is derived from what the camera shows (truth-recorder.ts), so an uninjected vehicle
- * that does run the red is a true event too.
- */
-export async function safetySection(_context: BenchContext, _options: BenchOptions): Promise<Record<string, unknown>> {
+/** Every safety preset run with its seeds shifted by seedOffset, matched and summed per kind. */
+function measureSafety(seedOffset: number): Record<string, unknown> {
   const totals = Object.fromEntries(SAFETY_KINDS.map((kind) => [kind, { truth: 0, detected: 0, matched: 0 }])) as Record<SafetyEventKind, SafetyTotals>;
   const presets: Record<string, unknown> = {};
-  for (const [name, preset] of safetyPresets()) {
+  for (const [name, preset] of safetyPresets(seedOffset)) {
     const scored = scoreSafetyRun(runSafetyScene(preset));
     const perKind: Record<string, unknown> = {};
     for (const kind of SAFETY_KINDS) {
@@ -222,14 +226,28 @@ export async function safetySection(_context: BenchContext, _options: BenchOptio
     presets[name] = perKind;
     process.stderr.write(`[bench] safety: ${name}: ${JSON.stringify(perKind)}\n`);
   }
-  const { precision, recall, perKind } = summariseSafety(totals);
+  return { ...summariseSafety(totals), presets };
+}
+
+/**
+ * Traffic-safety events against the simulator's truth: every preset that injects red-light runners,
+ * wrong-way riders or illegal stops, run for its whole duration (runSafetyScene), on the presets' own
+ * seeds (the tuning set) and on held-out seeds (HELD_OUT_SEED_OFFSET). Detections are matched one-to-one
+ * to truth events of the same kind within ±3 s on the same vehicle; precision and recall per kind. The
+ * truth is derived from what the camera shows (truth-recorder.ts), so an uninjected vehicle that does
+ * run the red is a true event too. `ok`, `precision` and `recall` are the held-out figures.
+ */
+export async function safetySection(_context: BenchContext, _options: BenchOptions): Promise<Record<string, unknown>> {
+  const tuning = measureSafety(0);
+  const heldOut = measureSafety(HELD_OUT_SEED_OFFSET);
+  const { precision, recall } = heldOut as { precision: number; recall: number };
   return {
     ok: precision >= TARGET && recall >= TARGET,
-    target: `precision and recall each >= ${TARGET} against the simulator's injected events (matched by kind and vehicle within ±${SAFETY_TOLERANCE_S} s)`,
+    target: `precision and recall each >= ${TARGET} against the simulator's injected events (matched by kind and vehicle within ±${SAFETY_TOLERANCE_S} s), on held-out seeds (+${HELD_OUT_SEED_OFFSET})`,
     precision,
     recall,
-    perKind,
-    presets,
+    heldOut,
+    tuning,
   };
 }
 
