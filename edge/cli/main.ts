@@ -24,6 +24,8 @@ Commands:
                          pack this build into a signed release bundle for the update command
   collect --broker URL --db postgres://… [--share GROUP]
                          central collector: MQTT 5 shared subscription → PostgreSQL, acked after commit
+  fleet --nodes N --broker URL --duration SECONDS [--rate R] [--churn SPEC]
+                         a city of simulated nodes (own link, boot id, outbox each) against a broker
   help [COMMAND]         show help for a command
 
 Options:
@@ -82,6 +84,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   collect: async () => {
     const module = await import('./collect-command.js');
     return { run: module.collectCommand, help: module.COLLECT_HELP };
+  },
+  fleet: async () => {
+    const module = await import('./fleet-command.js');
+    return { run: module.fleetCommand, help: module.FLEET_HELP };
   },
   selftest: async () => {
     const module = await import('./selftest-command.js');

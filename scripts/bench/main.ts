@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the vision benchmark. Prints ONE JSON object on stdout (progress on stderr):
  *   { machine: { cpus, model, loadavg }, startedAt, sections: { realFootage, speed, allocation, endToEnd, eventLoop, simulator, safety,
- *     controllerSafety, monitorLatency, signalTiming, intersectionSim, outbox, telemetry } }
+ *     controllerSafety, monitorLatency, signalTiming, intersectionSim, outbox, telemetry, fleet } }
  * Every section reports `ok` (its target is met) and can run alone: `npx tsx scripts/bench/main.ts --only speed`
  * (comma-separated for several). Exit code 0 when the benchmark ran, whatever `ok` says; 2 on wrong usage.
  */
@@ -22,6 +22,7 @@ import { monitorLatencySection } from './sections/monitor-latency.js';
 import { outboxSection } from './sections/outbox.js';
 import { signalTimingSection } from './sections/signal-timing.js';
 import { telemetrySection } from './sections/telemetry.js';
+import { fleetSection } from './sections/fleet.js';
 
 type Section = (context: BenchContext, options: BenchOptions) => Promise<Record<string, unknown>>;
 
@@ -33,6 +34,9 @@ export interface BenchOptions {
   eventLoopSeconds: number;
   simSeconds: number;
   signalTimingSeconds: number;
+  /** The fleet section's simulated nodes and run length (the issue's size: 1000 and 120). */
+  fleetNodes: number;
+  fleetSeconds: number;
 }
 
 const SECTIONS: Record<string, Section> = {
@@ -49,9 +53,10 @@ const SECTIONS: Record<string, Section> = {
   intersectionSim: intersectionSimSection,
   outbox: (context) => outboxSection(context),
   telemetry: telemetrySection,
+  fleet: fleetSection,
 };
 
-const USAGE = `npx tsx scripts/bench/main.ts [--only ${Object.keys(SECTIONS).join(',')}] [--speed-runs N] [--allocation-frames N] [--e2e-seconds S] [--event-loop-seconds S] [--sim-seconds S] [--signal-timing-seconds S]`;
+const USAGE = `npx tsx scripts/bench/main.ts [--only ${Object.keys(SECTIONS).join(',')}] [--speed-runs N] [--allocation-frames N] [--e2e-seconds S] [--event-loop-seconds S] [--sim-seconds S] [--signal-timing-seconds S] [--fleet-nodes N] [--fleet-seconds S]`;
 
 async function main(): Promise<number> {
   let values;
@@ -65,6 +70,8 @@ async function main(): Promise<number> {
         'event-loop-seconds': { type: 'string', default: '10' },
         'sim-seconds': { type: 'string', default: '60' },
         'signal-timing-seconds': { type: 'string', default: '60' },
+        'fleet-nodes': { type: 'string', default: '100' },
+        'fleet-seconds': { type: 'string', default: '40' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -90,6 +97,8 @@ async function main(): Promise<number> {
     eventLoopSeconds: positive(values['event-loop-seconds'], 'event-loop-seconds'),
     simSeconds: positive(values['sim-seconds'], 'sim-seconds'),
     signalTimingSeconds: positive(values['signal-timing-seconds'], 'signal-timing-seconds'),
+    fleetNodes: positive(values['fleet-nodes'], 'fleet-nodes'),
+    fleetSeconds: positive(values['fleet-seconds'], 'fleet-seconds'),
   };
 
   const cpuList = cpus();
