@@ -134,3 +134,16 @@ export function subscriptionFilter(prefix: string, scope: SubscriptionScope = {}
   const base = `${prefix}/${site ?? '+'}/${node ?? '+'}/${kind}`;
   return isCommandKind(kind) ? `${base}/${command ?? '+'}` : base;
 }
+
+/** Whether a topic matches a subscription filter (`+` one level, `#` this level and everything below). */
+export function topicMatchesFilter(filter: string, topic: string): boolean {
+  const filterLevels = filter.split('/');
+  const topicLevels = topic.split('/');
+  for (let i = 0; i < filterLevels.length; i++) {
+    const level = filterLevels[i];
+    if (level === '#') return true;
+    if (i >= topicLevels.length) return false;
+    if (level !== '+' && level !== topicLevels[i]) return false;
+  }
+  return filterLevels.length === topicLevels.length;
+}
