@@ -17,11 +17,11 @@ import { MqttSession } from '../telemetry/mqtt-session.js';
 import { defaultBrokerUrl } from './broker-url-file.js';
 import { UsageError, type CommandIo } from './command.js';
 
-/** How long, and how many, messages wait for their node's birth before they are printed as refused. */
+/** How long (default), and how many, messages wait for their node's birth before they are printed as refused. */
 const HOLD_S = 30;
 const HOLD_MAX = 10_000;
 
-export const SUB_HELP = `nutgiao sub [--broker URL] [--topic FILTER] [--prefix PREFIX] [--count N]
+export const SUB_HELP = `nutgiao sub [--broker URL] [--topic FILTER] [--prefix PREFIX] [--count N] [--birth-wait S]
 
 Subscribes to NutGiao telemetry and prints each message decoded as one JSON line:
   {"topic":…,"retained":false,"message":{…},"sequence":"next"}
@@ -33,14 +33,15 @@ then carries "explained":{"reason"}, and when the event comes after the gap a li
 {"explained":{"node","boot","from","to","reason"}} follows. Undecodable payloads print {"topic","error"}.
 v2 (compact) messages are read with the structures of their node's birth, taken from the retained
 state topic (subscribed to as well when FILTER does not cover it, without printing what it alone
-brings). A message that comes before its birth is held for up to ${HOLD_S} s (at most ${HOLD_MAX} messages)
-and printed when the birth arrives; past that it prints {"topic","error","refused"}.
+brings). A message that comes before its birth is held (at most ${HOLD_MAX} messages) and printed when
+the birth arrives; past --birth-wait it prints {"topic","error","refused"}.
 
   --broker URL     default: the broker of a node started here with 'nutgiao start' (var/broker.url),
                    else mqtt://127.0.0.1:1883
   --topic FILTER   default: PREFIX/#
   --prefix PREFIX  topic prefix of the nodes, default ${DEFAULT_PREFIX}
-  --count N        exit after N messages`;
+  --count N        exit after N messages
+  --birth-wait S   how long a message waits for its node's birth, default ${HOLD_S}`;
 
 interface Arrival {
   topic: string;
@@ -56,6 +57,7 @@ export async function subCommand(argv: string[], io: CommandIo): Promise<number>
       topic: { type: 'string' },
       prefix: { type: 'string', default: DEFAULT_PREFIX },
       count: { type: 'string' },
+      'birth-wait': { type: 'string', default: String(HOLD_S) },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -66,6 +68,8 @@ export async function subCommand(argv: string[], io: CommandIo): Promise<number>
   }
   const limit = values.count === undefined ? Infinity : Number(values.count);
   if (!(limit > 0) || !Number.isInteger(limit) && limit !== Infinity) throw new UsageError('--count: must be a whole number above 0');
+  const holdS = Number(values['birth-wait']);
+  if (!(holdS > 0) || !Number.isFinite(holdS)) throw new UsageError('--birth-wait: must be a number of seconds above 0');
   const prefix = values.prefix!;
   const url = values.broker ?? (await defaultBrokerUrl(io.cwd));
   const filter = values.topic ?? `${prefix}/#`;
@@ -96,7 +100,7 @@ export async function subCommand(argv: string[], io: CommandIo): Promise<number>
   });
   const births = new BirthRegistry();
   const clock = new RealClock();
-  const held = new HeldForBirth<Arrival>({ maxMessages: HOLD_MAX, maxAgeMs: HOLD_S * 1000, now: () => clock.now() });
+  const held = new HeldForBirth<Arrival>({ maxMessages: HOLD_MAX, maxAgeMs: holdS * 1000, now: () => clock.now() });
   // The births must reach this receiver even when the filter names only some kinds.
   const birthFilter = subscriptionFilter(prefix, { kind: 'state' });
   const filterCoversBirths = topicMatchesFilter(filter, `${prefix}/site/node/state`);
@@ -165,8 +169,8 @@ export async function subCommand(argv: string[], io: CommandIo): Promise<number>
   session.onMessage((topic, payload, { retained }) => receive({ topic, payload, retained }));
   io.onInterrupt(finish);
   const expiry = setInterval(() => {
-    for (const arrival of held.expired()) refuse(arrival, `its birth did not arrive within ${HOLD_S} s`);
-  }, 1000);
+    for (const arrival of held.expired()) refuse(arrival, `its birth did not arrive within ${holdS} s`);
+  }, Math.min(1000, holdS * 500));
   session.subscribe(filter, 1);
   if (!filterCoversBirths) session.subscribe(birthFilter, 1);
   log.info(`subscribing to ${filter} on ${url}`);
