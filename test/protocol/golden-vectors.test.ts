@@ -2,6 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeMessage, encodeMessage } from '../../protocol/codec.js';
 import { TOPIC_KINDS } from '../../protocol/topics.js';
+import { Value } from '@sinclair/typebox/value';
+import { COMPACT_WIRE_SCHEMAS } from '../../protocol/compact-wire-schemas.js';
 import { contextOf, goldenVectors } from './golden-vectors.js';
 
 test('golden vectors cover every topic kind', () => {
@@ -33,6 +35,14 @@ for (const vector of goldenVectors) {
     else assert.equal(result.message, vector.message);
   });
 }
+
+test('the wire map of every v2 vector satisfies its published v2 schema (asyncapi.json)', () => {
+  for (const vector of goldenVectors.filter((v) => v.wire !== undefined)) {
+    const schema = COMPACT_WIRE_SCHEMAS[vector.topicKind as keyof typeof COMPACT_WIRE_SCHEMAS];
+    const errors = [...Value.Errors(schema, vector.wire)].map((error) => `${error.path}: ${error.message}`);
+    assert.equal(errors, [], vector.name);
+  }
+});
 
 test('a v2 vector without its structures is refused, naming the missing birth', () => {
   for (const vector of goldenVectors.filter((v) => v.structures !== undefined)) {
