@@ -243,22 +243,19 @@ async function wireBytesPerDay(config: Config, configHash: string, traffic: Stea
   // The birth with the four cameras' structures (the simulated node's has the example's one camera).
   const birth = { ...simBirth, structures };
   const { structures: _structures, ...birthV1 } = birth;
-  const perDay = {
-    counts: tally(counts),
-    signalState: tally(asSent(traffic.signal), traffic.scale),
-    signalCycle: tally(asSent(traffic.cycles), traffic.scale),
-    health: tally(Array.from({ length: DAY_S / HEALTH_INTERVAL_S }, () => healthEntry)),
-    birth: tally([{ topic: traffic.birth.topic, msgpack: encodeMessage('state', birth).length, json: jsonBytes(birth), qos: 1 }]),
-  };
+  const birthTopic = traffic.birth.topic;
+  /** A day of each kind in one layout; signal entries are the simulated window's, scaled to a day. */
+  const day = (layout: { counts: WireEntry[]; signal: WireEntry[]; cycles: WireEntry[]; health: WireEntry; birth: StateMessage }) => ({
+    counts: tally(layout.counts),
+    signalState: tally(layout.signal, traffic.scale),
+    signalCycle: tally(layout.cycles, traffic.scale),
+    health: tally(Array.from({ length: DAY_S / HEALTH_INTERVAL_S }, () => layout.health)),
+    birth: tally([{ topic: birthTopic, msgpack: encodeMessage('state', layout.birth).length, json: jsonBytes(layout.birth), qos: 1 }]),
+  });
+  const perDay = day({ counts, signal: asSent(traffic.signal), cycles: asSent(traffic.cycles), health: healthEntry, birth });
   const total = Object.values(perDay).reduce(added);
   const ratio = total.msgpackBytes / total.jsonBytes;
-  const v1PerDay = {
-    counts: tally(countsV1),
-    signalState: tally(asV1(traffic.signal), traffic.scale),
-    signalCycle: tally(asV1(traffic.cycles), traffic.scale),
-    health: tally(Array.from({ length: DAY_S / HEALTH_INTERVAL_S }, () => healthV1Entry)),
-    birth: tally([{ topic: traffic.birth.topic, msgpack: encodeMessage('state', birthV1).length, json: jsonBytes(birthV1), qos: 1 }]),
-  };
+  const v1PerDay = day({ counts: countsV1, signal: asV1(traffic.signal), cycles: asV1(traffic.cycles), health: healthV1Entry, birth: birthV1 as StateMessage });
   const v1Total = Object.values(v1PerDay).reduce(added);
   const v1Ratio = v1Total.msgpackBytes / v1Total.jsonBytes;
   log(`telemetry: the same day as v1 would take ${v1Total.msgpackBytes} B: ${(v1Ratio * 100).toFixed(1)} % of JSON`);
