@@ -8,16 +8,17 @@ import { CYCLE_FIELDS, HEALTH_FIELDS, SIGNAL_REASON_STEPS } from './compact-wire
 import { SEVERITIES, SIGNAL_ASPECTS, SIGNAL_MODES } from './messages.js';
 import { ID_PATTERN } from './topics.js';
 
-const Count = Type.Integer({ minimum: 0 });
-const EpochMs = Type.Integer({ minimum: 0, description: 'ms since the Unix epoch, uint64' });
-const Nullable = <T extends ReturnType<typeof Type.Integer>>(value: T) => Type.Union([value, Type.Null()]);
-const indexInto = (list: readonly string[], what: string) => Type.Integer({ minimum: 0, maximum: list.length - 1, description: `index in ${what}: ${list.join(', ')}` });
+// Plain Type.* calls only (no helpers that return schema types): the build emits declarations for them.
+const NullableCount = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
+function indexInto(list: readonly string[], what: string) {
+  return { minimum: 0, maximum: list.length - 1, description: `index in ${what}: ${list.join(', ')}` };
+}
 
 const envelope = {
   v: Type.Literal(2),
   k: Type.Integer({ minimum: 0, maximum: 0xffff_ffff, description: "structures revision: must equal the birth's structures.revision" }),
   b: Type.Integer({ minimum: 0, description: 'boot' }),
-  t: { ...EpochMs, description: 'ts: node wall clock, ms since the Unix epoch, uint64' },
+  t: Type.Integer({ minimum: 0, description: 'ts: node wall clock, ms since the Unix epoch, uint64' }),
 };
 const sequenced = {
   ...envelope,
@@ -30,10 +31,10 @@ export const CountsWireSchema = Type.Object(
   {
     ...sequenced,
     c: Type.String({ pattern: ID_PATTERN, description: 'camera: a key of structures.counts' }),
-    p: { ...EpochMs, description: 'periodStart, ms since the Unix epoch' },
+    p: Type.Integer({ minimum: 0, description: 'periodStart, ms since the Unix epoch, uint64' }),
     d: Type.Integer({ minimum: 1, description: 'periodS' }),
-    l: Type.Array(Nullable(Count), { description: 'lr, rl for each line of structures.counts[c].lines in order; nil, nil for a line absent that period' }),
-    z: Type.Optional(Type.Array(Type.Union([Count, Type.Null()]), { description: 'occupancy (‰), volume, queue (dm, nil when not measured) for each zone of structures.counts[c].zones; nil, nil, nil for a zone absent' })),
+    l: Type.Array(NullableCount, { description: 'lr, rl for each line of structures.counts[c].lines in order; nil, nil for a line absent that period' }),
+    z: Type.Optional(Type.Array(NullableCount, { description: 'occupancy (‰), volume, queue (dm, nil when not measured) for each zone of structures.counts[c].zones; nil, nil, nil for a zone absent' })),
   },
   description('counts, v2.'),
 );
@@ -41,9 +42,9 @@ export const CountsWireSchema = Type.Object(
 export const SignalWireSchema = Type.Object(
   {
     ...sequenced,
-    m: indexInto(SIGNAL_MODES, 'the signal modes'),
-    g: Type.Array(Nullable(indexInto(SIGNAL_ASPECTS, 'the aspects')), { description: 'aspect of each group of structures.signal.groups in order; nil for a group absent' }),
-    p: Nullable(Type.Integer({ minimum: 0, description: 'phase: index in structures.signal.phases' })),
+    m: Type.Integer(indexInto(SIGNAL_MODES, 'the signal modes')),
+    g: Type.Array(Type.Union([Type.Integer(indexInto(SIGNAL_ASPECTS, 'the aspects')), Type.Null()]), { description: 'aspect of each group of structures.signal.groups in order; nil for a group absent' }),
+    p: Type.Union([Type.Integer({ minimum: 0, description: 'phase: index in structures.signal.phases' }), Type.Null()]),
     r: Type.Optional(
       Type.Union([Type.String(), Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 2 })], {
         description: `reason: a string, or [step] / [step, phase] meaning "<step>" / "<step> <phase>", step an index in ${SIGNAL_REASON_STEPS.join(', ')}, phase an index in structures.signal.phases`,
@@ -65,7 +66,7 @@ export const EventWireSchema = Type.Object(
   {
     ...sequenced,
     y: Type.String({ minLength: 1, description: 'type' }),
-    e: indexInto(SEVERITIES, 'the severities'),
+    e: Type.Integer(indexInto(SEVERITIES, 'the severities')),
     m: Type.String({ description: 'message' }),
     d: Type.Optional(
       Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Type.Unknown())], {
