@@ -25,6 +25,7 @@ import { CameraService } from './vision/camera-service.js';
 import type { SafetyEvent } from './vision/safety-monitor.js';
 import type { ZoneConfig } from './vision/zone-monitor.js';
 import { startNodeCommands } from './commands/node-commands.js';
+import { RequestInbox } from './commands/request-inbox.js';
 import { startWebServer } from './web/start-web.js';
 import type { WebServer } from './web/web-server.js';
 
@@ -172,6 +173,8 @@ export class IntersectionNode {
       await publishNow(publisher.topic('state'), birth, { qos: 1, retain: true });
       if (info.reconnected) void publisher.event('mqtt.reconnected', 'info', 'link to the broker restored', { protocol: info.protocol });
     });
+    // Requests are taken from the first connect (the birth tells the centre the node is there) and held until the handlers are up.
+    const requests = config.commands.enabled ? new RequestInbox(session, { prefix: config.mqtt.prefix, site: config.node.site, node: config.node.id }, log.child('commands')) : null;
     session.start();
 
     this.signal = new SignalService({
@@ -201,6 +204,7 @@ export class IntersectionNode {
       boot: this.boot,
       stateDir: parts.stateDir,
       session,
+      requests,
       publisher,
       signal: () => this.signalService(),
       lampSensor: parts.lampSensor,
@@ -226,6 +230,9 @@ export class IntersectionNode {
         system: parts.system,
         clock,
         configPath: parts.configPath ?? null,
+        stateDir: parts.stateDir,
+        lampSensor: parts.lampSensor,
+        publishEvent: (type, severity, message, data) => publisher.event(type, severity, message, data),
         stopAndExit: this.stopAndExit,
         log,
       });

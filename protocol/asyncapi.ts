@@ -5,12 +5,12 @@
  * `npm run asyncapi` writes it to protocol/asyncapi.json; a test fails when the committed file differs.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
-import { COMMANDS, type CommandName } from './commands.js';
 import { COMPACT_WIRE_SCHEMAS } from './compact-wire-schemas.js';
 import { COMPACT_WIRE_VERSION } from './compact-wire.js';
+import { COMMANDS, MAX_UPDATE_CHUNK_BYTES, type CommandName } from './commands.js';
 import { MESSAGE_SCHEMAS, SCHEMA_VERSION } from './messages.js';
 import { SIGNATURE_DOMAIN } from './sign.js';
-import { DEFAULT_PREFIX, ID_PATTERN, TELEMETRY_KINDS, type TelemetryKind } from './topics.js';
+import { DEFAULT_PREFIX, ID_PATTERN, TELEMETRY_KINDS, UPDATE_STREAM_LEVEL, type TelemetryKind } from './topics.js';
 
 /** Plain JSON Schema: TypeBox's symbol keys dropped, key order as declared. */
 function jsonSchema(schema: TSchema): Record<string, unknown> {
@@ -118,6 +118,33 @@ export function buildAsyncApi(): Record<string, unknown> {
       reply: { address: { description: 'the MQTT 5 response topic when the request has one', location: '$message.header#/responseTopic' }, channel: ref(`#/channels/response-${name}`) },
     };
   }
+
+  messages['update-chunk'] = {
+    name: 'update-chunk',
+    title: 'update chunk',
+    summary:
+      'One chunk of a release bundle streamed to a node (update command, args.stream): the raw bytes, chunkSize of them, the last chunk the rest. ' +
+      'Unsigned: the node takes it only for the transfer of a signed update command in progress, after its update.stream-open event, and checks the whole bundle against the signed size and sha256; ' +
+      'anything else is refused and reported as an update.chunk-refused event.',
+    contentType: 'application/octet-stream',
+    payload: { type: 'string', format: 'binary', maxLength: MAX_UPDATE_CHUNK_BYTES },
+  };
+  channels['update-stream'] = {
+    address: `${DEFAULT_PREFIX}/{site}/{node}/${UPDATE_STREAM_LEVEL}/{transferId}/{chunk}`,
+    parameters: {
+      ...parameters,
+      transferId: { description: `args.stream.transferId of the update command (${ID_PATTERN})` },
+      chunk: { description: 'chunk index, decimal, from 0 to args.stream.chunks - 1' },
+    },
+    messages: { 'update-chunk': ref('#/components/messages/update-chunk') },
+  };
+  operations['receive-update-chunk'] = {
+    action: 'receive',
+    channel: ref('#/channels/update-stream'),
+    summary:
+      'The node writes the chunk at index × chunkSize of the transfer, in any order, duplicates ignored. With chunks still missing after update.streamChunkTimeoutS without a new one, the update command answers an error naming them; the same stream in a new signed update command resumes, its update.stream-open event listing only the missing chunks.',
+    bindings: { mqtt: { qos: 1, retain: false, bindingVersion: '0.2.0' } },
+  };
 
   return {
     asyncapi: '3.0.0',

@@ -9,6 +9,27 @@ import { ID_PATTERN } from './topics.js';
 const Count = Type.Integer({ minimum: 0 });
 const NoArgs = Type.Object({}, { description: 'no arguments' });
 
+/** A streamed bundle's chunks are at most this big (what brokers and small MQTT clients take comfortably). */
+export const MAX_UPDATE_CHUNK_BYTES = 64 * 1024;
+export const MIN_UPDATE_CHUNK_BYTES = 1024;
+
+/**
+ * `update` by MQTT: the central side publishes the bundle in `chunks` pieces of `chunkSize` bytes (the last
+ * one shorter) on update-stream/<transferId>/<index> (topics.ts), once the node announced the transfer with
+ * an update.stream-open event. The chunks are unsigned; this signed descriptor pins their sum by size and hash.
+ */
+export const UpdateStreamSchema = Type.Object(
+  {
+    transferId: Type.String({ pattern: ID_PATTERN, description: 'names the transfer in the chunk topics; new for each bundle' }),
+    size: Type.Integer({ minimum: 1, maximum: 4 * 1024 ** 3, description: 'bytes of the bundle; bounded by update.maxBundleMiB' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the whole bundle, lower-case hex' }),
+    chunkSize: Type.Integer({ minimum: MIN_UPDATE_CHUNK_BYTES, maximum: MAX_UPDATE_CHUNK_BYTES, description: 'bytes of every chunk but the last' }),
+    chunks: Type.Integer({ minimum: 1, maximum: 4_194_304, description: 'number of chunks: ceil(size / chunkSize)' }),
+  },
+  { description: 'a bundle streamed over MQTT on update-stream/<transferId>/<index>' },
+);
+export type UpdateStream = Static<typeof UpdateStreamSchema>;
+
 export const CONTROLLER_MODES = ['normal', 'flash', 'all-red', 'manual'] as const;
 
 export interface CommandSpec {
@@ -58,12 +79,17 @@ export const COMMANDS = {
   },
   update: {
     changesSignal: true,
-    summary: 'Installs a signed release bundle (nutgiao release) from a URL beside the running one (A/B slots), switches to it by a restart, and rolls back by itself if it does not come up healthy within update.healthyWithinS.',
-    args: Type.Object({
-      url: Type.String({ pattern: '^https?://', maxLength: 2048, description: 'http or https URL of the bundle; size and time bounded by update.maxBundleMiB and update.downloadTimeoutS' }),
-    }),
+    summary:
+      'Installs a signed release bundle (nutgiao release) beside the running one (A/B slots), fetched from a URL or streamed over MQTT in chunks, switches to it by a restart, and rolls back by itself if it does not come up healthy within update.healthyWithinS.',
+    args: Type.Object(
+      {
+        url: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'http or https URL of the bundle; size and time bounded by update.maxBundleMiB and update.downloadTimeoutS' })),
+        stream: Type.Optional(UpdateStreamSchema),
+      },
+      { description: 'exactly one of url and stream' },
+    ),
     result:
-      "{ restarting: true, exitCode: 75, version, fromVersion, slot: 'a' | 'b', healthyWithinS } (then the node restarts into the new release; event update.applied once it is up, or update.rolled-back with the reason and the old release running); status error, with the old release still running, for a bad signature, a key not in update.keys, a truncated or altered bundle, a hash mismatch, a release for another CPU or Node, or a failed download",
+      "{ restarting: true, exitCode: 75, version, fromVersion, slot: 'a' | 'b', healthyWithinS } (then the node restarts into the new release; event update.applied once it is up, or update.rolled-back with the reason and the old release running); status error, with the old release still running, for a bad signature, a key not in update.keys, a truncated or altered bundle, a hash mismatch, a release for another CPU or Node, a failed download, or a stream with chunks missing after update.streamChunkTimeoutS (the error names them: send the command again with the same stream and publish them)",
   },
   selftest: {
     changesSignal: false,

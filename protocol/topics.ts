@@ -1,6 +1,8 @@
 /**
- * The v1 topic scheme: `<prefix>/<site>/<node>/<kind>` for telemetry and
- * `<prefix>/<site>/<node>/request|response/<command>` for commands.
+ * The v1 topic scheme: `<prefix>/<site>/<node>/<kind>` for telemetry,
+ * `<prefix>/<site>/<node>/request|response/<command>` for commands, and
+ * `<prefix>/<site>/<node>/update-stream/<transferId>/<chunk>` for a release bundle streamed to the node
+ * (raw bytes, not a message kind: see updateStreamTopic).
  */
 export const DEFAULT_PREFIX = 'nutgiao/v1';
 
@@ -146,4 +148,42 @@ export function topicMatchesFilter(filter: string, topic: string): boolean {
     if (level !== '+' && level !== topicLevels[i]) return false;
   }
   return filterLevels.length === topicLevels.length;
+}
+
+/** The level that marks a release bundle streamed over MQTT to one node (the `update` command's `stream`). */
+export const UPDATE_STREAM_LEVEL = 'update-stream';
+
+/**
+ * Where the central side publishes chunk `index` (0-based) of transfer `transferId` to one node, QoS 1.
+ * The payload is the chunk's raw bytes; the index in the topic keeps it free of any envelope.
+ */
+export function updateStreamTopic(prefix: string, site: string, node: string, transferId: string, index: number): string {
+  assertValidPrefix(prefix);
+  assertId('site', site);
+  assertId('node', node);
+  assertId('transfer', transferId);
+  if (!Number.isSafeInteger(index) || index < 0) throw new Error(`chunk index ${index} is invalid: expected an integer ≥ 0`);
+  return `${prefix}/${site}/${node}/${UPDATE_STREAM_LEVEL}/${transferId}/${index}`;
+}
+
+/** What a node subscribes to for streamed bundles: every transfer and chunk addressed to it. */
+export function updateStreamFilter(prefix: string, site: string, node: string): string {
+  assertValidPrefix(prefix);
+  assertId('site', site);
+  assertId('node', node);
+  return `${prefix}/${site}/${node}/${UPDATE_STREAM_LEVEL}/+/+`;
+}
+
+export type UpdateStreamTopicResult = { ok: true; transferId: string; index: number } | { ok: false; error: string };
+
+/** The transfer and chunk index of an update-stream topic of this node; not-ok for any other topic. */
+export function parseUpdateStreamTopic(prefix: string, site: string, node: string, topic: string): UpdateStreamTopicResult {
+  const base = `${prefix}/${site}/${node}/${UPDATE_STREAM_LEVEL}/`;
+  if (!topic.startsWith(base)) return { ok: false, error: `topic "${topic}" is not under ${base}` };
+  const levels = topic.slice(base.length).split('/');
+  const [transferId, index] = levels;
+  if (levels.length !== 2 || transferId === undefined || index === undefined) return { ok: false, error: `topic "${topic}": expected ${base}<transferId>/<chunk>` };
+  if (!isValidId(transferId)) return { ok: false, error: `topic "${topic}": transfer id ${JSON.stringify(transferId)} is invalid` };
+  if (!/^(0|[1-9][0-9]{0,8})$/.test(index)) return { ok: false, error: `topic "${topic}": chunk index ${JSON.stringify(index)} is not a decimal integer` };
+  return { ok: true, transferId, index: Number(index) };
 }

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import type { CountsMessage, EventMessage, HealthMessage, SignalMessage, StateMessage } from '../../protocol/messages.js';
 import type { IncomingMessage } from './incoming-message.js';
+import { withPoolClient } from './pool-client.js';
 
 export interface BatchResult {
   /** Sequenced messages stored now. */
@@ -25,30 +26,25 @@ type Rejected = Extract<IncomingMessage, { ok: false }>;
 export async function writeBatch(pool: pg.Pool, batch: readonly IncomingMessage[]): Promise<BatchResult> {
   const accepted = batch.filter((m): m is Accepted => m.ok);
   const rejected = batch.filter((m): m is Rejected => !m.ok);
-  const client = await pool.connect();
-  let released = false;
-  try {
-    await client.query('BEGIN');
-    const fresh = await claimSequenced(client, accepted);
-    const sequencedCount = accepted.filter((m) => m.sequence !== undefined).length;
-    let rows = fresh.length;
-    rows += await insertCounts(client, fresh.filter(isKind('counts')));
-    rows += await insertSignals(client, fresh.filter(isKind('signal')));
-    rows += await insertEvents(client, fresh.filter(isKind('event')));
-    rows += await insertHealth(client, accepted.filter(isKind('health')));
-    rows += await applyNodeStates(client, accepted);
-    rows += await insertRejected(client, rejected);
-    await client.query('COMMIT');
-    return { stored: fresh.length, duplicates: sequencedCount - fresh.length, rejected: rejected.length, rows };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    // A connection that failed mid-transaction is not reused.
-    client.release(error as Error);
-    released = true;
-    throw error;
-  } finally {
-    if (!released) client.release();
-  }
+  return withPoolClient(pool, async (client) => {
+    try {
+      await client.query('BEGIN');
+      const fresh = await claimSequenced(client, accepted);
+      const sequencedCount = accepted.filter((m) => m.sequence !== undefined).length;
+      let rows = fresh.length;
+      rows += await insertCounts(client, fresh.filter(isKind('counts')));
+      rows += await insertSignals(client, fresh.filter(isKind('signal')));
+      rows += await insertEvents(client, fresh.filter(isKind('event')));
+      rows += await insertHealth(client, accepted.filter(isKind('health')));
+      rows += await applyNodeStates(client, accepted);
+      rows += await insertRejected(client, rejected);
+      await client.query('COMMIT');
+      return { stored: fresh.length, duplicates: sequencedCount - fresh.length, rejected: rejected.length, rows };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 function isKind<K extends Accepted['decoded']['kind']>(kind: K) {

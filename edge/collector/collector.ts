@@ -11,7 +11,7 @@
  * birth comes; one held too long or beyond the bound is stored as rejected with the reason (its raw
  * bytes kept) and counted, never dropped.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type ISubscriptionMap, type MqttClient } from 'mqtt';
 import pg from 'pg';
 import type { Server } from 'node:http';
 import type { Logger } from '../log.js';
@@ -91,6 +91,7 @@ export class Collector {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private stopping = false;
+  private checkingDatabase = false;
 
   constructor(private readonly options: CollectorOptions) {
     const wait = options.birthWait ?? DEFAULT_COLLECTOR_OPTIONS.birthWait;
@@ -107,9 +108,15 @@ export class Collector {
 
   async start(): Promise<void> {
     const { log } = this.options;
-    this.pool = new pg.Pool({ connectionString: this.options.databaseUrl, max: 4, connectionTimeoutMillis: 5000 });
-    // An idle connection dropped by a database restart must not crash the process.
-    this.pool.on('error', (error) => log.warn('database connection lost', { error: error.message }));
+    // One connection stays open even when idle, so a database restart is noticed without traffic too.
+    this.pool = new pg.Pool({ connectionString: this.options.databaseUrl, max: 4, min: 1, connectionTimeoutMillis: 5000 });
+    // An idle connection dropped by a database restart must not crash the process; it also means the
+    // database is down until a query succeeds again (checked with backoff, so /health says so even idle).
+    this.pool.on('error', (error) => {
+      log.warn('database connection lost', { error: error.message });
+      this.metrics.databaseOk = false;
+      void this.checkDatabaseUntilUp();
+    });
     await this.retrying('schema migration', async () => {
       const applied = await migrate(this.pool!);
       if (applied.length > 0) log.info('schema migrated', { applied });
@@ -145,8 +152,11 @@ export class Collector {
     const subscribed = new Promise<void>((resolve, reject) => {
       client.on('connect', () => {
         this.metrics.mqttConnected = true;
-        // Idempotent; also restores the subscription if the broker lost the session.
-        client.subscribe(this.subscription, { qos: 1 }, (error, grants) => {
+        // On every connect, even when the broker reports the session present: Mosquitto 2.0 restores a
+        // session after its restart without its shared subscriptions, and delivers nothing to it. Forced
+        // (`resubscribe`): mqtt.js otherwise skips a topic it believes subscribed. Re-subscribing an
+        // existing subscription is harmless (MQTT 5, 3.8.4).
+        client.subscribe({ [this.subscription]: { qos: 1 }, resubscribe: true } as ISubscriptionMap, (error, grants) => {
           const refused = grants?.find((grant) => grant.qos > 2);
           if (error || refused) {
             const reason = error?.message ?? `broker refused ${this.subscription} (reason code ${refused!.qos})`;
@@ -310,6 +320,25 @@ export class Collector {
         await new Promise((resolve) => setTimeout(resolve, delay));
         batch = live;
       }
+    }
+  }
+
+  /** After a lost connection: SELECT 1 with backoff until it answers (timers unref'd: no wait at exit). */
+  private async checkDatabaseUntilUp(): Promise<void> {
+    if (this.checkingDatabase) return;
+    this.checkingDatabase = true;
+    try {
+      for (let attempt = 0; !this.stopping; attempt++) {
+        try {
+          await this.pool!.query('SELECT 1');
+          this.metrics.databaseOk = true;
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, this.options.retry)).unref());
+        }
+      }
+    } finally {
+      this.checkingDatabase = false;
     }
   }
 

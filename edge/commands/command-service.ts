@@ -1,11 +1,12 @@
 import type { Logger } from '../log.js';
 import type { MqttSession } from '../telemetry/mqtt-session.js';
 import type { CommandRouter } from './command-router.js';
+import type { RequestInbox } from './request-inbox.js';
 
 /**
- * Binds a CommandRouter to the MQTT session: subscribes to this node's requests (QoS 1, re-subscribed
- * on every reconnect by the session) and publishes each answer, QoS 1, to the MQTT 5 response topic when
- * the request named one, else to response/<cmd>, echoing the correlation data.
+ * Binds a CommandRouter to this node's requests (the inbox, subscribed since the first connect, QoS 1 and
+ * re-subscribed on every reconnect by the session) and publishes each answer, QoS 1, to the MQTT 5
+ * response topic when the request named one, else to response/<cmd>, echoing the correlation data.
  */
 export class CommandService {
   private started = false;
@@ -13,17 +14,17 @@ export class CommandService {
   constructor(
     private readonly session: MqttSession,
     private readonly router: CommandRouter,
+    private readonly inbox: RequestInbox,
     private readonly log: Logger,
-  ) {}
+  ) {
+    if (inbox.filter !== router.filter()) throw new Error(`CommandService: the inbox holds ${inbox.filter}, the router answers ${router.filter()}`);
+  }
 
+  /** Answers the requests held since connect, then each one as it arrives. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.session.onMessage((topic, payload, meta) => {
-      if (meta.retained) return; // a retained request is stale by definition; the broker should hold none
-      void this.answer(topic, payload, meta.properties);
-    });
-    this.session.subscribe(this.router.filter(), 1);
+    this.inbox.attach((topic, payload, properties) => void this.answer(topic, payload, properties));
   }
 
   private async answer(topic: string, payload: Buffer, properties: { responseTopic?: string; correlationData?: Buffer }): Promise<void> {

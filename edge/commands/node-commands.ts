@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { validateConfig } from '../config/index.js';
 import type { Clock } from '../hal/clock.js';
@@ -9,6 +10,7 @@ import type { TelemetryPublisher } from '../telemetry/publisher.js';
 import type { CameraService } from '../vision/camera-service.js';
 import { CommandRouter, type CommandRouterOptions } from './command-router.js';
 import { CommandService } from './command-service.js';
+import type { RequestInbox } from './request-inbox.js';
 import { getConfigHandler } from './handlers/get-config.js';
 import { manualStepHandler } from './handlers/manual-step.js';
 import { monitorResetHandler } from './handlers/monitor-reset.js';
@@ -23,6 +25,8 @@ import { updateHandler, type UpdateContext } from './handlers/update.js';
 import { packageRoot } from '../update/package-root.js';
 import { releasesDir } from '../update/slots.js';
 import { superviseUpdateTrial } from '../update/update-supervision.js';
+import { UpdateStreamReceiver } from '../update/stream-receiver.js';
+import { parseUpdateStreamTopic, updateStreamFilter } from '../../protocol/topics.js';
 import { packageVersion } from '../version.js';
 import { RESTART_EXIT_CODE } from './handlers/restart.js';
 import { snapshotHandler } from './handlers/snapshot.js';
@@ -37,6 +41,8 @@ export interface NodeCommandParts {
   boot: number;
   stateDir: string;
   session: MqttSession;
+  /** This node's requests, subscribed since connect and held until the handlers are ready (null: commands disabled). */
+  requests: RequestInbox | null;
   publisher: TelemetryPublisher;
   signal: () => SignalService;
   lampSensor: LampSensor;
@@ -53,7 +59,7 @@ export interface NodeCommandParts {
 export async function startNodeCommands(parts: NodeCommandParts): Promise<CommandService | null> {
   const { config, publisher, log } = parts;
   const settings = config.commands;
-  if (!settings.enabled) return null;
+  if (!settings.enabled || parts.requests === null) return null;
   const target = { site: config.node.site, node: config.node.id };
   const authenticate = await openAuthentication(parts, target);
   const router = new CommandRouter({
@@ -83,7 +89,7 @@ export async function startNodeCommands(parts: NodeCommandParts): Promise<Comman
     log: log.child('commands'),
     audit: (event) => void publisher.event(event.type, event.severity, event.message, event.data),
   });
-  const service = new CommandService(parts.session, router, log.child('commands'));
+  const service = new CommandService(parts.session, router, parts.requests, log.child('commands'));
   service.start();
   if (parts.configPath !== null) void superviseConfigTrial(parts, parts.configPath);
   void superviseUpdateTrial({
@@ -131,9 +137,33 @@ function updateContext(parts: NodeCommandParts): UpdateContext {
     releasesDir: releasesDir(parts.stateDir),
     packageRoot: packageRoot(),
     version: packageVersion(),
+    streams: startUpdateStreams(parts),
     stopAndExit: parts.stopAndExit,
-    refused: (reason, url) => void parts.publisher.event('update.refused', 'error', `update refused: ${reason}`, { url, reason }),
+    refused: (reason, origin) => void parts.publisher.event('update.refused', 'error', `update refused: ${reason}`, { ...origin, reason }),
   };
+}
+
+/** Takes the chunks of bundles streamed over MQTT to this node (update-stream/<transferId>/<chunk>). */
+function startUpdateStreams(parts: NodeCommandParts): UpdateStreamReceiver {
+  const { config, publisher, session } = parts;
+  const settings = config.update;
+  const receiver = new UpdateStreamReceiver({
+    dir: join(releasesDir(parts.stateDir), 'incoming'),
+    maxBytes: settings.maxBundleMiB * 1024 * 1024,
+    chunkTimeoutMs: settings.streamChunkTimeoutS * 1000,
+    clock: parts.clock,
+    opened: (opened) =>
+      void publisher.event('update.stream-open', 'info', `taking ${opened.missingCount} of ${opened.chunks} chunks of transfer ${opened.transferId}`, { ...opened }),
+    refused: (refusal) => void publisher.event('update.chunk-refused', 'warning', `update chunk refused: ${refusal.reason}`, { ...refusal }),
+  });
+  const { prefix } = config.mqtt;
+  const { site, id: node } = config.node;
+  session.onMessage((topic, payload) => {
+    const parsed = parseUpdateStreamTopic(prefix, site, node, topic);
+    if (parsed.ok) receiver.chunk(parsed.transferId, parsed.index, payload);
+  });
+  session.subscribe(updateStreamFilter(prefix, site, node), 1);
+  return receiver;
 }
 
 /**

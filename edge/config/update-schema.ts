@@ -17,6 +17,8 @@ export const UpdateSchema = Type.Object(
     maxBundleMiB: Type.Integer({ minimum: 1, maximum: 2048, unit: 'MiB', default: 200 }),
     /** The whole download must finish within this. */
     downloadTimeoutS: Type.Integer({ minimum: 5, maximum: 3600, unit: 's', default: 600 }),
+    /** A bundle streamed over MQTT fails, naming the chunks still missing, when no new chunk came for this long. */
+    streamChunkTimeoutS: Type.Integer({ minimum: 1, maximum: 600, unit: 's', default: 30 }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -59,14 +59,8 @@ export class BrokerProbe {
   async publishResult(report: SelftestReport): Promise<boolean> {
     const client = this.client;
     if (client === null || !client.connected) return false;
-    const failed = report.rows.filter((entry) => entry.status === 'fail').map((entry) => entry.check);
-    const message = report.passed ? 'self-test passed' : `self-test failed: ${failed.join(', ')}`;
-    const event = this.event('selftest.result', report.passed ? 'info' : 'error', message, {
-      passed: report.passed,
-      startedAt: report.startedAt,
-      durationMs: report.durationMs,
-      rows: report.rows,
-    });
+    const result = resultEvent(report);
+    const event = this.event('selftest.result', result.severity, result.message, result.data);
     await client.publishAsync(this.eventTopic(), encodeMessage('event', event), { qos: 1 });
     return true;
   }
@@ -172,6 +166,16 @@ export class BrokerProbe {
   private event(type: string, severity: EventMessage['severity'], message: string, data: Record<string, unknown>): EventMessage {
     return { v: SCHEMA_VERSION, node: this.options.node, boot: this.options.boot, ts: Date.now(), seq: this.seq++, type, severity, message, data };
   }
+}
+
+/** The `selftest.result` event's body, the same from the command and from a running node. */
+export function resultEvent(report: SelftestReport): { severity: 'info' | 'error'; message: string; data: Record<string, unknown> } {
+  const failed = report.rows.filter((entry) => entry.status === 'fail').map((entry) => entry.check);
+  return {
+    severity: report.passed ? 'info' : 'error',
+    message: report.passed ? 'self-test passed' : `self-test failed: ${failed.join(', ')}`,
+    data: { passed: report.passed, startedAt: report.startedAt, durationMs: report.durationMs, rows: report.rows },
+  };
 }
 
 function safeUnpack(payload: Buffer): unknown {

@@ -35,6 +35,28 @@ const FAULT_TEXT: Record<LampFault, string> = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The lamp outputs and their sensing as the lamp test drives them, in a context where no driven lamp
+ * reaches the road (the flash-transfer relay released): opened by the test on free GPIO lines (the
+ * command, node stopped), or handed over by a running node once its intersection is in cabinet flash.
+ */
+export interface LampTestRig {
+  /** Sets the outputs `mask` of one head to `value` (bit i is LAMP_ORDER[kind][i]). */
+  write(groupId: string, mask: number, value: number): Promise<void>;
+  read(): LampReading;
+  /** Every lamp output off; the relay stays released. */
+  close(): Promise<void>;
+}
+
+export interface LampRigCheckOptions {
+  groups: readonly LampTestGroup[];
+  flashRelay: PinSpec | undefined;
+  settleMs: number;
+  /** Called only when a relay is configured; a GpioError EBUSY is reported as the running node holding the lines. */
+  openRig: () => Promise<LampTestRig>;
+  timeoutMs?: number;
+}
+
+/**
  * The lamp test: every output driven on and off, one at a time, and read back through the LampSensor.
  * It runs only in a safe context: the flash-transfer relay held released (the cabinet flashes on its own
  * flasher and the node's outputs reach no lamp; sensing sits on the node's side of the relay), so a
@@ -42,24 +64,36 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * it refuses. Lines held by another process (the running node) fail with EBUSY, reported as such.
  */
 export function lampCheck(options: LampCheckOptions): SelftestCheck {
-  const lampCount = options.groups.reduce((sum, group) => sum + LAMP_ORDER[group.kind].length, 0);
+  const { gpio, groups, flashRelay, settleMs } = options;
+  return lampCheckOnRig({
+    groups,
+    flashRelay,
+    settleMs,
+    openRig: () => openGpioLampRig(gpio, groups, flashRelay!, options.openSensor),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+}
+
+/** The lamp test on outputs someone else opened (a running node's heads): the same steps, rows and texts. */
+export function lampCheckOnRig(options: LampRigCheckOptions): SelftestCheck {
   return {
     name: 'lamps',
-    timeoutMs: options.timeoutMs ?? 5000 + lampCount * 4 * (options.settleMs + 20),
+    timeoutMs: options.timeoutMs ?? 5000 + countLamps(options.groups) * 4 * (options.settleMs + 20),
     run: () => runLampTest(options),
   };
 }
 
-async function runLampTest(options: LampCheckOptions): Promise<CheckRow[]> {
-  const { gpio, groups, flashRelay, settleMs } = options;
-  if (flashRelay === undefined) {
-    return [row('lamps', 'fail', 'refused: no signal.flashRelay in the config, so driving an output would light a lamp facing traffic; wire and configure the flash-transfer relay, or test the lamps by hand with the cabinet in flash')];
-  }
+/** The test's own lines: the relay opened released first (as the conflict monitor does at start), then every head. */
+async function openGpioLampRig(gpio: GpioBinding, groups: readonly LampTestGroup[], flashRelay: PinSpec, openSensor: () => Promise<LampSensor>): Promise<LampTestRig> {
   const opened: LogicalOutputBank[] = [];
   const banks = new Map<string, LogicalOutputBank>();
   let sensor: LampSensor | null = null;
+  const close = async () => {
+    for (const bank of banks.values()) await bank.write(0xffff_ffff >>> (32 - bank.size), 0).catch(() => undefined);
+    await sensor?.close().catch(() => undefined);
+    for (const bank of opened.reverse()) await bank.close().catch(() => undefined);
+  };
   try {
-    // Released first: logical 0 de-energises the relay, as the conflict monitor does at start.
     opened.push(await openLogicalOutputs(gpio, [flashRelay], 0));
     for (const group of groups) {
       const pins = LAMP_ORDER[group.kind].map((lamp) => group.outputs[lamp]!);
@@ -67,23 +101,38 @@ async function runLampTest(options: LampCheckOptions): Promise<CheckRow[]> {
       opened.push(bank);
       banks.set(group.id, bank);
     }
-    sensor = await options.openSensor();
+    sensor = await openSensor();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const reader = sensor;
+  return { write: (groupId, mask, value) => banks.get(groupId)!.write(mask, value), read: () => reader.read(), close };
+}
+
+async function runLampTest(options: LampRigCheckOptions): Promise<CheckRow[]> {
+  const { groups, flashRelay, settleMs } = options;
+  if (flashRelay === undefined) {
+    return [row('lamps', 'fail', 'refused: no signal.flashRelay in the config, so driving an output would light a lamp facing traffic; wire and configure the flash-transfer relay, or test the lamps by hand with the cabinet in flash')];
+  }
+  let rig: LampTestRig | null = null;
+  try {
+    rig = await options.openRig();
     await sleep(settleMs);
-    const baseline = sensor.read();
+    const baseline = rig.read();
     if (baseline.flashRelayEnergised === true) {
       return [row('lamps', 'fail', 'refused: the flash-transfer relay reads energised although it is commanded released (welded contact?); the outputs would reach the lamps', { relay: 'energised' })];
     }
     const faults: CheckRow[] = [];
     for (const group of groups) {
-      const bank = banks.get(group.id)!;
       for (const [bit, lamp] of LAMP_ORDER[group.kind].entries()) {
         const mask = 1 << bit;
-        await bank.write(mask, mask);
+        await rig.write(group.id, mask, mask);
         await sleep(settleMs);
-        const on = sensor.read();
-        await bank.write(mask, 0);
+        const on = rig.read();
+        await rig.write(group.id, mask, 0);
         await sleep(settleMs);
-        const off = sensor.read();
+        const off = rig.read();
         if (on.flashRelayEnergised === true || off.flashRelayEnergised === true) throw new Error('the flash-transfer relay became energised during the test: stopped');
         const fault = classify(groups, group.id, mask, baseline, on, off);
         if (fault) faults.push(row(`lamp ${group.id}.${lamp}`, 'fail', FAULT_TEXT[fault.kind] + fault.extra, { fault: fault.kind }));
@@ -106,9 +155,7 @@ async function runLampTest(options: LampCheckOptions): Promise<CheckRow[]> {
     throw error;
   } finally {
     // Every lamp output off before the lines are let go; the relay stays released.
-    for (const bank of banks.values()) await bank.write(0xffff_ffff >>> (32 - bank.size), 0).catch(() => undefined);
-    await sensor?.close().catch(() => undefined);
-    for (const bank of opened.reverse()) await bank.close().catch(() => undefined);
+    await rig?.close().catch(() => undefined);
   }
 }
 

@@ -37,3 +37,11 @@ export interface SelftestReport {
 export function row(check: string, status: CheckStatus, detail: string, measured: Measured = {}): CheckRow {
   return { check, status, detail, measured };
 }
+
+/** A self-test on the running node (the technician's page), as the page follows it. */
+export interface SelftestStatus {
+  /** The run in progress: the rows of the checks done so far, and the step under way. */
+  running: { by: string; startedAt: number; step: string | null; done: number; total: number; rows: CheckRow[] } | null;
+  /** The last finished run (kept in the state folder across restarts); published: the broker acknowledged its selftest.result event. */
+  last: { by: string; report: SelftestReport; published: boolean } | null;
+}

@@ -122,6 +122,12 @@ export class SignalService {
     return this.monitor;
   }
 
+  /** The lamp outputs: only for a lamp test, with the controller's outputs suspended and the monitor's relay held released. */
+  signalHeads(): SignalHeads {
+    if (!this.heads) throw new Error('signal service not started');
+    return this.heads;
+  }
+
   /** Aspects as the protocol names them (vision's signal state, the technician's page). */
   aspects(): Record<string, SignalAspect> {
     return wireAspects(this.controller?.aspects() ?? {});

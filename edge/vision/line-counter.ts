@@ -37,6 +37,8 @@ export interface TrackTable {
   /** Box size for crossing judgements (at least a whole vehicle's usual size). */
   readonly judgedW: Float64Array;
   readonly judgedH: Float64Array;
+  /** Whether the track was seen this frame (alone or inside a merged blob). */
+  readonly observed: Uint8Array;
 }
 
 export const LR = 0;
@@ -87,6 +89,13 @@ export class LineCounter {
   private tracks: TrackTable | null = null;
   /** The current frame's time, in a typed array so setting it boxes nothing. */
   private readonly frameTime = new Float64Array(1);
+  /**
+   * The crossing being counted: where along the line (px from A) and the track's speed (px/ms). The calls
+   * that judge and log a crossing read it, and the track's position, size and the frame's time, from typed
+   * arrays: float arguments to them were boxed on every observation, not only on crossings (the boxing is
+   * scheduled ahead of the branch).
+   */
+  private readonly crossingAt = new Float64Array(2);
   private logHead = 0;
   private logSize = 0;
   /** Crossings that fell off the log because nobody drained it in time (the counts still have them). */
@@ -101,6 +110,9 @@ export class LineCounter {
   private readonly recentSpeed: Float64Array;
   private readonly recentDirection: Int8Array;
   private readonly recentNext: Int32Array;
+  /** The counted track's slot and id, to see where that vehicle is now while its track runs. */
+  private readonly recentSlot: Int32Array;
+  private readonly recentTrackId: Int32Array;
   private static readonly RECENT = 8;
 
   constructor(
@@ -132,6 +144,8 @@ export class LineCounter {
     this.recentSpeed = new Float64Array(recent);
     this.recentDirection = new Int8Array(recent).fill(-1);
     this.recentNext = new Int32Array(n);
+    this.recentSlot = new Int32Array(recent);
+    this.recentTrackId = new Int32Array(recent).fill(-1);
     this.logLine = new Int32Array(logCapacity);
     this.logDirection = new Uint8Array(logCapacity);
     this.logTrack = new Int32Array(logCapacity);
@@ -180,10 +194,7 @@ export class LineCounter {
     const y = tracks.cy[t]!;
     const vx = tracks.vx[t]!;
     const vy = tracks.vy[t]!;
-    const w = tracks.judgedW[t]!;
     const h = tracks.judgedH[t]!;
-    const trackId = tracks.id[t]!;
-    const tsMs = this.frameTime[0]!;
     const { deadbandPx, confirmFrames, segmentMargin } = this.options;
     const minSpeed = this.options.minCrossingSpeedPxPerS / 1000;
     const speed = Math.sqrt(vx * vx + vy * vy);
@@ -245,35 +256,55 @@ export class LineCounter {
       const bit = 1 << direction;
       if ((this.counted[k]! & bit) !== 0) continue;
       this.counted[k]! |= bit;
-      if (this.isSameVehicleAsRecent(l, direction, along * length, w, tsMs)) {
+      this.crossingAt[0] = along * length;
+      this.crossingAt[1] = speed;
+      if (this.isSameVehicleAsRecent(l, direction, t)) {
         this.duplicates++;
         continue;
       }
-      this.remember(l, direction, along * length, w, h, speed, tsMs);
+      this.remember(l, direction, t);
       if (direction === LR) this.lr[l]!++;
       else this.rl[l]!++;
-      this.record(l, direction, trackId, frame, tsMs, x, y);
+      this.record(l, direction, t, frame);
     }
   }
 
   /**
    * Whether a crossing is within half a vehicle width of one counted just before on the same line, while
-   * that vehicle has not yet moved on by most of its length (judged by its own speed, as a fragment's
-   * track may have a wild one).
+   * that vehicle has not yet moved on by most of its length. Where the counted vehicle's track still runs,
+   * its position now says how far it has moved on (a vehicle pulling away from a stop line is slow when
+   * counted, so its speed then says little); once its track is gone, its speed when counted is all there is.
    */
-  private isSameVehicleAsRecent(l: number, direction: number, along: number, w: number, tsMs: number): boolean {
+  private isSameVehicleAsRecent(l: number, direction: number, t: number): boolean {
+    const tracks = this.tracks!;
+    const along = this.crossingAt[0]!;
+    const w = tracks.judgedW[t]!;
+    const tsMs = this.frameTime[0]!;
     const base = l * LineCounter.RECENT;
     for (let r = base; r < base + LineCounter.RECENT; r++) {
       if (this.recentDirection[r] !== direction) continue;
       const width = Math.max(w, this.recentWidth[r]!);
-      const travelled = (tsMs - this.recentTs[r]!) * this.recentSpeed[r]!;
-      if (Math.abs(along - this.recentAlong[r]!) < 0.5 * width && travelled < 0.8 * this.recentHeight[r]!) return true;
+      if (Math.abs(along - this.recentAlong[r]!) >= 0.5 * width) continue;
+      const slot = this.recentSlot[r]!;
+      let movedOn: number;
+      if (tracks.id[slot] === this.recentTrackId[r] && tracks.observed[slot] === 1) {
+        movedOn = Math.abs(sideOf(this.ax[l]!, this.ay[l]!, this.bx[l]!, this.by[l]!, tracks.cx[slot]!, tracks.cy[slot]!)) / this.length[l]!;
+      } else movedOn = (tsMs - this.recentTs[r]!) * this.recentSpeed[r]!;
+      if (movedOn < 0.8 * this.recentHeight[r]!) return true;
     }
     return false;
   }
 
-  private remember(l: number, direction: number, along: number, w: number, h: number, speed: number, tsMs: number): void {
+  private remember(l: number, direction: number, t: number): void {
+    const tracks = this.tracks!;
+    const along = this.crossingAt[0]!;
+    const speed = this.crossingAt[1]!;
+    const w = tracks.judgedW[t]!;
+    const h = tracks.judgedH[t]!;
+    const tsMs = this.frameTime[0]!;
     const r = l * LineCounter.RECENT + this.recentNext[l]!;
+    this.recentSlot[r] = t;
+    this.recentTrackId[r] = tracks.id[t]!;
     this.recentNext[l] = (this.recentNext[l]! + 1) % LineCounter.RECENT;
     this.recentAlong[r] = along;
     this.recentTs[r] = tsMs;
@@ -294,15 +325,16 @@ export class LineCounter {
     this.logSize = 0;
   }
 
-  private record(line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void {
+  private record(line: number, direction: number, t: number, frame: number): void {
+    const tracks = this.tracks!;
     const i = this.logHead;
     this.logLine[i] = line;
     this.logDirection[i] = direction;
-    this.logTrack[i] = trackId;
+    this.logTrack[i] = tracks.id[t]!;
     this.logFrame[i] = frame;
-    this.logTs[i] = tsMs;
-    this.logX[i] = x;
-    this.logY[i] = y;
+    this.logTs[i] = this.frameTime[0]!;
+    this.logX[i] = tracks.cx[t]!;
+    this.logY[i] = tracks.cy[t]!;
     this.logHead = (i + 1) % this.logCapacity;
     if (this.logSize < this.logCapacity) this.logSize++;
     else this.logOverflow++;

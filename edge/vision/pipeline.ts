@@ -57,6 +57,8 @@ export class VisionPipeline {
   private readonly working: Uint8Array;
   private readonly minBlobArea: number;
   private lastTsMs = Number.NaN;
+  /** The interval since the last frame, ms, for detectMotion(): a float argument to a call not inlined is boxed (heap garbage per frame). */
+  private readonly interval = new Float64Array(1);
   frames = 0;
 
   constructor(private readonly options: PipelineOptions) {
@@ -88,9 +90,9 @@ export class VisionPipeline {
 
   /** One source frame (luma, sourceWidth×sourceHeight) captured at tsMs. */
   process(frame: Uint8Array, tsMs: number, frameIndex: number): void {
-    const dt = Number.isNaN(this.lastTsMs) ? 0 : tsMs - this.lastTsMs;
+    this.interval[0] = Number.isNaN(this.lastTsMs) ? 0 : tsMs - this.lastTsMs;
     this.lastTsMs = tsMs;
-    this.detectMotion(frame, dt);
+    this.detectMotion(frame);
     // Small fragments are kept for grouping; the area filter applies to the grouped blobs.
     const packed = this.motion.packedMask;
     if (this.motion.labelForeground !== undefined) this.motion.labelForeground(4, this.blobs);
@@ -106,8 +108,9 @@ export class VisionPipeline {
   }
 
   /** Downscale and motion: fused in the backend where it can (WASM), else downscaleBox then the backend. */
-  private detectMotion(frame: Uint8Array, dt: number): void {
+  private detectMotion(frame: Uint8Array): void {
     const motion = this.motion;
+    const dt = this.interval[0]!;
     // At factor 1 the frame is the working image: no copy.
     if (this.factor === 1) motion.process(frame, dt);
     else if (motion.processSource !== undefined) motion.processSource(frame, this.options.sourceWidth, this.options.sourceHeight, this.factor, dt);

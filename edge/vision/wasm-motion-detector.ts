@@ -51,6 +51,8 @@ export class WasmMotionDetector implements MotionDetector {
   private sourceHeight = 0;
   private sourceFactor = 0;
   private elapsedMs = 0;
+  /** This frame's interval, ms, for detect(): a float passed as an argument to a call not inlined is boxed (heap garbage per frame). */
+  private readonly interval = new Float64Array(1);
   private frames = 0;
   private currentThreshold: number;
   private lastForeground = 0;
@@ -122,7 +124,8 @@ export class WasmMotionDetector implements MotionDetector {
   process(gray: Uint8Array, dtMs: number): void {
     if (this.kernel.memory.buffer !== this.buffer) this.views();
     this.grayView.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
-    this.detect(dtMs);
+    this.interval[0] = dtMs;
+    this.detect();
   }
 
   /**
@@ -137,7 +140,8 @@ export class WasmMotionDetector implements MotionDetector {
     if (source.length < bytes) throw new RangeError(`source frame has ${source.length} bytes, ${sourceWidth}×${sourceHeight} needs ${bytes}`);
     this.sourceView.set(source.length === bytes ? source : source.subarray(0, bytes));
     this.kernel.downscale();
-    this.detect(dtMs);
+    this.interval[0] = dtMs;
+    this.detect();
   }
 
   private configureSource(sourceWidth: number, sourceHeight: number, factor: number): void {
@@ -152,8 +156,9 @@ export class WasmMotionDetector implements MotionDetector {
   }
 
   /** The frame is in grayView: blur, background, threshold, statistics and morphology. */
-  private detect(dtMs: number): void {
+  private detect(): void {
     const kernel = this.kernel;
+    const dtMs = this.interval[0]!;
     if (this.frames++ === 0) {
       kernel.relearn();
       kernel.clearMask();

@@ -1,9 +1,10 @@
 import type { CachedSystemInfo, NodeView } from './node-view.js';
+import type { SelftestStatus } from '../selftest/selftest-check.js';
 import type { LiveState, LoggedEvent } from './page-protocol.js';
 
 export type { LiveState } from './page-protocol.js';
 
-export async function liveState(view: NodeView, system: CachedSystemInfo, events: readonly LoggedEvent[]): Promise<LiveState> {
+export async function liveState(view: NodeView, system: CachedSystemInfo, events: readonly LoggedEvent[], selftest: SelftestStatus): Promise<LiveState> {
   const signal = view.signal();
   const snapshot = signal.phaseController().snapshot();
   const fault = signal.conflictMonitor().latchedFault();
@@ -53,7 +54,14 @@ export async function liveState(view: NodeView, system: CachedSystemInfo, events
       droppedMessages: link.dropped,
     },
     events,
+    selftest: selftestSummary(selftest),
   };
+}
+
+/** The state stream carries only this; the rows come from GET /api/selftest when it changes. */
+function selftestSummary(status: SelftestStatus): LiveState['selftest'] {
+  const { running, last } = status;
+  return { running: running !== null, step: running?.step ?? null, done: running?.done ?? 0, total: running?.total ?? 0, lastStartedAt: last?.report.startedAt ?? null };
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;

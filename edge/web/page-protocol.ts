@@ -1,8 +1,11 @@
 /**
  * What the node sends the technician's page: the shapes of /api/config and the state stream. This file
- * imports nothing, so the browser bundle (web/src, built with DOM types only) type-checks against the
- * very types the server fills.
+ * imports nothing but the self-test's vocabulary (itself import-free), so the browser bundle (web/src,
+ * built with DOM types only) type-checks against the very types the server fills.
  */
+
+/** GET /api/selftest: the self-test's rows and result, the same types as `nutgiao selftest --json`. */
+export type { CheckRow, CheckStatus, SelftestReport, SelftestStatus } from '../selftest/selftest-check.js';
 
 export interface Point {
   x: number;
@@ -78,4 +81,6 @@ export interface LiveState {
     droppedMessages: number;
   };
   events: readonly LoggedEvent[];
+  /** Enough for the page to know when to fetch /api/selftest again. */
+  selftest: { running: boolean; step: string | null; done: number; total: number; lastStartedAt: number | null };
 }

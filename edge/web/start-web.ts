@@ -1,4 +1,6 @@
+import type { LampSensor } from '../hal/lamp-sensor.js';
 import type { Logger } from '../log.js';
+import { RunningNodeSelftest, type RunningNodeSelftestParts } from '../selftest/running-node-selftest.js';
 import type { SignalService } from '../signal/signal-service.js';
 import { EventLog } from './event-log.js';
 import { GeometryEdit } from './geometry-edit.js';
@@ -10,6 +12,11 @@ import { WebServer } from './web-server.js';
 
 export interface WebParts extends NodeView {
   configPath: string | null;
+  stateDir: string;
+  /** The conflict monitor's lamp sensor, read by the self-test's lamp test. */
+  lampSensor: LampSensor;
+  /** Publishes an event through the node's telemetry (the self-test's result); true once acknowledged. */
+  publishEvent: RunningNodeSelftestParts['publish'];
   stopAndExit: (reason: string, exitCode: number) => void;
   log: Logger;
 }
@@ -26,6 +33,19 @@ export async function startWebServer(parts: WebParts): Promise<WebServer | null>
   const events = new EventLog();
   followSignal(parts.signal(), events);
   const log = parts.log.child('web');
+  const selftest = await RunningNodeSelftest.open({
+    config: parts.config,
+    configHash: parts.configHash,
+    stateDir: parts.stateDir,
+    signal: parts.signal,
+    lampSensor: parts.lampSensor,
+    cameras: parts.cameras,
+    sources: parts.sources,
+    linkStats: () => parts.link().stats(),
+    publish: parts.publishEvent,
+    onEvent: (type, severity, message) => events.add(severity === 'error' ? 'critical' : severity === 'warning' ? 'warning' : 'info', type, message),
+    log: log.child('selftest'),
+  });
   const assets = await StaticAssets.load(builtPageDir());
   if (!assets.built) log.warn('the web page is not built (npm run build:web): only the API and /metrics are served');
   const server = new WebServer({
@@ -36,6 +56,7 @@ export async function startWebServer(parts: WebParts): Promise<WebServer | null>
     assets,
     geometry: new GeometryEdit(parts.config, parts.configPath, parts.config.commands.configTrialS, parts.stopAndExit),
     events,
+    selftest,
     log,
   });
   await server.start();

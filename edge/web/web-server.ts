@@ -11,11 +11,12 @@ import { liveState } from './live-state.js';
 import { nodeMetrics } from './node-metrics.js';
 import { CachedSystemInfo, type NodeView } from './node-view.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
-import { SignalActions } from './signal-actions.js';
+import { requireConfirmation, SignalActions } from './signal-actions.js';
 import { StateStream } from './state-stream.js';
 import type { StaticAssets } from './static-assets.js';
 import { sameSecret, type WebAuth } from './web-auth.js';
 import type { PageConfig } from './page-protocol.js';
+import type { RunningNodeSelftest } from '../selftest/running-node-selftest.js';
 
 export interface WebServerOptions {
   settings: WebConfig;
@@ -25,6 +26,8 @@ export interface WebServerOptions {
   assets: StaticAssets;
   geometry: GeometryEdit;
   events: EventLog;
+  /** The self-test on the running node (the page's self-test panel). */
+  selftest: RunningNodeSelftest;
   log: Logger;
   /** How often the state stream sends, ms. */
   statePeriodMs?: number;
@@ -52,7 +55,7 @@ export class WebServer {
     const { view, log } = options;
     this.system = new CachedSystemInfo(view.system);
     this.actions = new SignalActions(view.signal);
-    this.state = new StateStream(() => liveState(view, this.system, options.events.recent()), options.statePeriodMs ?? 500, view.clock, log);
+    this.state = new StateStream(() => this.liveState(), options.statePeriodMs ?? 500, view.clock, log);
   }
 
   async start(): Promise<{ port: number; address: string }> {
@@ -131,7 +134,8 @@ export class WebServer {
     if (method === 'GET') {
       if (path === '/api/session') return sendJson(response, 200, { ok: true, open: auth.open });
       if (path === '/api/config') return sendJson(response, 200, this.pageConfig());
-      if (path === '/api/state') return sendJson(response, 200, await liveState(view, this.system, this.options.events.recent()));
+      if (path === '/api/state') return sendJson(response, 200, await this.liveState());
+      if (path === '/api/selftest') return sendJson(response, 200, this.options.selftest.current());
       if (path === '/api/state/stream') return this.state.watch(response);
       const camera = path.match(/^\/api\/cameras\/([^/]+)\/(live\.mjpeg|snapshot\.jpg)$/);
       if (camera) {
@@ -151,6 +155,7 @@ export class WebServer {
     if (path === '/api/signal/mode') return this.act(response, 'web.set-mode', () => this.actions.mode(body));
     if (path === '/api/signal/step') return this.act(response, 'web.manual-step', () => this.actions.manualStep(body));
     if (path === '/api/monitor/reset') return this.act(response, 'web.monitor-reset', () => this.actions.monitorReset(body));
+    if (path === '/api/selftest/run') return this.startSelftest(response, body);
     const geometry = path.match(/^\/api\/cameras\/([^/]+)\/geometry$/);
     if (geometry) {
       const result = await this.act(response, 'web.set-config', () => this.options.geometry.save(decodeURIComponent(geometry[1]!), body));
@@ -167,6 +172,19 @@ export class WebServer {
     this.options.events.add('warning', type, `${type.slice(4)} from the web page: ${JSON.stringify(result)}`);
     this.options.log.warn(`${type} from the web page`, { result: JSON.stringify(result) });
     sendJson(response, 200, { ok: true, result });
+  }
+
+  /** The run goes on after the answer; the page follows it through the state stream and GET /api/selftest. */
+  private startSelftest(response: ServerResponse, body: Record<string, unknown>): void {
+    requireConfirmation(body, 'the self-test (its lamp test puts the intersection in flash)');
+    const outcome = this.options.selftest.start('the web page');
+    if (!outcome.started) throw new HttpError(409, `selftest: ${outcome.reason}`);
+    outcome.finished.catch((error: Error) => this.options.log.error('self-test failed to run', { error }));
+    sendJson(response, 202, { ok: true, started: true });
+  }
+
+  private liveState() {
+    return liveState(this.options.view, this.system, this.options.events.recent(), this.options.selftest.current());
   }
 
   private async metrics(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,8 +1,10 @@
 /**
  * Child process of the allocation section, run as `node --expose-gc --import tsx allocation-child.ts
  * --raw FILE --width W --height H --fps F --line x1,y1,x2,y2 --frames N --warmup M`. Loops the raw gray
- * clip through one pipeline and prints one JSON object: heap before/after (after forced GCs), GC events
- * by kind from a PerformanceObserver, and bytes allocated per frame measured as heapUsed growth over
+ * clip through the vision worker's per-frame path (SharedFrameProcessor: pipeline with a lane divider,
+ * zones with a stop line and a signal group cycling red/green, safety rules, image statistics, results
+ * published to the shared buffers) and prints one JSON object: heap before/after (after forced GCs), GC
+ * events by kind from a PerformanceObserver, and bytes allocated per frame measured as heapUsed growth over
  * chunks of frames during which no GC ran (Node 20 has no total_allocated_bytes counter).
  */
 import { readFileSync } from 'node:fs';
@@ -10,7 +12,9 @@ import { Session } from 'node:inspector/promises';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { VisionPipeline } from '../../edge/vision/pipeline.js';
+import { SIGNAL_ASPECTS } from '../../protocol/index.js';
+import { SharedFrameProcessor } from '../../edge/vision/shared-frame-processor.js';
+import { CONTROL, SLOT_BUSY, allocateBuffers, type FrameLoopOptions } from '../../edge/vision/shared-frame-loop.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,15 +41,48 @@ const all = readFileSync(values.raw!);
 const clipFrames = Math.floor(all.length / frameBytes);
 const views = Array.from({ length: clipFrames }, (_, i) => new Uint8Array(all.buffer, all.byteOffset + i * frameBytes, frameBytes));
 const [x1, y1, x2, y2] = values.line!.split(',').map(Number) as [number, number, number, number];
-const pipeline = new VisionPipeline({ sourceWidth: width, sourceHeight: height, lines: [{ name: 'L', a: { x: x1, y: y1 }, b: { x: x2, y: y2 } }] });
+const a = { x: x1, y: y1 };
+const b = { x: x2, y: y2 };
+// A setup that reaches every per-frame stage of the worker: a lane divider through the middle of the line,
+// a zone around the line (queue measured from it, frozen while its group is red), and safety rules on both.
+// The stop-line rule's group stays green (a red-light event would make an evidence JPEG: an event, not the
+// steady state); the zone's group cycles red/green, which freezes its background half of the time.
+const middleX = (x1 + x2) / 2;
+const zone = [
+  { x: x1, y: Math.max(0, y1 - 60) },
+  { x: x2, y: Math.max(0, y2 - 60) },
+  { x: x2, y: Math.min(height - 1, y2 + 60) },
+  { x: x1, y: Math.min(height - 1, y1 + 60) },
+];
+const loopOptions: FrameLoopOptions = {
+  sourceWidth: width,
+  sourceHeight: height,
+  lines: [{ name: 'L', a, b }],
+  laneDividers: [{ a: { x: middleX, y: 0 }, b: { x: middleX, y: height - 1 } }],
+  groups: ['main', 'turn'],
+  zones: [{ name: 'approach', points: zone, phase: 'turn', stopLine: { a, b } }],
+  safety: { stopLines: [{ line: 'L', group: 'main' }], lanes: [{ zone: 'approach', direction: { x: 0, y: 1 } }], noStopping: [{ zone: 'approach' }] },
+  metresPerPixel: 0.1,
+};
+const buffers = allocateBuffers(loopOptions);
+let safetyEvents = 0;
+const processor = new SharedFrameProcessor(buffers, loopOptions, () => {
+  safetyEvents++;
+});
+const control = new Int32Array(buffers.control);
+const slotState = new Int32Array(buffers.slotState);
+const slotMeta = new Float64Array(buffers.slotMeta);
+const slotFrame = new Uint8Array(buffers.frames, 0, frameBytes);
+const signal = new Int8Array(buffers.signal);
+const GREEN = SIGNAL_ASPECTS.indexOf('green');
+const RED = SIGNAL_ASPECTS.indexOf('red');
+Atomics.store(signal, 0, GREEN);
+/** Frames per half cycle of the zone's group. */
+const HALF_CYCLE = 600;
 const measuredFrames = Number(values.frames);
 const warmupFrames = Number(values.warmup);
 const chunk = Number(values.chunk);
 const frameMs = 1000 / fps;
-let crossings = 0;
-const onCrossing = () => {
-  crossings++;
-};
 
 /** Bytes used in the young generation (where JS allocates), large young objects included. */
 function youngUsed(): number {
@@ -56,20 +93,17 @@ function youngUsed(): number {
   return used;
 }
 
-/**
- * Every frame's timestamp, made before the measurement: a float computed in the loop and passed to
- * process() is boxed by the caller (16 bytes a frame that are the harness's, not the pipeline's). The
- * array is made to hold tagged values (a null first), so each stamp is one heap number made here, once.
- */
-const stampCount = warmupFrames + measuredFrames + Number(values['site-frames']) + 1;
-const stamps: (number | null)[] = [null];
-for (let i = 0; i < stampCount; i++) stamps[i] = i * frameMs;
-
 let index = 0;
+/** As the host and the worker do: the frame into a slot with its time and index, processed, crossings taken. */
 function step(n: number): void {
   for (let k = 0; k < n; k++) {
-    pipeline.process(views[index % clipFrames]!, stamps[index] as number, index);
-    pipeline.counter.drain(onCrossing);
+    Atomics.store(signal, 1, Math.floor(index / HALF_CYCLE) % 2 === 0 ? GREEN : RED);
+    slotFrame.set(views[index % clipFrames]!);
+    slotMeta[0] = index * frameMs;
+    slotMeta[1] = index;
+    Atomics.store(slotState, 0, SLOT_BUSY);
+    processor.processSlot(0);
+    Atomics.store(control, CONTROL.crossingTail, Atomics.load(control, CONTROL.crossingHead));
     index++;
   }
 }
@@ -204,7 +238,8 @@ process.stdout.write(
     gcPauseMs,
     minorGcsPer1000Frames: (gcsDuringRun.minor! * 1000) / measuredFrames,
     msPerFrameMean: elapsedMs / measuredFrames,
-    crossings,
+    crossings: Atomics.load(control, CONTROL.crossingHead),
+    safetyEvents,
     allocationSites: sites,
   })}\n`,
 );

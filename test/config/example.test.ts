@@ -81,7 +81,7 @@ test('defaults fill every optional section of a minimal config', () => {
     monitor: { pollMs: 20, tripMs: 300, redFailTripMs: 300, heartbeatTimeoutMs: 1000, sensor: 'sim', readback: [], readbackDebounceMs: 0 },
     outbox: { maxBytes: 256 * 1024 * 1024, maxAgeH: 168, segmentBytes: 4 * 1024 * 1024, fsync: 'always', memoryMaxBytes: 16 * 1024 * 1024, replay: { messagesPerS: 200 } },
     commands: { enabled: true, keys: [], timestampWindowS: 60, signReadOnly: false, maxNonces: 10000, configTrialS: 120 },
-    update: { keys: [], healthyWithinS: 120, maxBundleMiB: 200, downloadTimeoutS: 600 },
+    update: { keys: [], healthyWithinS: 120, maxBundleMiB: 200, downloadTimeoutS: 600, streamChunkTimeoutS: 30 },
     web: { enabled: false, bind: '127.0.0.1', port: 8080, streamFps: 4, streamMaxSide: 480 },
   };
   assert.equal(config, expected);

@@ -4,13 +4,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downloadBundle } from '../../edge/update/download.js';
-import { installRelease } from '../../edge/update/install-release.js';
+import { fetchFromUrl, installRelease } from '../../edge/update/install-release.js';
 import { pointCurrent, readCurrent } from '../../edge/update/slots.js';
 import { readUpdateTrial } from '../../edge/update/update-trial.js';
 import { OTHER_KEY, serve, smallBundle, TRUSTED } from './bundle-fixture.js';
 
 const test = suite('update: download, verify, install in the inactive slot');
-const settings = { keys: TRUSTED, healthyWithinS: 30, maxBundleMiB: 1, downloadTimeoutS: 5 };
+const settings = { keys: TRUSTED, healthyWithinS: 30, maxBundleMiB: 1, downloadTimeoutS: 5, streamChunkTimeoutS: 5 };
 let root: string;
 let releases: string;
 let installed: string;
@@ -68,7 +68,7 @@ async function rejects(promise: Promise<unknown>, pattern: RegExp): Promise<void
   assert.match(message, pattern, message);
 }
 
-const install = (path: string) => installRelease({ url: server.url(path), settings, releasesDir: releases, packageRoot: installed, version: '1.0.0' });
+const install = (path: string) => installRelease({ fetchBundle: fetchFromUrl(server.url(path)), settings, releasesDir: releases, packageRoot: installed, version: '1.0.0' });
 
 async function refused(path: string): Promise<string> {
   const message = await install(path).then(
@@ -97,7 +97,7 @@ test('a bad signature, a truncated bundle, a failed download leave the running r
 });
 
 test('a node not running through current refuses before downloading', async () => {
-  const message = await installRelease({ url: server.url('/good.ngr'), settings, releasesDir: releases, packageRoot: root, version: '1.0.0' }).then(
+  const message = await installRelease({ fetchBundle: fetchFromUrl(server.url('/good.ngr')), settings, releasesDir: releases, packageRoot: root, version: '1.0.0' }).then(
     () => 'installed',
     (error: Error) => error.message,
   );

@@ -5,7 +5,7 @@ import { LineCounter, type TrackTable } from '../../edge/vision/line-counter.js'
 /** A track table like the tracker's, written by the test before each observation. */
 function table(slots: number): TrackTable {
   const f = () => new Float64Array(slots);
-  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), judgedW: f(), judgedH: f() };
+  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), judgedW: f(), judgedH: f(), observed: new Uint8Array(slots) };
 }
 
 function observe(counter: LineCounter, tracks: TrackTable, t: number, id: number, x: number, y: number, vx: number, vy: number, size: number, frame: number, tsMs: number): void {
@@ -178,6 +178,33 @@ test('a second track on the same vehicle crossing at the same place right after 
   counter.reset(2);
   run(rig, 2, 3, straight(20, 80, 3, 85), 20, 0);
   assert.is(counter.lr[0], 2);
+});
+
+test('a vehicle close behind one pulling away slowly counts; a second track on one vehicle still does not', () => {
+  // Two tracks move together, gap apart along the lane, accelerating from a stop just before the line:
+  // slow when the first is counted, so its speed then would say it has hardly moved on.
+  const pair = (gap: number, x: number): LineCounter => {
+    const { counter, tracks } = counterFor(LINE, 2);
+    counter.reset(0);
+    counter.reset(1);
+    const front: Array<[number, number]> = [];
+    for (let y = 40; y < 60; y++) front.push([x, y]);
+    for (let y = 60; y <= 110; y += 3) front.push([x, y]);
+    front.forEach(([fx, fy], i) => {
+      const [px, py] = i > 0 ? front[i - 1]! : [fx, fy];
+      for (const [slot, offset] of [[0, 0], [1, gap]] as const) {
+        tracks.observed[slot] = 1;
+        observe(counter, tracks, slot, slot + 1, fx, fy - offset, (fx - px) / FRAME_MS, (fy - py) / FRAME_MS, 20, i, i * FRAME_MS);
+      }
+    });
+    return counter;
+  };
+  const following = pair(22, 50);
+  assert.is(following.lr[0], 2, 'the vehicle behind, a length back, is counted: the one ahead has moved on');
+  assert.is(following.duplicates, 0);
+  const fragments = pair(8, 50);
+  assert.is(fragments.lr[0], 1, 'two tracks 8 px apart on one vehicle count once');
+  assert.is(fragments.duplicates, 1);
 });
 
 test('the crossing log is a bounded ring: overflow is counted, totals stay right', () => {

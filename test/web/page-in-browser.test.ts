@@ -1,22 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { saveScreenshot } from './screenshots.js';
 import { bearer, eventually, getJson, startWebNode, WEB_TOKEN, type WebNode } from './web-node.js';
 
 /**
  * The technician's page in headless Chromium (Debian's chromium, driven by playwright-core) against a whole
  * simulated node: log in, watch the camera and the counts, the flash control's confirmation, and a line
- * edited by dragging and saved through set-config (the node then restarts, exit 75).
+ * edited by dragging and saved through set-config (the node then restarts, exit 75). Screenshots of the
+ * main screens go to docs/screenshots/ for the technician's guide.
  */
 const test = suite('web page in a browser');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Where to keep screenshots of the main screens (for the technician's guide), if wanted. */
-const SCREENSHOTS = process.env.NUTGIAO_SCREENSHOT_DIR;
-const screenshot = async (name: string) => {
-  if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `web-${name}.png`) });
-};
 let web: WebNode;
 let browser: Browser;
 let page: Page;
@@ -39,6 +35,7 @@ test('a wrong password is refused; the right one opens the page, first render me
   await page.click('button[type=submit]');
   await page.waitForSelector('form.login [role=alert]');
   assert.match(await page.textContent('form.login [role=alert]') ?? '', /wrong password or token/);
+  await saveScreenshot(page, 'login-refused');
   await page.fill('#token', WEB_TOKEN);
   const loggedIn = Date.now();
   await page.click('button[type=submit]');
@@ -75,14 +72,16 @@ test('the camera image updates, and the counts and signal heads follow the node'
   const shown = await page.$$eval('[data-group]', (heads) => heads.map((head) => head.getAttribute('data-group')));
   assert.equal(shown.sort(), Object.keys(state.signal.aspects).sort(), 'one head per signal group');
   assert.match(await page.textContent('[data-health]') ?? '', /connected/);
-  await screenshot('live');
+  await saveScreenshot(page.locator('section:has(img[data-camera=cam1])'), 'live');
+  await saveScreenshot(page.locator('section:has(> h2:text-is("Signal"))'), 'signal');
+  await saveScreenshot(page.locator('section:has([data-health])'), 'health');
 });
 
 test('flash needs the confirmation dialog; cancel changes nothing, confirm sends it', async () => {
   await page.click('[data-mode-button=flash]');
   await page.waitForSelector('dialog[open]');
   assert.match(await page.textContent('dialog[open]') ?? '', /Switch to flash\?/);
-  await screenshot('flash-confirmation');
+  await saveScreenshot(page, 'flash-confirmation');
   await page.click('dialog[open] >> text=Cancel');
   await page.waitForSelector('dialog[open]', { state: 'detached' });
   const { body: unchanged } = await getJson(`${web.base}/api/state`);
@@ -115,7 +114,7 @@ test('dragging a line end and saving changes the config through set-config; a ba
   await page.click('dialog[open] >> button.danger');
   await page.waitForSelector('p.error[role=status]');
   assert.match(await page.textContent('p.error[role=status]') ?? '', /config\.cameras\[0\]\.lines\[0\]\.name/);
-  await screenshot('line-editor');
+  await saveScreenshot(page.locator('section:has(canvas[data-overlay=cam1])'), 'editor');
 
   await page.click('text=Undo');
   assert.is(await name.inputValue(), 'stop', 'undo brings the name back');

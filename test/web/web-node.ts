@@ -1,7 +1,15 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfigFile, type Config } from '../../edge/config/index.js';
+import { RealClock } from '../../edge/hal/real-clock.js';
+import { createMemoryLogger } from '../../edge/log.js';
+import { composeNode } from '../../edge/main.js';
+import type { IntersectionNode } from '../../edge/node.js';
 import { buildWebPage } from '../../scripts/build-web.js';
+import { SimGpioBinding } from '../../sim/sim-gpio.js';
+import { SimLamps } from '../../sim/sim-lamps.js';
+import { MosquittoBroker } from '../support/mosquitto.js';
 import { NodeProcess, writeTestConfig } from '../support/node-process.js';
 import { freePort, waitForPort } from '../support/ports.js';
 
@@ -59,4 +67,65 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** A whole simulated node in this process, so a test can watch its lamps (LampConflictMeter) and inject lamp faults. */
+export interface InProcessWebNode {
+  node: IntersectionNode;
+  base: string;
+  broker: MosquittoBroker;
+  config: Config;
+  gpio: SimGpioBinding;
+  lamps: SimLamps;
+  stop(): Promise<void>;
+}
+
+/**
+ * The example config on simulated GPIO and lamps with the page on a free port, against a real Mosquitto.
+ * `mutate` edits the config before it is validated (shorter timings keep a test short).
+ */
+export async function startInProcessWebNode(nodeId: string, mutate?: (config: Record<string, any>) => void): Promise<InProcessWebNode> {
+  await buildWebPage();
+  const broker = await MosquittoBroker.start();
+  const port = await freePort();
+  const { configPath, stateDir, dir } = await writeTestConfig({
+    nodeId,
+    broker: broker.url,
+    mutate: (config) => {
+      config.web = { enabled: true, port, token: WEB_TOKEN, streamFps: 5 };
+      mutate?.(config);
+    },
+  });
+  const loaded = await loadConfigFile(configPath);
+  if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+  const { config } = loaded;
+  const clock = new RealClock();
+  const gpio = new SimGpioBinding({ clock });
+  gpio.recording = false;
+  const lamps = new SimLamps(gpio, config.signal.groups, config.signal.flashRelay);
+  const node = await composeNode({
+    config,
+    configHash: loaded.hash,
+    stateDir,
+    brokerUrl: broker.url,
+    log: createMemoryLogger(nodeId),
+    summary: () => undefined,
+    clock,
+    overrides: { gpio, lampSensor: lamps },
+  });
+  await node.start();
+  await waitForPort(port, 10_000);
+  return {
+    node,
+    base: `http://127.0.0.1:${port}`,
+    broker,
+    config,
+    gpio,
+    lamps,
+    stop: async () => {
+      await node.stop();
+      await broker.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

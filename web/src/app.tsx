@@ -6,6 +6,7 @@ import { EventList } from './event-list.js';
 import { HealthPanel } from './health-panel.js';
 import { Login } from './login.js';
 import { ModeControls } from './mode-controls.js';
+import { SelftestPanel } from './selftest-panel.js';
 import { SignalPanel, TIMELINE_S, type AspectSample } from './signal-panel.js';
 import type { LiveState, PageConfig } from './types.js';
 
@@ -55,6 +56,7 @@ export function App() {
             <CameraView key={camera.id} camera={camera} live={state.cameras.find((live) => live.id === camera.id) ?? null} canSave={config.canSave} confirm={setConfirmation} />
           ))}
           {config.cameras.length === 0 && <section class="muted">No cameras configured.</section>}
+          <SelftestPanel state={state} confirm={setConfirmation} />
         </div>
         <div>
           <SignalPanel config={config} state={state} samples={samples} />

@@ -1,7 +1,12 @@
+import type { UpdateStream } from '../../../protocol/commands.js';
 import type { UpdateConfig } from '../../config/update-schema.js';
 import { CommandFailure, type CommandHandler } from '../command-handler.js';
-import { installRelease, type InstalledRelease } from '../../update/install-release.js';
+import { fetchFromUrl, installRelease, type FetchBundle, type InstalledRelease } from '../../update/install-release.js';
+import type { UpdateStreamReceiver } from '../../update/stream-receiver.js';
 import { RESTART_EXIT_CODE } from './restart.js';
+
+/** Where a bundle came from, for the refusal event: its URL or its MQTT transfer. */
+export type BundleOrigin = { url: string } | { transferId: string };
 
 export interface UpdateContext {
   settings: UpdateConfig;
@@ -10,15 +15,18 @@ export interface UpdateContext {
   /** The package this process runs from. */
   packageRoot: string;
   version: string;
+  /** Takes bundles streamed over MQTT (args.stream). */
+  streams: UpdateStreamReceiver;
   stopAndExit: (reason: string, exitCode: number) => void;
   /** Publishes why an update was refused (the answer says it too). */
-  refused: (reason: string, url: string) => void;
+  refused: (reason: string, origin: BundleOrigin) => void;
 }
 
 /**
- * update: downloads a signed release bundle, verifies it, installs it in the inactive slot, switches to it
- * and restarts; the new release is rolled back if it does not come up healthy (edge/update/). Anything
- * wrong before the switch leaves the running release untouched and is the answer's error.
+ * update: fetches a signed release bundle from args.url or receives it streamed over MQTT (args.stream),
+ * verifies it, installs it in the inactive slot, switches to it and restarts; the new release is rolled
+ * back if it does not come up healthy (edge/update/). Anything wrong before the switch leaves the running
+ * release untouched and is the answer's error.
  */
 export function updateHandler(context: UpdateContext): CommandHandler {
   let installed: InstalledRelease | null = null;
@@ -27,13 +35,13 @@ export function updateHandler(context: UpdateContext): CommandHandler {
     name: 'update',
     async run(args) {
       if (busy) throw new CommandFailure('an update is already being installed: wait for its answer');
-      const url = String(args.url);
+      const { origin, fetchBundle } = bundleSource(args, context.streams);
       busy = true;
       try {
-        installed = await installRelease({ ...context, url });
+        installed = await installRelease({ ...context, fetchBundle });
       } catch (error) {
         const reason = (error as Error).message;
-        context.refused(reason, url);
+        context.refused(reason, origin);
         throw new CommandFailure(`update refused, ${context.version} keeps running: ${reason}`);
       } finally {
         busy = false;
@@ -44,4 +52,11 @@ export function updateHandler(context: UpdateContext): CommandHandler {
       if (installed) context.stopAndExit(`updating to release ${installed.version}`, RESTART_EXIT_CODE);
     },
   };
+}
+
+function bundleSource(args: Record<string, unknown>, streams: UpdateStreamReceiver): { origin: BundleOrigin; fetchBundle: FetchBundle } {
+  const { url, stream } = args as { url?: string; stream?: UpdateStream };
+  if ((url === undefined) === (stream === undefined)) throw new CommandFailure('args: give exactly one of url (download) and stream (chunks over MQTT)');
+  if (url !== undefined) return { origin: { url }, fetchBundle: fetchFromUrl(url) };
+  return { origin: { transferId: stream!.transferId }, fetchBundle: () => streams.receive(stream!) };
 }

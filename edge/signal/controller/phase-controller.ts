@@ -48,6 +48,8 @@ export class PhaseController {
   private writing: Promise<void> | null = null;
   private rewriteWanted = false;
   private stopped = false;
+  /** A lamp test has the heads (see suspendOutputs): timing and heartbeat go on, nothing is written. */
+  private outputsSuspended = false;
 
   constructor(private readonly options: PhaseControllerOptions) {
     this.tickMs = options.tickMs ?? 10;
@@ -76,6 +78,24 @@ export class PhaseController {
     this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
     await this.inputs?.close();
+    await this.writing?.catch(() => undefined);
+  }
+
+  /**
+   * Stops writing the heads until resumeOutputs(), once the write in progress is done: a running node's
+   * lamp test drives them, with the intersection in cabinet flash. Ticks, timing and the monitor's
+   * heartbeat go on.
+   */
+  async suspendOutputs(): Promise<void> {
+    this.outputsSuspended = true;
+    await this.writing?.catch(() => undefined);
+  }
+
+  /** Writes the heads again from what they show now (the lamp test left them dark); resolves once written. */
+  async resumeOutputs(): Promise<void> {
+    this.outputsSuspended = false;
+    this.shown = new Map();
+    this.render();
     await this.writing?.catch(() => undefined);
   }
 
@@ -159,6 +179,7 @@ export class PhaseController {
 
   /** Writes the lamps the aspects call for now; one write sequence at a time, the latest state wins. */
   private render(): void {
+    if (this.outputsSuspended) return;
     if (this.writing) {
       this.rewriteWanted = true;
       return;

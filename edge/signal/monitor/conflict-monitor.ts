@@ -58,6 +58,8 @@ export class ConflictMonitor {
   private lastHeartbeatMs = 0;
   private latestReading: LampReading | null = null;
   private stopped = false;
+  /** A running node's lamp test: the relay held released, fault checks paused (see holdForLampTest). */
+  private lampTestHold = false;
   private sensorFailingSinceMs: number | undefined;
   /** The trip in progress (relay, record, event), so stop() and reset() can wait for it. */
   private tripping: Promise<void> = Promise.resolve();
@@ -145,6 +147,8 @@ export class ConflictMonitor {
   async reset(by = 'technician'): Promise<ResetResult> {
     await this.tripping;
     if (this.stopped) return { ok: false, reason: 'the monitor is stopped' };
+    // Energising the relay now would put the lamp test's outputs on the road.
+    if (this.lampTestHold) return { ok: false, reason: 'a lamp test holds the flash-transfer relay released: reset once it has ended' };
     const fault = this.latched;
     if (fault === null) return { ok: true, cleared: null };
     let present: Condition[];
@@ -162,6 +166,29 @@ export class ConflictMonitor {
     this.options.log.info('monitor reset; flash relay energised', { by, kind: fault.kind });
     this.emit({ type: 'reset', fault, by });
     return { ok: true, cleared: fault };
+  }
+
+  /**
+   * A running node's lamp test: the relay is released (the cabinet flashes on its own flasher, so the
+   * node's outputs reach no lamp) and fault checks pause, since the test lights lamps one at a time,
+   * which would read as red fail or a short yellow. Readings go on. The returned function ends the hold:
+   * checks start afresh and the relay is energised again, unless a fault is latched.
+   */
+  async holdForLampTest(): Promise<() => Promise<void>> {
+    await this.tripping;
+    if (this.stopped) throw new Error('the monitor is stopped');
+    if (this.lampTestHold) throw new Error('a lamp test already holds the flash-transfer relay');
+    this.lampTestHold = true;
+    await this.relay?.write(1, 0);
+    this.options.log.info('flash relay released for a lamp test');
+    return async () => {
+      if (!this.lampTestHold) return;
+      await this.tripping;
+      this.detector.restart();
+      this.lampTestHold = false;
+      if (this.latched === null && !this.stopped) await this.relay?.write(1, 1);
+      this.options.log.info('lamp test over', { relay: this.latched === null ? 'energised' : 'released (fault latched)' });
+    };
   }
 
   private observation(reading: LampReading): Observation {
@@ -183,6 +210,7 @@ export class ConflictMonitor {
       this.watchRelay(reading);
       return;
     }
+    if (this.lampTestHold) return;
     const fault = this.detector.observe(this.observation(reading));
     if (fault !== null) this.trip(fault, reading);
   }

@@ -24,8 +24,9 @@ interface ChildReport {
 }
 
 /**
- * Steady-state allocation of the TS pipeline: a child process with --expose-gc loops the clip through one
- * pipeline (two passes of the clip as warm-up, then N measured), counting GC events and heapUsed growth.
+ * Steady-state allocation of the vision worker's per-frame path (pipeline, lane divider, zones, safety
+ * rules, image statistics, shared-memory publishing): a child process with --expose-gc loops the clip
+ * through it (two passes of the clip as warm-up, then N measured), counting GC events and heapUsed growth.
  */
 export async function allocationSection(context: BenchContext, options: BenchOptions): Promise<Record<string, unknown>> {
   const clip = await context.nativeClip();

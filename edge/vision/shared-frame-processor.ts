@@ -1,0 +1,205 @@
+import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
+import { evidenceJpeg } from './evidence.js';
+import { ImageStats } from './image-stats.js';
+import { VisionPipeline } from './pipeline.js';
+import { SafetyMonitor, type SafetyEvent } from './safety-monitor.js';
+import { ZoneMonitor } from './zone-monitor.js';
+import {
+  CONTROL,
+  CROSSING_CAPACITY,
+  CROSSING_FLOATS,
+  CROSSING_INTS,
+  SLOT_COUNT,
+  SLOT_FREE,
+  TRACK_CAPACITY,
+  TRACK_FIELDS,
+  IMAGE_STATS,
+  ZONE_STATS_FIELDS,
+  type FrameLoopBuffers,
+  type FrameLoopOptions,
+} from './shared-frame-loop.js';
+
+/** A safety event with its evidence crop (JPEG, privacy masks applied), or null when none could be made. */
+export type SafetyEventListener = (event: SafetyEvent, evidence: Buffer | null) => void;
+
+/**
+ * The vision worker's work on one frame slot: pipeline, zones, safety rules and image statistics, with
+ * counts, crossings, tracks and statistics published back through the shared buffers. Apart from the
+ * worker, the allocation bench drives it to measure the worker's real per-frame path.
+ */
+export class SharedFrameProcessor {
+  readonly pipeline: VisionPipeline;
+  readonly zones: ZoneMonitor;
+  private readonly control: Int32Array;
+  private readonly slotState: Int32Array;
+  private readonly slotMeta: Float64Array;
+  private readonly slots: Uint8Array[];
+  private readonly counts: Int32Array;
+  private readonly crossingInts: Int32Array;
+  private readonly crossingFloats: Float64Array;
+  private readonly tracks: Float32Array;
+  private readonly timing: Float64Array;
+  private readonly zoneStats: Float64Array;
+  private readonly zoneVolume: Int32Array;
+  private readonly signal: Int8Array;
+  private readonly imageStatsShared: Float64Array;
+  private readonly imageStats: ImageStats;
+  private readonly factor: number;
+  private readonly lineCount: number;
+  private readonly safety: SafetyMonitor | null;
+  private readonly crossing: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => void;
+  private readonly zoneIsRed: (zone: number) => boolean;
+  private readonly signalOf: (group: string) => SignalAspect;
+  private currentFrame: Uint8Array | null = null;
+
+  constructor(buffers: FrameLoopBuffers, options: FrameLoopOptions, onSafetyEvent: SafetyEventListener) {
+    this.control = new Int32Array(buffers.control);
+    this.slotState = new Int32Array(buffers.slotState);
+    this.slotMeta = new Float64Array(buffers.slotMeta);
+    const frameBytes = options.sourceWidth * options.sourceHeight;
+    this.slots = Array.from({ length: SLOT_COUNT }, (_, i) => new Uint8Array(buffers.frames, i * frameBytes, frameBytes));
+    this.counts = new Int32Array(buffers.counts);
+    this.crossingInts = new Int32Array(buffers.crossingInts);
+    this.crossingFloats = new Float64Array(buffers.crossingFloats);
+    this.tracks = new Float32Array(buffers.tracks);
+    this.timing = new Float64Array(buffers.timing);
+    this.zoneStats = new Float64Array(buffers.zoneStats);
+    this.zoneVolume = new Int32Array(buffers.zoneVolume);
+    this.signal = new Int8Array(buffers.signal);
+    this.imageStatsShared = new Float64Array(buffers.imageStats);
+    this.imageStats = new ImageStats(options.sourceWidth, options.sourceHeight);
+
+    const pipeline = (this.pipeline = new VisionPipeline({
+      sourceWidth: options.sourceWidth,
+      sourceHeight: options.sourceHeight,
+      lines: options.lines,
+      ...(options.maxWorkingWidth === undefined ? {} : { maxWorkingWidth: options.maxWorkingWidth }),
+      ...(options.laneDividers === undefined ? {} : { laneDividers: options.laneDividers }),
+    }));
+    const factor = (this.factor = pipeline.factor);
+    this.lineCount = options.lines.length;
+
+    // Zones and safety rules run here, beside the tracker and the mask they read every frame.
+    const groups = options.groups ?? [];
+    const groupIndex = new Map(groups.map((group, index) => [group, index]));
+    const zoneConfigs = options.zones ?? [];
+    const zones = (this.zones = new ZoneMonitor(zoneConfigs, pipeline.tracker.capacity, {
+      workingWidth: pipeline.workingWidth,
+      workingHeight: pipeline.workingHeight,
+      factor,
+      ...(options.metresPerPixel === undefined ? {} : { metresPerPixel: options.metresPerPixel }),
+    }));
+    const RED = SIGNAL_ASPECTS.indexOf('red');
+    const zoneGroup = Int32Array.from(zoneConfigs, (zone) => (zone.phase === undefined ? -1 : (groupIndex.get(zone.phase) ?? -1)));
+    const signal = this.signal;
+    this.zoneIsRed = (zone: number): boolean => zoneGroup[zone]! >= 0 && Atomics.load(signal, zoneGroup[zone]!) === RED;
+    this.signalOf = (group: string): SignalAspect => {
+      const index = groupIndex.get(group);
+      return index === undefined ? 'dark' : (SIGNAL_ASPECTS[Atomics.load(signal, index)] ?? 'dark');
+    };
+    const safety = (this.safety = options.safety ? new SafetyMonitor(options.safety, options.lines.map((line) => line.name), zones, { factor, trackCapacity: pipeline.tracker.capacity }) : null);
+    safety?.onEvent((event: SafetyEvent) => {
+      // Events are rare: the evidence crop is made while the frame is still in its slot, then posted.
+      let evidence: Buffer | null = null;
+      try {
+        if (this.currentFrame) evidence = evidenceJpeg(this.currentFrame, options.sourceWidth, options.sourceHeight, event.box, { privacyMasks: options.privacyMasks ?? [] });
+      } catch {
+        evidence = null;
+      }
+      onSafetyEvent(event, evidence);
+    });
+    const publishCrossing = this.publishCrossing.bind(this);
+    this.crossing = safety
+      ? (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => {
+          publishCrossing(line, direction, trackId, frame, tsMs, x, y);
+          safety.onCrossing(line, direction, trackId, frame, tsMs, x, y);
+        }
+      : publishCrossing;
+  }
+
+  /** Processes the frame in a slot the caller has taken (BUSY), frees the slot and publishes the results. */
+  processSlot(slot: number): void {
+    const { pipeline, zones, control, slotMeta, counts, imageStats, imageStatsShared, timing } = this;
+    const started = performance.now();
+    const frame = this.slots[slot]!;
+    const tsMs = slotMeta[slot * 2]!;
+    const index = slotMeta[slot * 2 + 1]!;
+    zones.freeze(pipeline.motion.freezeMask, this.zoneIsRed);
+    pipeline.process(frame, tsMs, index);
+    zones.update(pipeline.motion.mask, pipeline.tracker, tsMs);
+    for (let l = 0; l < this.lineCount; l++) {
+      Atomics.store(counts, l * 2, pipeline.counter.lr[l]!);
+      Atomics.store(counts, l * 2 + 1, pipeline.counter.rl[l]!);
+    }
+    pipeline.counter.drain(this.crossing);
+    if (this.safety) {
+      this.currentFrame = frame;
+      this.safety.update(pipeline.tracker, this.signalOf, tsMs, index);
+      this.currentFrame = null;
+    }
+    imageStats.measure(frame);
+    Atomics.store(this.slotState, slot, SLOT_FREE);
+    imageStatsShared[IMAGE_STATS.mean] = imageStats.mean;
+    imageStatsShared[IMAGE_STATS.sharpness] = imageStats.sharpness;
+    imageStatsShared[IMAGE_STATS.change] = imageStats.change;
+    imageStatsShared[IMAGE_STATS.suddenChanges] = pipeline.motion.suddenChanges();
+    this.publishZones();
+    this.publishTracks();
+    // Only this thread writes timing; the main thread reads it as a statistic, where a torn read is harmless.
+    timing[0] = timing[0]! + (performance.now() - started);
+    timing[1] = timing[1]! + 1;
+    Atomics.add(control, CONTROL.processed, 1);
+    // Wakes a main thread waiting in VisionWorkerHost.whenIdle() (cheap when nobody waits).
+    Atomics.notify(control, CONTROL.processed);
+  }
+
+  private publishZones(): void {
+    const { zones, zoneStats } = this;
+    for (let z = 0; z < zones.names.length; z++) {
+      zoneStats[z * ZONE_STATS_FIELDS] = zones.occupancy[z]!;
+      zoneStats[z * ZONE_STATS_FIELDS + 1] = zones.queueM[z]!;
+      zoneStats[z * ZONE_STATS_FIELDS + 2] = zones.present[z]!;
+      Atomics.store(this.zoneVolume, z, zones.volume[z]!);
+    }
+  }
+
+  private publishCrossing(line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void {
+    const { control, crossingInts, crossingFloats, factor } = this;
+    const head = Atomics.load(control, CONTROL.crossingHead);
+    const tail = Atomics.load(control, CONTROL.crossingTail);
+    if (head - tail >= CROSSING_CAPACITY) {
+      Atomics.add(control, CONTROL.crossingOverflow, 1);
+      return;
+    }
+    const slot = head % CROSSING_CAPACITY;
+    crossingInts[slot * CROSSING_INTS] = line;
+    crossingInts[slot * CROSSING_INTS + 1] = direction;
+    crossingInts[slot * CROSSING_INTS + 2] = trackId;
+    crossingInts[slot * CROSSING_INTS + 3] = frame;
+    crossingFloats[slot * CROSSING_FLOATS] = tsMs;
+    crossingFloats[slot * CROSSING_FLOATS + 1] = x * factor;
+    crossingFloats[slot * CROSSING_FLOATS + 2] = y * factor;
+    Atomics.store(control, CONTROL.crossingHead, head + 1);
+  }
+
+  private publishTracks(): void {
+    const { control, tracks, factor } = this;
+    const tracker = this.pipeline.tracker;
+    Atomics.add(control, CONTROL.trackVersion, 1);
+    let n = 0;
+    for (let t = 0; t < tracker.capacity && n < TRACK_CAPACITY; t++) {
+      if (!tracker.isActive(t)) continue;
+      const base = n * TRACK_FIELDS;
+      tracks[base] = tracker.id[t]!;
+      tracks[base + 1] = tracker.cx[t]! * factor;
+      tracks[base + 2] = tracker.cy[t]! * factor;
+      tracks[base + 3] = tracker.w[t]! * factor;
+      tracks[base + 4] = tracker.h[t]! * factor;
+      tracks[base + 5] = tracker.vx[t]! * factor * 1000;
+      tracks[base + 6] = tracker.vy[t]! * factor * 1000;
+      n++;
+    }
+    Atomics.store(control, CONTROL.trackCount, n);
+    Atomics.add(control, CONTROL.trackVersion, 1);
+  }
+}
