@@ -17,6 +17,7 @@ import { HealthReporter } from './telemetry/health-reporter.js';
 import { HostState } from './telemetry/host-state.js';
 import { MqttSession, type MqttSessionOptions } from './telemetry/mqtt-session.js';
 import { TelemetryPublisher } from './telemetry/publisher.js';
+import { structuresRevision, wireStructuresFor } from './telemetry/wire-structures.js';
 import { SummaryLine } from './summary-line.js';
 import { openLogicalOutputs, type LogicalOutputBank } from './hal/lines.js';
 import type { CameraHealthActions, CameraHealthEvent, CameraHealthOptions } from './vision/camera-health.js';
@@ -118,7 +119,9 @@ export class IntersectionNode {
     const { config, clock } = parts;
     const log = parts.log;
     this.boot = await nextBootId(parts.stateDir, log.child('state'));
-    const identity = { prefix: config.mqtt.prefix, site: config.node.site, node: config.node.id, boot: this.boot };
+    // The birth announces the names v2 messages refer to by index (protocol/compact-wire.ts).
+    const structures = wireStructuresFor(config, structuresRevision(parts.configHash));
+    const identity = { prefix: config.mqtt.prefix, site: config.node.site, node: config.node.id, boot: this.boot, structures };
     const startedAt = Math.round(clock.now());
 
     const sessionLog = log.child('telemetry');

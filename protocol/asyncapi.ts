@@ -1,9 +1,12 @@
 /**
- * The AsyncAPI 3.0 document of the v1 protocol, built from the same TypeBox schemas the codec validates
- * with (messages.ts, commands.ts), so the central system can generate its decoder from it.
+ * The AsyncAPI 3.0 document of the protocol, built from the same TypeBox schemas the codec validates
+ * with (messages.ts, commands.ts) and the v2 wire schemas (compact-wire-schemas.ts), so the central
+ * system can generate its decoder from it.
  * `npm run asyncapi` writes it to protocol/asyncapi.json; a test fails when the committed file differs.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
+import { COMPACT_WIRE_SCHEMAS } from './compact-wire-schemas.js';
+import { COMPACT_WIRE_VERSION } from './compact-wire.js';
 import { COMMANDS, MAX_UPDATE_CHUNK_BYTES, type CommandName } from './commands.js';
 import { MESSAGE_SCHEMAS, SCHEMA_VERSION } from './messages.js';
 import { SIGNATURE_DOMAIN } from './sign.js';
@@ -57,7 +60,12 @@ export function buildAsyncApi(): Record<string, unknown> {
   for (const kind of TELEMETRY_KINDS) {
     const spec = TELEMETRY[kind];
     schemas[kind] = jsonSchema(MESSAGE_SCHEMAS[kind]);
-    messages[kind] = { name: kind, title: kind, summary: spec.summary, contentType: 'application/msgpack', payload: ref(`#/components/schemas/${kind}`) };
+    const payload =
+      kind === 'state'
+        ? ref(`#/components/schemas/${kind}`)
+        : { oneOf: [ref(`#/components/schemas/${kind}-v${COMPACT_WIRE_VERSION}`), ref(`#/components/schemas/${kind}`)], description: `v ${COMPACT_WIRE_VERSION} (compact, read with the birth's structures) as nodes send it; v 1 as older nodes sent it` };
+    if (kind !== 'state') schemas[`${kind}-v${COMPACT_WIRE_VERSION}`] = jsonSchema(COMPACT_WIRE_SCHEMAS[kind]);
+    messages[kind] = { name: kind, title: kind, summary: spec.summary, contentType: 'application/msgpack', payload };
     channels[kind] = { address: `${DEFAULT_PREFIX}/{site}/{node}/${kind}`, parameters, messages: { [kind]: ref(`#/components/messages/${kind}`) } };
     operations[`send-${kind}`] = {
       action: 'send',
@@ -147,6 +155,7 @@ export function buildAsyncApi(): Record<string, unknown> {
         'Telemetry from traffic-signal camera nodes and commands to them, as standard MessagePack maps (no extension types) over MQTT 5 or 3.1.1.',
         `Topics are <prefix>/<site>/<node>/<kind>, the prefix "${DEFAULT_PREFIX}" by default (configurable per deployment).`,
         'Messages of kinds event, counts and signal carry seq from one per-boot counter: a gap means loss, a new boot a restart.',
+        `Nodes send counts, signal, health and event as v ${COMPACT_WIRE_VERSION}: compact maps without the node (the topic has it) whose names are indices into the structures of the node's birth (state online, retained), which a receiver keeps per node and boot; k must equal structures.revision. The decoded result is the v 1 message (the schemas without the -v${COMPACT_WIRE_VERSION} suffix). state, request and response are v 1 only.`,
         `Command signatures: ${SIGNATURE_SCHEME}`,
         'See protocol/README.md.',
       ].join('\n\n'),

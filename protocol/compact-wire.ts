@@ -1,24 +1,27 @@
 /**
- * The v2 compact wire layout (issue 5's wire-size target), not yet used by encodeMessage: it turns a v1
- * message object into plain MessagePack-able data with one-letter keys, names replaced by their index in
- * the structures the node's birth announces, and fractions as integers in a fixed unit; and back.
- * Without the structures a v2 counts/signal message cannot be read, so a receiver keeps the birth's
- * structures per (node, boot) and `k` (their revision) must match. See docs/wire-v2.md.
+ * The v2 compact wire layout of counts, signal, health and event (issue 5's wire-size target), which
+ * encodeMessage sends when given the structures: it turns a v1 message object into plain
+ * MessagePack-able data with one-letter keys, names replaced by their index in the structures the
+ * node's birth announces, and fractions as integers in a fixed unit; and back. Without the structures a
+ * v2 message cannot be read, so a receiver keeps the birth's structures per (node, boot) and `k` (their
+ * revision) must match. See docs/wire-v2.md.
  */
-import type { CountsMessage, EventMessage, HealthMessage, SignalMessage } from './messages.js';
+import type { CountsMessage, EventMessage, HealthMessage, SignalMessage, WireStructures } from './messages.js';
 import { SEVERITIES, SIGNAL_ASPECTS, SIGNAL_MODES } from './messages.js';
 
+export type { WireStructures } from './messages.js';
+
 export const COMPACT_WIRE_VERSION = 2;
+export const COMPACT_KINDS = ['counts', 'signal', 'health', 'event'] as const;
 
-/** What a v2 decoder needs from the birth: names in the order the compact arrays use them. */
-export interface WireStructures {
-  /** Revision echoed as `k` by every v2 message; a receiver refuses a message whose `k` differs. */
-  revision: number;
-  counts: Record<string, { lines: string[]; zones: string[] }>;
-  signal: { groups: string[]; phases: string[] };
-}
+/**
+ * The steps a signal state's `reason` names ("green ns-through", "red-clearance ew-through", "startup"):
+ * a reason that is one of them, alone or followed by a space and a phase of the structures, travels as
+ * `r: [step index]` or `r: [step index, phase index]`; any other reason as its string.
+ */
+export const SIGNAL_REASON_STEPS = ['startup', 'startup-flash', 'startup-all-red', 'green', 'yellow', 'red-clearance', 'flash', 'all-red', 'phase'] as const;
 
-export type CompactKind = 'counts' | 'signal' | 'health' | 'event';
+export type CompactKind = (typeof COMPACT_KINDS)[number];
 type CompactMessage = CountsMessage | SignalMessage | HealthMessage | EventMessage;
 type Wire = Record<string, unknown>;
 export type CompactResult<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -95,8 +98,13 @@ function envelopeFromWire(wire: Wire, node: string, structures: WireStructures, 
   return message;
 }
 
+/** The camera's structures; own keys only, so a camera named like an Object.prototype member is unknown. */
+function cameraStructures(structures: WireStructures, camera: unknown): { lines: string[]; zones: string[] } | undefined {
+  return typeof camera === 'string' && Object.hasOwn(structures.counts, camera) ? structures.counts[camera] : undefined;
+}
+
 function countsToWire(message: CountsMessage, structures: WireStructures): Wire {
-  const camera = structures.counts[message.camera];
+  const camera = cameraStructures(structures, message.camera);
   if (camera === undefined) throw new CompactError(`camera ${JSON.stringify(message.camera)} is not in the birth's structures`);
   const lines: Array<number | null> = new Array<number | null>(camera.lines.length * 2).fill(null);
   for (const [name, line] of Object.entries(message.lines)) {
@@ -119,7 +127,7 @@ function countsToWire(message: CountsMessage, structures: WireStructures): Wire 
 }
 
 function countsFromWire(wire: Wire, node: string, structures: WireStructures): Record<string, unknown> {
-  const camera = structures.counts[String(wire.c)];
+  const camera = cameraStructures(structures, wire.c);
   if (camera === undefined) throw new CompactError(`camera ${JSON.stringify(wire.c)} is not in the birth's structures`);
   const lineValues = array(wire.l, 'l');
   if (lineValues.length !== camera.lines.length * 2) throw new CompactError(`l holds ${lineValues.length} values, the birth's structures need ${camera.lines.length * 2}`);
@@ -147,8 +155,24 @@ function signalToWire(message: SignalMessage, structures: WireStructures): Wire 
   const aspects: Array<number | null> = new Array<number | null>(groups.length).fill(null);
   for (const [name, aspect] of Object.entries(message.groups)) aspects[indexIn(groups, name, 'signal group')] = SIGNAL_ASPECTS.indexOf(aspect);
   const wire: Wire = { ...envelopeToWire(message, structures), m: SIGNAL_MODES.indexOf(message.mode), g: aspects, p: message.phase === null ? null : indexIn(phases, message.phase, 'phase') };
-  if (message.reason !== undefined) wire.r = message.reason;
+  if (message.reason !== undefined) wire.r = reasonToWire(message.reason, phases);
   return wire;
+}
+
+function reasonToWire(reason: string, phases: readonly string[]): string | number[] {
+  const space = reason.indexOf(' ');
+  const step = (SIGNAL_REASON_STEPS as readonly string[]).indexOf(space < 0 ? reason : reason.slice(0, space));
+  if (step < 0) return reason;
+  if (space < 0) return [step];
+  const phase = phases.indexOf(reason.slice(space + 1));
+  return phase < 0 ? reason : [step, phase];
+}
+
+function reasonFromWire(r: unknown, phases: readonly string[]): unknown {
+  if (!Array.isArray(r)) return r;
+  if (r.length < 1 || r.length > 2) throw new CompactError(`r holds ${r.length} values, expected [step] or [step, phase]`);
+  const step = nameAt(SIGNAL_REASON_STEPS, r[0], 'reason step');
+  return r.length === 1 ? step : `${step} ${nameAt(phases, r[1], 'phase')}`;
 }
 
 function signalFromWire(wire: Wire, node: string, structures: WireStructures): Record<string, unknown> {
@@ -162,7 +186,7 @@ function signalFromWire(wire: Wire, node: string, structures: WireStructures): R
     groups: Object.fromEntries(groups.flatMap((name, i) => (aspects[i] === null ? [] : [[name, nameAt(SIGNAL_ASPECTS, aspects[i], 'aspect')]]))),
     phase: wire.p === null ? null : nameAt(phases, wire.p, 'phase'),
   };
-  if (wire.r !== undefined) message.reason = wire.r;
+  if (wire.r !== undefined) message.reason = reasonFromWire(wire.r, phases);
   return message;
 }
 

@@ -42,6 +42,16 @@ const sequencedEnvelopeFields = {
 // state and health never carry seq: a receiver would otherwise count their absence as loss.
 const unsequencedEnvelopeFields = { ...envelopeFields, seq: Type.Optional(Type.Never()) };
 
+/**
+ * What a receiver needs to read this boot's v2 (compact) messages: the names the compact arrays refer to
+ * by index, in that order. `revision` is echoed as `k` by every v2 message (see compact-wire.ts).
+ */
+export const WireStructuresSchema = Type.Object({
+  revision: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }),
+  counts: nameMap(Type.Object({ lines: Type.Array(Type.String()), zones: Type.Array(Type.String()) })),
+  signal: Type.Object({ groups: Type.Array(Type.String()), phases: Type.Array(Type.String()) }),
+});
+
 export const StateOnlineSchema = Type.Object({
   ...unsequencedEnvelopeFields,
   status: Type.Literal('online'),
@@ -52,6 +62,8 @@ export const StateOnlineSchema = Type.Object({
   startedAt: EpochMs,
   mqttProtocol: Type.Union([Type.Literal('5'), Type.Literal('3.1.1')]),
   healthIntervalS: Type.Integer({ minimum: 1 }),
+  /** Present when the node sends its counts, signal, health and event messages as v2 (compact). */
+  structures: Type.Optional(WireStructuresSchema),
 });
 
 export const StateOfflineSchema = Type.Object({
@@ -165,6 +177,7 @@ export const ResponseSchema = Type.Union([ResponseOkSchema, ResponseErrorSchema,
 export type StateMessage = Static<typeof StateSchema>;
 export type StateOnlineMessage = Static<typeof StateOnlineSchema>;
 export type StateOfflineMessage = Static<typeof StateOfflineSchema>;
+export type WireStructures = Static<typeof WireStructuresSchema>;
 export type HealthMessage = Static<typeof HealthSchema>;
 export type EventMessage = Static<typeof EventSchema>;
 export type CountsMessage = Static<typeof CountsSchema>;

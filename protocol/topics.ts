@@ -137,6 +137,19 @@ export function subscriptionFilter(prefix: string, scope: SubscriptionScope = {}
   return isCommandKind(kind) ? `${base}/${command ?? '+'}` : base;
 }
 
+/** Whether a topic matches a subscription filter (`+` one level, `#` this level and everything below). */
+export function topicMatchesFilter(filter: string, topic: string): boolean {
+  const filterLevels = filter.split('/');
+  const topicLevels = topic.split('/');
+  for (let i = 0; i < filterLevels.length; i++) {
+    const level = filterLevels[i];
+    if (level === '#') return true;
+    if (i >= topicLevels.length) return false;
+    if (level !== '+' && level !== topicLevels[i]) return false;
+  }
+  return filterLevels.length === topicLevels.length;
+}
+
 /** The level that marks a release bundle streamed over MQTT to one node (the `update` command's `stream`). */
 export const UPDATE_STREAM_LEVEL = 'update-stream';
 

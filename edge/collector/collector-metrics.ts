@@ -11,6 +11,10 @@ export class CollectorMetrics {
   dbErrors = 0;
   gapsDetected = 0;
   replayRequests = 0;
+  /** v2 messages stored as rejected because their node's birth did not arrive in time (or too many waited). */
+  refusedWithoutBirth = 0;
+  /** v2 messages waiting, unacknowledged, for their node's birth. */
+  heldForBirth = 0;
   /** Messages received but not yet committed (and so not yet acknowledged). */
   pending = 0;
   mqttConnected = false;
@@ -73,6 +77,8 @@ export class CollectorMetrics {
     metric('nutgiao_collector_db_errors_total', 'counter', 'failed batch transactions (retried)', this.dbErrors);
     metric('nutgiao_collector_gaps_total', 'counter', 'sequence gaps confirmed missing in the database', this.gapsDetected);
     metric('nutgiao_collector_replay_requests_total', 'counter', 'replay requests sent to nodes', this.replayRequests);
+    metric('nutgiao_collector_refused_without_birth_total', 'counter', 'v2 messages stored as rejected because their node\'s birth never arrived', this.refusedWithoutBirth);
+    metric('nutgiao_collector_held_for_birth', 'gauge', 'v2 messages waiting, unacknowledged, for their node\'s birth', this.heldForBirth);
     metric('nutgiao_collector_pending_messages', 'gauge', 'messages received, not yet committed nor acknowledged', this.pending);
     metric('nutgiao_collector_mqtt_connected', 'gauge', '1 when connected to the broker', this.mqttConnected ? 1 : 0);
     metric('nutgiao_collector_database_ok', 'gauge', '1 when the last database operation succeeded', this.databaseOk ? 1 : 0);

@@ -4,12 +4,22 @@
  * error the batch is retried with backoff and nothing is acknowledged, so the broker keeps (and after a
  * reconnect redelivers) everything not yet stored; its flow control (Receive Maximum) stops new deliveries
  * meanwhile. A SIGKILL loses nothing for the same reason.
+ *
+ * v2 messages are read with the structures of their node's birth. Retained messages do not reach a
+ * shared subscription, so a second, plain connection subscribes to the state topics and keeps every
+ * birth (BirthRegistry). A message that arrives before its birth is held, unacknowledged, until the
+ * birth comes; one held too long or beyond the bound is stored as rejected with the reason (its raw
+ * bytes kept) and counted, never dropped.
  */
 import mqtt, { type ISubscriptionMap, type MqttClient } from 'mqtt';
 import pg from 'pg';
 import type { Server } from 'node:http';
 import type { Logger } from '../log.js';
+import { BirthRegistry } from '../../protocol/birth-registry.js';
+import { decodeTopicMessage } from '../../protocol/codec.js';
+import { HeldForBirth } from '../../protocol/held-for-birth.js';
 import type { Signer } from '../../protocol/sign.js';
+import { subscriptionFilter } from '../../protocol/topics.js';
 import { writeBatch } from './batch-writer.js';
 import { CollectorMetrics } from './collector-metrics.js';
 import { DeferredAcks, type AckHandle } from './deferred-acks.js';
@@ -43,6 +53,8 @@ export interface CollectorOptions {
   signer: Signer | null;
   retry: { minMs: number; maxMs: number };
   gaps: { graceMs: number; perNodeIntervalMs: number; maxRequestsPerS: number };
+  /** v2 messages waiting for their node's birth: at most this many, for at most this long. */
+  birthWait?: { maxMessages: number; maxMs: number };
   log: Logger;
 }
 
@@ -54,6 +66,7 @@ export const DEFAULT_COLLECTOR_OPTIONS = {
   sessionExpiryS: 3600,
   retry: { minMs: 200, maxMs: 10_000 },
   gaps: { graceMs: 5000, perNodeIntervalMs: 30_000, maxRequestsPerS: 10 },
+  birthWait: { maxMessages: 1000, maxMs: 10_000 },
 } as const;
 
 
@@ -66,6 +79,10 @@ export class Collector {
   readonly metrics = new CollectorMetrics();
   private pool: pg.Pool | null = null;
   private client: MqttClient | null = null;
+  private birthClient: MqttClient | null = null;
+  private readonly births = new BirthRegistry();
+  private readonly held: HeldForBirth<Received>;
+  private birthExpiry: NodeJS.Timeout | null = null;
   private acks: DeferredAcks | null = null;
   private gaps: GapReplayer | null = null;
   private server: Server | null = null;
@@ -76,7 +93,10 @@ export class Collector {
   private stopping = false;
   private checkingDatabase = false;
 
-  constructor(private readonly options: CollectorOptions) {}
+  constructor(private readonly options: CollectorOptions) {
+    const wait = options.birthWait ?? DEFAULT_COLLECTOR_OPTIONS.birthWait;
+    this.held = new HeldForBirth<Received>({ maxMessages: wait.maxMessages, maxAgeMs: wait.maxMs, now: Date.now });
+  }
 
   get subscription(): string {
     return `$share/${this.options.shareGroup}/${this.options.prefix}/+/+/+`;
@@ -107,6 +127,7 @@ export class Collector {
       this.server = server;
       this.metricsUrl = url;
     }
+    await this.startBirthWatch();
     const client = mqtt.connect(this.options.brokerUrl, {
       protocolVersion: 5,
       clientId: this.options.clientId,
@@ -122,6 +143,7 @@ export class Collector {
       signer: this.options.signer,
       publish: async (topic, payload) => void (await client.publishAsync(topic, payload, { qos: 1 })),
       ...this.options.gaps,
+      awaitingBirth: (site, node) => this.held.holds(site, node),
       onError: (error) => log.warn('gap check failed', { error: error.message }),
     });
     client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet.messageId));
@@ -147,6 +169,56 @@ export class Collector {
     await subscribed;
   }
 
+  /**
+   * The plain (not shared) subscription to every node's state topic: retained births come on subscribe
+   * and again after each reconnect (clean session), later births as they are published.
+   */
+  private async startBirthWatch(): Promise<void> {
+    const { log, prefix } = this.options;
+    const filter = subscriptionFilter(prefix, { kind: 'state' });
+    const client = mqtt.connect(this.options.brokerUrl, { protocolVersion: 5, clientId: `${this.options.clientId}-births`, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000 });
+    this.birthClient = client;
+    client.on('message', (topic, payload) => {
+      const decoded = decodeTopicMessage(prefix, topic, payload, this.births);
+      if (decoded.ok) this.releaseHeld(decoded.topic.site, decoded.topic.node);
+    });
+    client.on('error', (error) => log.warn('mqtt error (births)', { error: error.message }));
+    await new Promise<void>((resolve, reject) => {
+      client.on('connect', () => {
+        client.subscribe(filter, { qos: 1 }, (error, grants) => {
+          const refused = grants?.find((grant) => grant.qos > 2);
+          if (error || refused) {
+            const reason = error?.message ?? `broker refused ${filter} (reason code ${refused!.qos})`;
+            log.error('subscribe to births failed', { error: reason });
+            reject(new Error(reason));
+          } else resolve();
+        });
+      });
+    });
+    this.birthExpiry = setInterval(() => {
+      for (const entry of this.held.expired()) this.refuseWithoutBirth(entry, `its node's birth did not arrive within ${this.held.maxAgeMs} ms`);
+      this.metrics.heldForBirth = this.held.size;
+    }, 1000);
+  }
+
+  /** A birth arrived: what waited for it is read now (or waits on, for another boot's birth). */
+  private releaseHeld(site: string, node: string): void {
+    for (const { item, heldAt } of this.held.release(site, node)) this.classified(this.reclassify(item), item.ack, heldAt);
+    this.metrics.heldForBirth = this.held.size;
+  }
+
+  private reclassify(entry: Received): IncomingMessage {
+    const { topic, payload } = entry.incoming as Extract<IncomingMessage, { ok: false }>;
+    return classifyMessage(this.options.prefix, topic, payload, this.births);
+  }
+
+  private refuseWithoutBirth(entry: Received, why: string): void {
+    const incoming = entry.incoming as Extract<IncomingMessage, { ok: false }>;
+    this.metrics.refusedWithoutBirth++;
+    this.options.log.warn('message refused: its birth is unknown', { topic: incoming.topic, why });
+    this.enqueue({ incoming: { ok: false, topic: incoming.topic, payload: incoming.payload, reason: `${incoming.reason}; refused: ${why}` }, ack: entry.ack });
+  }
+
   /** Stops taking messages, writes what was received (for at most `drainMs`), then disconnects. */
   async stop(drainMs = 5000): Promise<void> {
     this.stopping = true;
@@ -162,6 +234,10 @@ export class Collector {
     }
     if (this.timer) clearTimeout(this.timer);
     this.gaps?.stop();
+    if (this.birthExpiry) clearInterval(this.birthExpiry);
+    // Held messages stay unacknowledged: the broker delivers them again to this session later.
+    if (this.held.size > 0) this.options.log.info('messages still waiting for their birth left unacknowledged', { messages: this.held.size });
+    await this.birthClient?.endAsync();
     await this.client?.endAsync();
     await this.pool?.end();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -169,7 +245,22 @@ export class Collector {
 
   private receive(topic: string, payload: Buffer, messageId: number | undefined): void {
     this.metrics.received();
-    this.queue.push({ incoming: classifyMessage(this.options.prefix, topic, payload), ack: this.acks!.handleFor(messageId) });
+    this.classified(classifyMessage(this.options.prefix, topic, payload, this.births), this.acks!.handleFor(messageId));
+  }
+
+  private classified(incoming: IncomingMessage, ack: AckHandle, heldAt?: number): void {
+    if (!incoming.ok && incoming.awaitingBirth) {
+      const { site, node } = incoming.awaitingBirth;
+      for (const overflow of this.held.hold(site, node, { incoming, ack }, heldAt)) this.refuseWithoutBirth(overflow, 'too many messages waited for their births');
+      this.metrics.heldForBirth = this.held.size;
+      return;
+    }
+    this.enqueue({ incoming, ack });
+    if (incoming.ok && incoming.decoded.kind === 'state') this.releaseHeld(incoming.site, incoming.node);
+  }
+
+  private enqueue(entry: Received): void {
+    this.queue.push(entry);
     this.metrics.pending = this.queue.length;
     if (this.flushing) return;
     if (this.queue.length >= this.options.batchSize) void this.flush();

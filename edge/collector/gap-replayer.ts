@@ -27,6 +27,8 @@ export interface GapReplayerOptions {
   perNodeIntervalMs: number;
   /** Replay requests per second across all nodes. */
   maxRequestsPerS: number;
+  /** Whether messages of the node wait for its birth: its gaps are checked only once they are read. */
+  awaitingBirth?: (site: string, node: string) => boolean;
   onError: (error: Error) => void;
 }
 
@@ -70,11 +72,18 @@ export class GapReplayer {
       return;
     }
     this.candidates.set(key, { site, node, boot, ...observation.missing });
+    this.checkAfterGrace(key);
+  }
+
+  private checkAfterGrace(key: string): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       const candidate = this.candidates.get(key);
+      if (!candidate || this.stopped) return;
+      // Messages held for the node's birth are not in the database yet, but neither are they lost.
+      if (this.options.awaitingBirth?.(candidate.site, candidate.node)) return this.checkAfterGrace(key);
       this.candidates.delete(key);
-      if (candidate && !this.stopped) this.check(candidate).catch((error: Error) => this.options.onError(error));
+      this.check(candidate).catch((error: Error) => this.options.onError(error));
     }, this.options.graceMs);
     this.timers.add(timer);
   }

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, isSequencedKind, isTopicKind, type SequencedKind } from '../../protocol/index.js';
+import { historicalPayload as flaggedHistorical, isSequencedKind, isTopicKind } from '../../protocol/index.js';
 import type { Clock } from '../hal/clock.js';
 import type { Logger } from '../log.js';
 import type { HostState } from './host-state.js';
@@ -253,19 +253,19 @@ export class DurableTelemetry implements SequencedSink {
   }
 }
 
-/** The stored message with `historical: true`; null (logged) when it no longer decodes. */
+/** The stored message flagged historical (v2 at the byte level, without structures); null (logged) when it no longer reads. */
 function historicalPayload(record: OutboxRecord, log: Logger): Buffer | null {
   const kind = record.topic.slice(record.topic.lastIndexOf('/') + 1);
   if (!isTopicKind(kind) || !isSequencedKind(kind)) {
     log.warn('outbox record on a topic that is not a sequenced kind; sent unchanged', { topic: record.topic, boot: record.boot, seq: record.seq });
     return record.payload;
   }
-  const decoded = decodeMessage(kind as SequencedKind, record.payload);
-  if (!decoded.ok) {
-    log.error('outbox record does not decode; not sent', { topic: record.topic, boot: record.boot, seq: record.seq, error: decoded.error });
+  const flagged = flaggedHistorical(kind, record.payload);
+  if (!flagged.ok) {
+    log.error('outbox record does not decode; not sent', { topic: record.topic, boot: record.boot, seq: record.seq, error: flagged.error });
     return null;
   }
-  return encodeMessage(kind as SequencedKind, { ...decoded.message, historical: true } as never);
+  return flagged.payload;
 }
 
 /** The `telemetry.dropped` event for an outbox drop notice: which numbers of which boot are lost, and why. */

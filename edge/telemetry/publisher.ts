@@ -9,6 +9,7 @@ import {
   type HealthMessage,
   type SignalMessage,
   type StateMessage,
+  type WireStructures,
 } from '../../protocol/index.js';
 import type { SequencedSink } from './durable-telemetry.js';
 import type { MqttSession } from './mqtt-session.js';
@@ -18,6 +19,8 @@ export interface NodeIdentity {
   site: string;
   node: string;
   boot: number;
+  /** With structures the birth carries them and counts, signal, health and event go out as v2 (compact). */
+  structures?: WireStructures;
 }
 
 type Envelope = 'v' | 'node' | 'boot' | 'ts';
@@ -87,8 +90,9 @@ export class TelemetryPublisher {
   }
 
   /** The retained birth (`status: online`). */
-  birth(details: Omit<Extract<StateMessage, { status: 'online' }>, Envelope | 'status'>): Buffer {
-    return encodeMessage('state', { ...this.envelope(), status: 'online', ...details } as StateMessage);
+  birth(details: Omit<Extract<StateMessage, { status: 'online' }>, Envelope | 'status' | 'structures'>): Buffer {
+    const structures = this.identity.structures === undefined ? {} : { structures: this.identity.structures };
+    return encodeMessage('state', { ...this.envelope(), status: 'online', ...details, ...structures } as StateMessage);
   }
 
   /** The death: the last will at connect time, and published by hand on a clean stop. */
@@ -113,7 +117,25 @@ export class TelemetryPublisher {
     return { v: SCHEMA_VERSION, node: this.identity.node, boot: this.identity.boot, ts: Math.round(this.clock.now()) };
   }
 
+  /**
+   * v2 with the birth's structures; a valid message that names something they lack (a camera or phase
+   * not in the config it was built from) goes out as v1, which every receiver reads without them.
+   */
   private encodeOrLog(kind: 'event' | 'counts' | 'signal' | 'health', message: unknown): Buffer | null {
+    const { structures } = this.identity;
+    if (structures !== undefined) {
+      try {
+        return encodeMessage(kind, message as never, structures);
+      } catch (error) {
+        const v1 = this.encodeV1OrLog(kind, message);
+        if (v1) this.log.warn(`${kind} message sent as v1`, { error: error as Error });
+        return v1;
+      }
+    }
+    return this.encodeV1OrLog(kind, message);
+  }
+
+  private encodeV1OrLog(kind: 'event' | 'counts' | 'signal' | 'health', message: unknown): Buffer | null {
     try {
       return encodeMessage(kind, message as never);
     } catch (error) {

@@ -5,6 +5,16 @@
 import type { Config } from '../config/index.js';
 import type { WireStructures } from '../../protocol/compact-wire.js';
 
+/**
+ * The structures revision of a config: its hash's first 32 bits, so every boot of the same config has
+ * the same revision and a receiver can read a backlog of a boot whose birth it missed with the
+ * structures of another boot of that config.
+ */
+export function structuresRevision(configHash: string): number {
+  const revision = Number.parseInt(configHash.slice(0, 8), 16);
+  return Number.isInteger(revision) ? revision : 0;
+}
+
 export function wireStructuresFor(config: Config, revision: number): WireStructures {
   return {
     revision,

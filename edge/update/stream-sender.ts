@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { MAX_UPDATE_CHUNK_BYTES, type UpdateStream } from '../../protocol/commands.js';
-import { decodeMessage, encodeMessage, type RequestMessage, type ResponseMessage } from '../../protocol/index.js';
+import { BirthRegistry } from '../../protocol/birth-registry.js';
+import { decodeMessage, decodeTopicMessage, encodeMessage, type RequestMessage, type ResponseMessage } from '../../protocol/index.js';
 import { updateStreamTopic } from '../../protocol/topics.js';
 import { sha256 } from './bundle.js';
 import { expandRanges, type ChunkRanges } from './stream-receiver.js';
@@ -46,21 +47,30 @@ export interface StreamedUpdateOptions {
 export async function sendStreamedUpdate(options: StreamedUpdateOptions): Promise<ResponseMessage | null> {
   const { client, prefix, site, node, stream } = options;
   const base = `${prefix}/${site}/${node}`;
+  const births = new BirthRegistry({ maxNodes: 1 });
   let waiting: { id: string; onResponse: (response: ResponseMessage) => void; onOpen: (missing: ChunkRanges) => void } | null = null;
   const onMessage = (topic: string, payload: Buffer) => {
+    if (topic === `${base}/state`) {
+      decodeTopicMessage(prefix, topic, payload, births);
+      return;
+    }
     if (!waiting) return;
     if (topic === `${base}/response/update`) {
       const decoded = decodeMessage('response', payload);
       if (decoded.ok && decoded.message.id === waiting.id) waiting.onResponse(decoded.message);
     } else if (topic === `${base}/event`) {
-      const decoded = decodeMessage('event', payload);
-      const data = decoded.ok ? (decoded.message.data as { transferId?: unknown; missing?: unknown } | undefined) : undefined;
-      if (decoded.ok && decoded.message.type === 'update.stream-open' && data?.transferId === stream.transferId && Array.isArray(data.missing)) waiting.onOpen(data.missing as ChunkRanges);
+      // Events travel in the compact (v2) layout: they are read with the structures of the node's birth,
+      // which the retained state topic gives on subscribe.
+      const decoded = decodeTopicMessage(prefix, topic, payload, births);
+      if (!decoded.ok || decoded.kind !== 'event') return;
+      const event = decoded.message as { type: string; data?: { transferId?: unknown; missing?: unknown } };
+      const data = event.data;
+      if (event.type === 'update.stream-open' && data?.transferId === stream.transferId && Array.isArray(data.missing)) waiting.onOpen(data.missing as ChunkRanges);
     }
   };
   client.on('message', onMessage);
   try {
-    await client.subscribeAsync([`${base}/response/update`, `${base}/event`], { qos: 1 });
+    await client.subscribeAsync([`${base}/state`, `${base}/response/update`, `${base}/event`], { qos: 1 });
     let last: ResponseMessage | null = null;
     for (let round = 1; round <= options.rounds; round++) {
       const request = await options.request({ stream });

@@ -7,6 +7,7 @@
  */
 import type { Config } from '../../edge/config/index.js';
 import { outboxDir, outboxOptionsFrom } from '../../edge/config/outbox-schema.js';
+import { structuresRevision, wireStructuresFor } from '../../edge/telemetry/wire-structures.js';
 import type { Clock, TimerHandle } from '../../edge/hal/clock.js';
 import type { Logger } from '../../edge/log.js';
 import { CommandRouter, type CommandRouterOptions } from '../../edge/commands/command-router.js';
@@ -97,7 +98,9 @@ export class FleetNode {
     const { options } = this;
     const { config, clock, log } = options;
     const boot = await nextBootId(options.stateDir, log);
-    const identity = { prefix: config.mqtt.prefix, site: options.site, node: options.node, boot };
+    // As the node does: the birth announces the names, and counts, signal, health and events go out compact (v2).
+    const structures = wireStructuresFor(config, structuresRevision(options.configHash));
+    const identity = { prefix: config.mqtt.prefix, site: options.site, node: options.node, boot, structures };
     const startedAt = Math.round(clock.now());
     // As in the node: the will is filled in once the publisher that builds it exists, before the start.
     const sessionOptions: MqttSessionOptions = {

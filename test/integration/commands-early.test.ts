@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
-import { SCHEMA_VERSION, decodeMessage, decodeTopicMessage, encodeMessage, type ResponseMessage } from '../../protocol/index.js';
+import { BirthRegistry, SCHEMA_VERSION, decodeMessage, decodeTopicMessage, encodeMessage, type ResponseMessage } from '../../protocol/index.js';
 import { MosquittoBroker } from '../support/mosquitto.js';
 import { NodeProcess, writeTestConfig } from '../support/node-process.js';
 
@@ -19,6 +19,7 @@ test('a request sent as soon as the birth arrives is answered, though the node h
   let node: NodeProcess | undefined;
   try {
     let startedSeen = false;
+    const births = new BirthRegistry();
     let sentBeforeStarted: boolean | null = null;
     const id = `early-${Math.random().toString(16).slice(2)}`;
     const answered = new Promise<ResponseMessage>((resolve, reject) => {
@@ -32,7 +33,7 @@ test('a request sent as soon as the birth arrives is answered, though the node h
           }
           return;
         }
-        const message = decodeTopicMessage('nutgiao/v1', topic, payload);
+        const message = decodeTopicMessage('nutgiao/v1', topic, payload, births);
         if (!message.ok) return;
         if (message.topic.kind === 'event' && (message.message as { type?: string }).type === 'node.started') startedSeen = true;
         if (message.topic.kind === 'state' && (message.message as { status?: string }).status === 'online' && sentBeforeStarted === null) {

@@ -5,6 +5,8 @@ import mqtt from 'mqtt';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { subCommand } from '../../edge/cli/sub-command.js';
+import { encodeMessage } from '../../protocol/codec.js';
+import type { WireStructures } from '../../protocol/messages.js';
 import { openDurableRig } from '../support/durable-rig.js';
 import { MosquittoBroker } from '../support/mosquitto.js';
 
@@ -37,10 +39,10 @@ async function waitFor<T>(find: () => T | undefined, what: string, timeoutMs = 1
 }
 
 /** `nutgiao sub` in-process, its JSON lines collected; stop() interrupts it as Ctrl-C would and returns the exit code. */
-function startSub(filter: string): { lines: Array<Record<string, any>>; stop: () => Promise<number> } {
+function startSub(filter: string, extra: string[] = []): { lines: Array<Record<string, any>>; stop: () => Promise<number> } {
   const lines: Array<Record<string, any>> = [];
   let interrupt: () => void = () => undefined;
-  const exited = subCommand(['--broker', broker.url, '--topic', filter], {
+  const exited = subCommand(['--broker', broker.url, '--topic', filter, ...extra], {
     out: (line) => lines.push(JSON.parse(line)),
     err: () => undefined,
     cwd: process.cwd(),
@@ -153,6 +155,39 @@ test("an earlier boot's backlog is tracked apart (no false restart or gap); a ne
   const boot0 = sequenced.filter(([boot]) => boot === 0);
   assert.equal(boot0, [[0, 0, true, 'first', undefined], [0, 1, true, 'next', undefined], [0, 2, true, 'next', undefined]], 'the old backlog in order, not a restart');
   assert.equal(sequenced.filter(([boot]) => boot === 2), [[2, 0, false, 'restart', 1]], 'a new live boot is a restart from the last live one');
+});
+
+test('v2 messages wait for their birth (taken from the state topic even when the filter names only counts); without one they are refused', async () => {
+  const structures: WireStructures = { revision: 77, counts: { cam1: { lines: ['L1'], zones: [] } }, signal: { groups: [], phases: [] } };
+  const sub = startSub('nutgiao/v1/+/+/counts', ['--birth-wait', '1']);
+  const { lines } = sub;
+  const client = await mqtt.connectAsync(broker.url, { clientId: `v2-node-${Math.random().toString(16).slice(2)}` });
+  const counts = (node: string) =>
+    encodeMessage('counts', { v: 1, node, boot: 5, ts: 1_764_201_660_000, seq: 0, camera: 'cam1', periodStart: 1_764_201_600_000, periodS: 60, lines: { L1: { lr: 4, rl: 1 } } }, structures);
+  const birth = encodeMessage('state', { v: 1, node: 'late-birth', boot: 5, ts: 1_764_201_600_000, status: 'online', site: 'test', version: '0.1.0', configHash: '4d', capabilities: [], startedAt: 1_764_201_600_000, mqttProtocol: '5', healthIntervalS: 60, structures });
+  try {
+    for (let n = 0; !lines.some((line) => line.topic === 'nutgiao/v1/test/probe/counts'); n++) {
+      if (n > 75) throw new Error('sub is not listening');
+      await client.publishAsync('nutgiao/v1/test/probe/counts', 'x', { qos: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await client.publishAsync('nutgiao/v1/test/late-birth/counts', counts('late-birth'), { qos: 1 });
+    await client.publishAsync('nutgiao/v1/test/no-birth/counts', counts('no-birth'), { qos: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.not.ok(lines.some((line) => line.topic === 'nutgiao/v1/test/late-birth/counts'), 'held until its birth');
+    await client.publishAsync('nutgiao/v1/test/late-birth/state', birth, { qos: 1, retain: true });
+    const read = await waitFor(() => lines.find((line) => line.topic === 'nutgiao/v1/test/late-birth/counts'), 'the held counts');
+    assert.equal(read.message.lines, { L1: { lr: 4, rl: 1 } });
+    assert.is(read.sequence, 'first');
+    const refused = await waitFor(() => lines.find((line) => line.topic === 'nutgiao/v1/test/no-birth/counts'), 'the refusal');
+    assert.is(refused.refused, 'its birth did not arrive within 1 s');
+    assert.match(refused.error, /needs the structures \(revision 77\) of that node's birth/);
+    assert.not.ok(lines.some((line) => line.topic?.endsWith('/state')), 'the birth is learnt, not printed: the filter names counts only');
+  } finally {
+    await client.publishAsync('nutgiao/v1/test/late-birth/state', '', { qos: 1, retain: true });
+    await client.endAsync();
+    assert.is(await sub.stop(), 0);
+  }
 });
 
 test.run();

@@ -6,7 +6,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { SCHEMA_VERSION, decodeTopicMessage, DEFAULT_PREFIX, encodeMessage } from '../../protocol/index.js';
+import { BirthRegistry, SCHEMA_VERSION, decodeTopicMessage, DEFAULT_PREFIX, encodeMessage } from '../../protocol/index.js';
 import { generateCommandKeyPair, signRequest } from '../../protocol/sign.js';
 import { NodeProcess, writeTestConfig } from '../support/node-process.js';
 import { freePort, waitForPort } from '../support/ports.js';
@@ -119,8 +119,9 @@ test('a client without a certificate is refused by the broker', async () => {
 test('the node connects over TLS with its certificate and a password from a file, publishes, and answers a signed command', async () => {
   const observer = await connectAs('central', 'central-secret');
   const seen: Array<{ topic: string; message: Record<string, unknown> }> = [];
+  const births = new BirthRegistry();
   observer.on('message', (topic, payload) => {
-    const decoded = decodeTopicMessage(DEFAULT_PREFIX, topic, payload);
+    const decoded = decodeTopicMessage(DEFAULT_PREFIX, topic, payload, births);
     if (decoded.ok) seen.push({ topic, message: decoded.message as Record<string, unknown> });
   });
   await observer.subscribeAsync(`${DEFAULT_PREFIX}/#`, { qos: 1 });

@@ -3,18 +3,21 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeMessage, encodeMessage } from '../../protocol/codec.js';
+import { decodeMessage, encodeMessage, type DecodeContext } from '../../protocol/codec.js';
 import { MESSAGE_SCHEMAS } from '../../protocol/messages.js';
 import { TOPIC_KINDS, type TopicKind } from '../../protocol/topics.js';
-import { goldenVectors } from './golden-vectors.js';
+import { contextOf, goldenVectors } from './golden-vectors.js';
 import { validMessages } from './valid-messages.js';
 
 const rawPackr = new Packr({ useRecords: false });
 const RUNS = 1_000;
 
+/** The structures of the v2 golden vectors: fuzzed v2 payloads are read with them. */
+const v2Context = contextOf(goldenVectors.find((vector) => vector.structures !== undefined)!)!;
+
 /** Decoding must not throw; when it accepts, the message must really be valid and re-encodable. */
-function decodesSafely(kind: TopicKind, bytes: Uint8Array): boolean {
-  const result = decodeMessage(kind, bytes);
+function decodesSafely(kind: TopicKind, bytes: Uint8Array, context: DecodeContext | undefined = v2Context): boolean {
+  const result = decodeMessage(kind, bytes, context);
   if (!result.ok) return typeof result.error === 'string' && result.error.length > 0;
   encodeMessage(kind, result.message as never);
   return Value.Check(MESSAGE_SCHEMAS[kind], result.message);
@@ -43,7 +46,7 @@ test('every truncation of every golden vector is refused', () => {
   for (const vector of goldenVectors) {
     const bytes = Buffer.from(vector.hex, 'hex');
     for (let length = 0; length < bytes.length; length++) {
-      const result = decodeMessage(vector.topicKind, bytes.subarray(0, length));
+      const result = decodeMessage(vector.topicKind, bytes.subarray(0, length), contextOf(vector));
       assert.is(result.ok, false, `${vector.name} truncated to ${length} bytes was accepted`);
     }
   }
@@ -69,6 +72,36 @@ const wrongValues = fc.anything({
   withTypedArray: true,
   withNullPrototype: true,
   withSparseArray: true,
+});
+
+test('v2 vectors with a byte corrupted, read without structures, give an error and never throw', () => {
+  const v2 = goldenVectors.filter((vector) => vector.structures !== undefined);
+  fc.assert(
+    fc.property(fc.constantFrom(...v2), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (vector, at, byte, withNode) => {
+      const bytes = Buffer.from(vector.hex, 'hex');
+      bytes[at % bytes.length] = byte;
+      const result = decodeMessage(vector.topicKind, bytes, withNode ? { node: 'node-07', structures: () => undefined } : undefined);
+      if (result.ok) return decodesSafely(vector.topicKind, bytes, undefined); // the corruption made it a valid v1 payload
+      return result.error.length > 0 && (result.missingBirth === undefined || result.error.includes("needs the structures (revision"));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('arbitrary maps with v 2 never make decodeMessage throw', () => {
+  const keys = fc.constantFrom('v', 'k', 'b', 't', 's', 'x', 'c', 'p', 'd', 'l', 'z', 'g', 'm', 'r', 'h', 'y', 'e');
+  fc.assert(
+    fc.property(fc.constantFrom('counts', 'signal', 'health', 'event' as const), fc.dictionary(keys, fc.anything({ maxDepth: 2 })), (kind, fields) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = rawPackr.pack({ ...fields, v: 2, k: v2Context.structures(0, 0)!.revision, b: 12 });
+      } catch {
+        return true;
+      }
+      return decodesSafely(kind, bytes);
+    }),
+    { numRuns: RUNS },
+  );
 });
 
 test('valid-shaped messages with one field replaced are accepted only when still valid', () => {

@@ -81,8 +81,11 @@ test('unknown extra fields are tolerated and kept', () => {
 });
 
 test('a newer schema version is refused, naming both versions', () => {
-  const result = decodeMessage('signal', rawPackr.pack({ ...validMessages().signal, v: 2 }));
-  assert.equal(result, { ok: false, error: 'signal: schema version 2 is newer than this decoder knows (1)' });
+  const result = decodeMessage('signal', rawPackr.pack({ ...validMessages().signal, v: 3 }));
+  assert.equal(result, { ok: false, error: 'signal: schema version 3 is newer than this decoder knows (2)' });
+  const state = decodeMessage('state', rawPackr.pack({ ...validMessages().state, v: 2 }));
+  assert.equal(state, { ok: false, error: 'state: schema version 2 is newer than this decoder knows (1)' });
+  // Message objects are v1-shaped: v2 is a wire layout that encodeMessage chooses, not a field to set.
   assert.throws(() => encodeMessage('signal', { ...validMessages().signal, v: 2 }), /schema version 2/);
 });
 

@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeTopicMessage } from '../../protocol/index.js';
+import { BirthRegistry, decodeTopicMessage } from '../../protocol/index.js';
 import { formatTable } from '../../edge/selftest/format-table.js';
 import type { SelftestStatus } from '../../edge/selftest/selftest-check.js';
 import { LampConflictMeter } from '../../sim/intersection/lamp-conflict-meter.js';
@@ -46,14 +46,16 @@ test.before(async () => {
   signal.conflictMonitor().onEvent((event) => monitorEvents.push(event.type));
   const { prefix } = web.config.mqtt;
   subscriber = await mqtt.connectAsync(web.broker.url, { clientId: 'selftest-page-watcher' });
+  // Events are compact (v2): read with the node's birth, which the retained state topic gives on subscribe.
+  const births = new BirthRegistry();
   subscriber.on('message', (topic, payload) => {
-    const decoded = decodeTopicMessage(prefix, topic, payload);
+    const decoded = decodeTopicMessage(prefix, topic, payload, births);
     if (decoded.ok && decoded.kind === 'event') {
       const event = decoded.message as unknown as { type: string; data?: Record<string, unknown> };
       published.push({ type: event.type, data: event.data ?? {} });
     }
   });
-  await subscriber.subscribeAsync(`${prefix}/${web.config.node.site}/${web.config.node.id}/event`, { qos: 1 });
+  await subscriber.subscribeAsync([`${prefix}/${web.config.node.site}/${web.config.node.id}/state`, `${prefix}/${web.config.node.site}/${web.config.node.id}/event`], { qos: 1 });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
 });

@@ -15,10 +15,19 @@ import type { FsyncPolicy } from '../../../edge/telemetry/outbox/group-commit.js
 import { Outbox } from '../../../edge/telemetry/outbox/outbox.js';
 import { TelemetryPublisher } from '../../../edge/telemetry/publisher.js';
 import type { CountsPeriod } from '../../../edge/vision/count-aggregator.js';
-import { Packr } from 'msgpackr';
-import { toCompactWire, type CompactKind, type WireStructures } from '../../../protocol/compact-wire.js';
-import { wireStructuresFor } from '../../../edge/telemetry/wire-structures.js';
-import { buildTopic, decodeTopicMessage, encodeMessage, SCHEMA_VERSION, type CountsMessage, type HealthMessage, type TopicKind } from '../../../protocol/index.js';
+import { structuresRevision, wireStructuresFor } from '../../../edge/telemetry/wire-structures.js';
+import {
+  BirthRegistry,
+  buildTopic,
+  decodeTopicMessage,
+  encodeMessage,
+  SCHEMA_VERSION,
+  type CountsMessage,
+  type HealthMessage,
+  type StateMessage,
+  type TopicKind,
+  type WireStructures,
+} from '../../../protocol/index.js';
 import { runIntersectionSim } from '../../../sim/intersection/intersection-sim.js';
 import { MosquittoBroker } from '../../../test/support/mosquitto.js';
 import { log, type BenchContext } from '../context.js';
@@ -127,10 +136,13 @@ async function captureSimTraffic(config: Config, configHash: string, stateParent
   const broker = await startEmbeddedBroker({ port: 0, log: createMemoryLogger() });
   const captured: Captured[] = [];
   const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: `bench-telemetry-${process.pid}` });
+  const births = new BirthRegistry();
+  const unreadable: string[] = [];
   try {
     client.on('message', (topic, payload) => {
-      const decoded = decodeTopicMessage(config.mqtt.prefix, topic, payload);
-      if (decoded.ok) captured.push({ topic, payload: Buffer.from(payload), kind: decoded.kind, message: decoded.message as unknown as Record<string, unknown> });
+      const decoded = decodeTopicMessage(config.mqtt.prefix, topic, payload, births);
+      if (!decoded.ok) unreadable.push(`${topic}: ${decoded.error}`);
+      else captured.push({ topic, payload: Buffer.from(payload), kind: decoded.kind, message: decoded.message as unknown as Record<string, unknown> });
     });
     await client.subscribeAsync(`${config.mqtt.prefix}/#`, { qos: 1 });
     const stateDir = mkdtempSync(join(stateParent, 'telemetry-sim-'));
@@ -143,6 +155,7 @@ async function captureSimTraffic(config: Config, configHash: string, stateParent
     await client.endAsync();
     await broker.close();
   }
+  if (unreadable.length > 0) throw new Error(`the simulated node sent ${unreadable.length} message(s) its receiver cannot read, first: ${unreadable[0]}`);
   return captured;
 }
 
@@ -186,17 +199,13 @@ function steadyTraffic(captured: Captured[]): SteadyTraffic {
   };
 }
 
-const compactPackr = new Packr({ useRecords: false, variableMapSize: true, skipValues: [undefined] } as ConstructorParameters<typeof Packr>[0] & { skipValues: unknown[] });
+type WireEntry = { topic: string; msgpack: number; json: number; qos: 0 | 1 };
 
-/** Payload bytes of a message in the v2 compact layout (protocol/compact-wire.ts), which encodeMessage does not send yet. */
-function compactBytes(kind: CompactKind, message: unknown, structures: WireStructures): number {
-  const wire = toCompactWire(kind, message as never, structures);
-  if (!wire.ok) throw new Error(wire.error);
-  return compactPackr.pack(wire.value).length;
-}
-
-/** Part a: a day of one node's telemetry on the wire, MessagePack (as sent) against the same objects as JSON. */
-async function wireBytesPerDay(config: Config, traffic: SteadyTraffic): Promise<Record<string, unknown>> {
+/**
+ * Part a: a day of one node's telemetry on the wire, MessagePack as sent (v2 with the birth's structures)
+ * against the same messages as JSON, and against the same messages as v1 (what the node sent before v2).
+ */
+async function wireBytesPerDay(config: Config, configHash: string, traffic: SteadyTraffic): Promise<Record<string, unknown>> {
   const boot = 3;
   const prefix = config.mqtt.prefix;
   const topic = (kind: TopicKind) => buildTopic(prefix, config.node.site, config.node.id, kind);
@@ -204,10 +213,10 @@ async function wireBytesPerDay(config: Config, traffic: SteadyTraffic): Promise<
   if (camera === undefined) throw new Error('the example config has no camera');
   const random = seededRandom(5);
   const dayStart = Date.UTC(2026, 0, 5, 0, 0, 0);
-  const counts: Array<{ topic: string; msgpack: number; json: number; qos: 0 | 1 }> = [];
-  // The v2 projection: the same messages in the compact layout; the bench's four cameras share the example camera's lines and zones.
-  const structures = wireStructuresFor({ ...config, cameras: Array.from({ length: BYTES_CAMERAS }, (_, i) => ({ ...camera, id: `cam${i + 1}` })) }, 1);
-  const countsV2: Array<{ topic: string; msgpack: number; json: number; qos: 0 | 1 }> = [];
+  // The bench's four cameras share the example camera's lines and zones; the birth announces all four.
+  const structures: WireStructures = wireStructuresFor({ ...config, cameras: Array.from({ length: BYTES_CAMERAS }, (_, i) => ({ ...camera, id: `cam${i + 1}` })) }, structuresRevision(configHash));
+  const counts: WireEntry[] = [];
+  const countsV1: WireEntry[] = [];
   let seq = 0;
   let sample: CountsMessage | undefined;
   for (let period = 0; period < DAY_S / COUNT_PERIOD_S; period++) {
@@ -216,61 +225,69 @@ async function wireBytesPerDay(config: Config, traffic: SteadyTraffic): Promise<
       const body = synthesizedPeriod(camera, `cam${c}`, periodStart, random);
       const message: CountsMessage = { v: SCHEMA_VERSION, node: config.node.id, boot, ts: periodStart + COUNT_PERIOD_S * 1000 + 20 + c * 7, seq: seq++, ...body };
       if (period === 8 * 60 && c === 1) sample = message;
-      counts.push({ topic: topic('counts'), msgpack: encodeMessage('counts', message).length, json: jsonBytes(message), qos: 1 });
-      countsV2.push({ topic: topic('counts'), msgpack: compactBytes('counts', message, structures), json: jsonBytes(message), qos: 1 });
+      counts.push({ topic: topic('counts'), msgpack: encodeMessage('counts', message, structures).length, json: jsonBytes(message), qos: 1 });
+      countsV1.push({ topic: topic('counts'), msgpack: encodeMessage('counts', message).length, json: jsonBytes(message), qos: 1 });
     }
   }
   const health = await healthSample(config, boot, dayStart + 3_600_000);
-  const healthEntry = { topic: topic('health'), msgpack: encodeMessage('health', health).length, json: jsonBytes(health), qos: 0 as const };
-  const asSent = (entries: Captured[]) => entries.map((entry) => ({ topic: entry.topic, msgpack: entry.payload.length, json: jsonBytes(entry.message), qos: 1 as const }));
+  const healthEntry = { topic: topic('health'), msgpack: encodeMessage('health', health, structures).length, json: jsonBytes(health), qos: 0 as const };
+  const healthV1Entry = { ...healthEntry, msgpack: encodeMessage('health', health).length };
+  const asSent = (entries: Captured[]): WireEntry[] => entries.map((entry) => ({ topic: entry.topic, msgpack: entry.payload.length, json: jsonBytes(entry.message), qos: 1 }));
+  const asV1 = (entries: Captured[]): WireEntry[] => entries.map((entry) => ({ topic: entry.topic, msgpack: encodeMessage(entry.kind, entry.message as never).length, json: jsonBytes(entry.message), qos: 1 }));
   if (traffic.birth === undefined) throw new Error('the simulated node published no birth');
-  const perDay = {
-    counts: tally(counts),
-    signalState: tally(asSent(traffic.signal), traffic.scale),
-    signalCycle: tally(asSent(traffic.cycles), traffic.scale),
-    health: tally(Array.from({ length: DAY_S / HEALTH_INTERVAL_S }, () => healthEntry)),
-    birth: tally(asSent([traffic.birth])),
-  };
+  const simBirth = traffic.birth.message as StateMessage;
+  if (simBirth.status !== 'online' || simBirth.structures === undefined) throw new Error('the simulated node\'s birth carries no structures');
+  for (const entry of [...traffic.signal, ...traffic.cycles]) {
+    if (entry.payload[1] !== 0xa1 || entry.payload[2] !== 0x76 || entry.payload[3] !== 2) throw new Error(`${entry.topic}: the simulated node did not send v2`);
+  }
+  // The birth with the four cameras' structures (the simulated node's has the example's one camera).
+  const birth = { ...simBirth, structures };
+  const { structures: _structures, ...birthV1 } = birth;
+  const birthTopic = traffic.birth.topic;
+  /** A day of each kind in one layout; signal entries are the simulated window's, scaled to a day. */
+  const day = (layout: { counts: WireEntry[]; signal: WireEntry[]; cycles: WireEntry[]; health: WireEntry; birth: StateMessage }) => ({
+    counts: tally(layout.counts),
+    signalState: tally(layout.signal, traffic.scale),
+    signalCycle: tally(layout.cycles, traffic.scale),
+    health: tally(Array.from({ length: DAY_S / HEALTH_INTERVAL_S }, () => layout.health)),
+    birth: tally([{ topic: birthTopic, msgpack: encodeMessage('state', layout.birth).length, json: jsonBytes(layout.birth), qos: 1 }]),
+  });
+  const perDay = day({ counts, signal: asSent(traffic.signal), cycles: asSent(traffic.cycles), health: healthEntry, birth });
   const total = Object.values(perDay).reduce(added);
   const ratio = total.msgpackBytes / total.jsonBytes;
-  const asV2 = (entries: Captured[], kind: CompactKind) => entries.map((entry) => ({ topic: entry.topic, msgpack: compactBytes(kind, entry.message, structures), json: jsonBytes(entry.message), qos: 1 as const }));
-  const birthWithStructures = { ...traffic.birth.message, structures };
-  const v2PerDay = {
-    counts: tally(countsV2),
-    signalState: tally(asV2(traffic.signal, 'signal'), traffic.scale),
-    signalCycle: tally(asV2(traffic.cycles, 'event'), traffic.scale),
-    health: tally(Array.from({ length: DAY_S / HEALTH_INTERVAL_S }, () => ({ ...healthEntry, msgpack: compactBytes('health', health, structures) }))),
-    birth: tally([{ topic: traffic.birth.topic, msgpack: compactPackr.pack(birthWithStructures).length, json: jsonBytes(traffic.birth.message), qos: 1 }]),
-  };
-  const v2Total = Object.values(v2PerDay).reduce(added);
-  const v2Ratio = v2Total.msgpackBytes / v2Total.jsonBytes;
-  log(`telemetry: v2 compact layout (not sent yet) per day ${v2Total.msgpackBytes} B: ${(v2Ratio * 100).toFixed(1)} % of JSON`);
+  const v1PerDay = day({ counts: countsV1, signal: asV1(traffic.signal), cycles: asV1(traffic.cycles), health: healthV1Entry, birth: birthV1 as StateMessage });
+  const v1Total = Object.values(v1PerDay).reduce(added);
+  const v1Ratio = v1Total.msgpackBytes / v1Total.jsonBytes;
+  log(`telemetry: the same day as v1 would take ${v1Total.msgpackBytes} B: ${(v1Ratio * 100).toFixed(1)} % of JSON`);
   // What else the simulated node sent (signal.green-end per phase served, walks, camera events): outside the issue's list, shown apart.
   const otherTypes = new Map<string, Captured[]>();
   for (const entry of traffic.others) otherTypes.set(String(entry.message.type), [...(otherTypes.get(String(entry.message.type)) ?? []), entry]);
   const otherEventsPerDay = Object.fromEntries([...otherTypes].map(([type, entries]) => [type, tally(asSent(entries), traffic.scale)]));
-  log(`telemetry: per day ${total.messages} messages, MessagePack ${total.msgpackBytes} B, JSON ${total.jsonBytes} B: ${(ratio * 100).toFixed(1)} % (target <= ${TARGET_RATIO * 100} %)`);
+  const percentOfJson = Object.fromEntries(Object.entries(perDay).map(([kind, t]) => [kind, round(t.msgpackBytes / t.jsonBytes, 3)]));
+  log(`telemetry: per day ${total.messages} messages, MessagePack v2 as sent ${total.msgpackBytes} B, JSON ${total.jsonBytes} B: ${(ratio * 100).toFixed(1)} % (target <= ${TARGET_RATIO * 100} %)`);
+  log(`telemetry: per kind, sent as % of JSON: ${Object.entries(percentOfJson).map(([kind, r]) => `${kind} ${(r * 100).toFixed(1)} %`).join(', ')}`);
   return {
     ok: ratio <= TARGET_RATIO,
     target: `MessagePack bytes on the wire (MQTT 5 PUBLISH: fixed header, topic, packet id, payload) <= ${TARGET_RATIO * 100} % of the same messages as JSON`,
     ratio: round(ratio, 3),
     payloadOnlyRatio: round(total.msgpackPayloadBytes / total.jsonPayloadBytes, 3),
+    ratioPerKind: percentOfJson,
     total,
     perDay,
     assumptions: {
-      counts: `${BYTES_CAMERAS} cameras x the example camera's ${camera.lines.length} lines and ${camera.zones.length} zones (${BYTES_CAMERAS * camera.lines.length} lines), one message per camera every ${COUNT_PERIOD_S} s, synthesized with a daily traffic profile`,
-      signal: `signal states and signal.cycle events of the example config in nutgiao sim (seed 1, off-peak plan), ${traffic.windowS} simulated s scaled to a day: ${traffic.signal.length} states, ${traffic.cycles.length} cycles`,
-      health: `every ${HEALTH_INTERVAL_S} s as the issue states (the example config says ${config.telemetry.healthIntervalS} s), QoS 0, this machine's figures`,
-      birth: 'once, as the simulated node published it',
+      counts: `${BYTES_CAMERAS} cameras x the example camera's ${camera.lines.length} lines and ${camera.zones.length} zones (${BYTES_CAMERAS * camera.lines.length} lines), one message per camera every ${COUNT_PERIOD_S} s, synthesized with a daily traffic profile, encoded as the node's publisher does (v2 with the structures of its birth)`,
+      signal: `signal states and signal.cycle events of the example config in nutgiao sim (seed 1, off-peak plan) as the node sent them (v2), ${traffic.windowS} simulated s scaled to a day: ${traffic.signal.length} states, ${traffic.cycles.length} cycles`,
+      health: `every ${HEALTH_INTERVAL_S} s as the issue states (the example config says ${config.telemetry.healthIntervalS} s), QoS 0, this machine's figures, v2`,
+      birth: `once, as the simulated node published it, with the structures of the ${BYTES_CAMERAS} cameras`,
     },
-    projectedV2: {
-      what: 'the same messages in the v2 compact layout of protocol/compact-wire.ts (no node, names as indices into the birth\'s structures, integer units), which encodeMessage does not send yet; the birth grows by its structures',
-      ratio: round(v2Ratio, 3),
-      payloadOnlyRatio: round(v2Total.msgpackPayloadBytes / v2Total.jsonPayloadBytes, 3),
-      total: v2Total,
-      perDay: v2PerDay,
+    v1: {
+      what: 'the same messages as the v1 layout (self-describing maps with names and node), which the node sent before v2',
+      ratio: round(v1Ratio, 3),
+      payloadOnlyRatio: round(v1Total.msgpackPayloadBytes / v1Total.jsonPayloadBytes, 3),
+      total: v1Total,
+      perDay: v1PerDay,
     },
-    sampleCounts: sample === undefined ? null : { msgpackBytes: encodeMessage('counts', sample).length, jsonBytes: jsonBytes(sample) },
+    sampleCounts: sample === undefined ? null : { msgpackBytes: encodeMessage('counts', sample, structures).length, v1Bytes: encodeMessage('counts', sample).length, jsonBytes: jsonBytes(sample) },
     otherEventsPerDay,
   };
 }
@@ -311,7 +328,8 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs: numb
  * each camera every period, and the signal states and signal.* events at the simulated rate, as the
  * publisher encodes them (boot 0); health is not stored. Returns the number of records and their bytes.
  */
-async function fillDayBacklog(config: Config, traffic: SteadyTraffic, dir: string): Promise<{ records: number; bytes: number }> {
+async function fillDayBacklog(config: Config, configHash: string, traffic: SteadyTraffic, dir: string): Promise<{ records: number; bytes: number }> {
+  const structures = wireStructuresFor(config, structuresRevision(configHash));
   const outbox = new Outbox({ ...outboxOptionsFrom(config.outbox, dir), fsync: { batchMs: 50 }, clock: new RealClock(), log: createMemoryLogger() });
   await outbox.open();
   const prefix = config.mqtt.prefix;
@@ -338,7 +356,7 @@ async function fillDayBacklog(config: Config, traffic: SteadyTraffic, dir: strin
   const pending: Promise<unknown>[] = [];
   let bytes = 0;
   for (const [seq, entry] of timeline.entries()) {
-    const payload = encodeMessage(entry.kind, { ...identity, ts: entry.at, seq, ...entry.body } as never);
+    const payload = encodeMessage(entry.kind, { ...identity, ts: entry.at, seq, ...entry.body } as never, structures);
     bytes += payload.length;
     pending.push(outbox.append({ boot: 0, seq, topic: buildTopic(prefix, config.node.site, config.node.id, entry.kind), payload }));
     if (pending.length >= 1024) await Promise.all(pending.splice(0));
@@ -408,7 +426,8 @@ async function publishThroughput(config: Config, broker: MosquittoBroker, parent
   const clock = new RealClock();
   const session = sessionFor(broker.url, `bench-throughput-${process.pid}`);
   const { durable } = await DurableTelemetry.open({ session, outbox: { ...outboxOptionsFrom(config.outbox, dir), fsync }, replay: config.outbox.replay, boot: 1, clock, log: createMemoryLogger() });
-  const publisher = new TelemetryPublisher(session, { prefix: config.mqtt.prefix, site: config.node.site, node: config.node.id, boot: 1 }, clock, createMemoryLogger(), durable);
+  const structures = wireStructuresFor(config, 1);
+  const publisher = new TelemetryPublisher(session, { prefix: config.mqtt.prefix, site: config.node.site, node: config.node.id, boot: 1, structures }, clock, createMemoryLogger(), durable);
   const camera = config.cameras[0]!;
   const random = seededRandom(3);
   const bodies = Array.from({ length: 64 }, (_, i) => synthesizedPeriod(camera, camera.id, Date.UTC(2026, 0, 5, 8, i), random));
@@ -450,12 +469,12 @@ export async function telemetrySection(context: BenchContext, _options: BenchOpt
   const { config } = loaded;
   const parent = context.tmpDir();
   const traffic = steadyTraffic(await captureSimTraffic(config, loaded.hash, parent));
-  const wire = await wireBytesPerDay(config, traffic);
+  const wire = await wireBytesPerDay(config, loaded.hash, traffic);
 
   const broker = await MosquittoBroker.start();
   try {
     const templateDir = mkdtempSync(join(parent, 'telemetry-backlog-'));
-    const filled = await fillDayBacklog(config, traffic, templateDir);
+    const filled = await fillDayBacklog(config, loaded.hash, traffic, templateDir);
     log(`telemetry: 24 h backlog of ${filled.records} records (${filled.bytes} payload bytes) stored`);
     const drains = [];
     for (const messagesPerS of [config.outbox.replay.messagesPerS, REPLAY_RATE_HIGH]) drains.push(await drainBacklog(config, broker, templateDir, filled.records, parent, messagesPerS));
