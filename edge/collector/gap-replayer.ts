@@ -63,15 +63,35 @@ export class GapReplayer {
   /** Called for each stored or duplicate sequenced message, after its batch committed. */
   observe(site: string, node: string, boot: number, seq: number): void {
     const observation = this.tracker.observe(node, boot, seq);
-    if (!observation.missing) return;
+    if (observation.status === 'first') {
+      this.resumeFromStored(site, node, boot, seq).catch((error: Error) => this.options.onError(error));
+      return;
+    }
+    if (observation.missing) this.addCandidate(site, node, boot, observation.missing.from, observation.missing.to);
+  }
+
+  /**
+   * The first message of a (node, boot) this collector sees (it started, or forgot the node) is measured
+   * against what the database already holds of that boot: messages lost while this collector was down
+   * (a broker restart in between, say) would otherwise never be seen as a gap. A boot the database holds
+   * nothing of is not: its start may be long gone from the node's outbox.
+   */
+  private async resumeFromStored(site: string, node: string, boot: number, seq: number): Promise<void> {
+    const result = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM received_messages WHERE node = $1 AND boot = $2 AND seq < $3', [node, boot, seq]);
+    const stored = result.rows[0]?.seq;
+    if (stored === null || stored === undefined || this.stopped) return;
+    if (Number(stored) < seq - 1) this.addCandidate(site, node, boot, Number(stored) + 1, seq - 1);
+  }
+
+  private addCandidate(site: string, node: string, boot: number, from: number, to: number): void {
     const key = `${node}\u0000${boot}`;
     const known = this.candidates.get(key);
     if (known) {
-      known.from = Math.min(known.from, observation.missing.from);
-      known.to = Math.max(known.to, observation.missing.to);
+      known.from = Math.min(known.from, from);
+      known.to = Math.max(known.to, to);
       return;
     }
-    this.candidates.set(key, { site, node, boot, ...observation.missing });
+    this.candidates.set(key, { site, node, boot, from, to });
     this.checkAfterGrace(key);
   }
 

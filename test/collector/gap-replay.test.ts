@@ -93,4 +93,22 @@ test('without a key the gap is recorded only; a jump filled before the check is 
   }
 });
 
+test('a collector that restarts measures a boot it sees again against what the database holds', async () => {
+  collector = await startCollector(broker.url, db.url);
+  for (const seq of [0, 1, 2, 3, 4]) await publisher.publish('city', 'g3', 'counts', countsMessage('g3', 2, seq));
+  await eventually('the first messages stored', async () => Number((await db.rows('SELECT count(*) AS n FROM received_messages')).at(0)!.n) === 5);
+  await collector.stop();
+  // 5 to 7 are lost while no collector runs (a broker restart in between, say); the next one starts a new
+  // collector's first sight of this boot.
+  collector = await startCollector(broker.url, db.url);
+  await publisher.publish('city', 'g3', 'counts', countsMessage('g3', 2, 8));
+  await eventually('the gap recorded', async () => (await db.rows('SELECT 1 FROM sequence_gaps')).length === 1);
+  assert.equal(await db.rows('SELECT boot, from_seq, to_seq FROM sequence_gaps'), [{ boot: '2', from_seq: '5', to_seq: '7' }]);
+  // A boot the database holds nothing of is not measured from 0: its start may be long gone from the node.
+  await publisher.publish('city', 'g4', 'counts', countsMessage('g4', 1, 40));
+  await eventually('g4 stored', async () => (await db.rows("SELECT 1 FROM received_messages WHERE node = 'g4'")).length === 1);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.is((await db.rows('SELECT 1 FROM sequence_gaps')).length, 1);
+});
+
 test.run();
