@@ -1,4 +1,5 @@
 import type { SignalAspect } from '../../protocol/index.js';
+import { FRAME_INDEX, FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
 import type { Point } from './geometry.js';
 import type { TrackView } from './track-view.js';
 import { TRACKER_DEFAULTS } from './tracker.js';
@@ -156,6 +157,8 @@ export class SafetyMonitor {
   private readonly zones: ZoneLookup;
   private readonly options: Required<Omit<SafetyMonitorOptions, 'factor' | 'trackCapacity'>>;
   private readonly listeners: SafetyEventListener[] = [];
+  /** For update() with the time as numbers. */
+  private readonly frameClock = createFrameClock();
   // Stop lines, and the signal groups they watch.
   private readonly stopRuleOfLine: Int32Array;
   private readonly stopGroup: Int32Array;
@@ -323,6 +326,12 @@ export class SafetyMonitor {
 
   /** One frame, after the tracker's update and after this frame's crossings were handed to onCrossing(). */
   update(tracks: TrackView, signalOf: (group: string) => SignalAspect, tsMs: number, frame: number): void {
+    this.updateAt(tracks, signalOf, setFrameClock(this.frameClock, tsMs, frame));
+  }
+
+  /** update() at the frame the clock holds (no float argument: see FrameClock). */
+  updateAt(tracks: TrackView, signalOf: (group: string) => SignalAspect, frameClock: FrameClock): void {
+    const tsMs = frameClock[FRAME_TS]!;
     for (let g = 0; g < this.groupNames.length; g++) {
       const aspect = signalOf(this.groupNames[g]!);
       this.groupAspect[g] = aspect;
@@ -333,7 +342,7 @@ export class SafetyMonitor {
     for (let t = 0; t < capacity; t++) {
       if (!tracks.isActive(t)) continue;
       if (this.slotId[t] !== tracks.id[t]) this.resetSlot(t, tracks.id[t]!);
-      this.noteMeasurement(t, tracks, tsMs);
+      this.noteMeasurement(t, tracks, frameClock);
     }
     for (let c = 0; c < this.crossingCount; c++) this.judgeCrossing(c, tracks);
     this.crossingCount = 0;
@@ -341,8 +350,8 @@ export class SafetyMonitor {
     for (let t = 0; t < capacity; t++) {
       if (!tracks.isActive(t)) continue;
       if (tracks.hits[t]! < this.options.confirmHits) continue;
-      if (tracks.observed[t] === 1) this.watchWrongWay(t, tracks, tsMs, frame);
-      this.watchStopping(t, tracks, tsMs, frame);
+      if (tracks.observed[t] === 1) this.watchWrongWay(t, tracks, frameClock);
+      this.watchStopping(t, tracks, frameClock);
     }
   }
 
@@ -350,7 +359,8 @@ export class SafetyMonitor {
    * Whether the tracker measured the track this frame: seen, and not exactly where its own constant-velocity
    * extrapolation put it with its velocity unchanged (what a track coasting inside a merged blob does).
    */
-  private noteMeasurement(t: number, tracks: TrackView, tsMs: number): void {
+  private noteMeasurement(t: number, tracks: TrackView, frameClock: FrameClock): void {
+    const tsMs = frameClock[FRAME_TS]!;
     const cx = tracks.cx[t]!;
     const cy = tracks.cy[t]!;
     const vx = tracks.vx[t]!;
@@ -452,7 +462,9 @@ export class SafetyMonitor {
     return false;
   }
 
-  private watchWrongWay(t: number, tracks: TrackView, tsMs: number, frame: number): void {
+  private watchWrongWay(t: number, tracks: TrackView, frameClock: FrameClock): void {
+    const tsMs = frameClock[FRAME_TS]!;
+    const frame = frameClock[FRAME_INDEX]!;
     if (this.wrongWayReported[t] === 1) return;
     const x = tracks.cx[t]!;
     const y = tracks.cy[t]!;
@@ -493,7 +505,9 @@ export class SafetyMonitor {
     this.emit({ kind: 'wrong-way', trackId: tracks.id[t]!, tsMs, frame, zone: this.zones.names[this.laneZone[lane]!]!, box: this.boxOf(tracks, t) });
   }
 
-  private watchStopping(t: number, tracks: TrackView, tsMs: number, frame: number): void {
+  private watchStopping(t: number, tracks: TrackView, frameClock: FrameClock): void {
+    const tsMs = frameClock[FRAME_TS]!;
+    const frame = frameClock[FRAME_INDEX]!;
     const rules = this.noStopZone.length;
     if (rules === 0) return;
     const x = tracks.cx[t]!;

@@ -1,5 +1,6 @@
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import { evidenceJpeg } from './evidence.js';
+import { FRAME_INDEX, FRAME_TS, createFrameClock } from './frame-clock.js';
 import { ImageStats } from './image-stats.js';
 import { VisionPipeline } from './pipeline.js';
 import { SafetyMonitor, type SafetyEvent } from './safety-monitor.js';
@@ -59,6 +60,8 @@ export class SharedFrameProcessor {
   private currentFrame: Uint8Array | null = null;
   /** Frames processed, modulo TIMED_FRAME_INTERVAL: which frames are timed. */
   private untilTimed = 0;
+  /** The slot's frame time and index, handed to the stages without boxing the time (see FrameClock). */
+  private readonly frameClock = createFrameClock();
 
   constructor(buffers: FrameLoopBuffers, options: FrameLoopOptions, onSafetyEvent: SafetyEventListener) {
     this.control = new Int32Array(buffers.control);
@@ -132,11 +135,12 @@ export class SharedFrameProcessor {
     this.untilTimed = (this.untilTimed + 1) % TIMED_FRAME_INTERVAL;
     const started = timed ? performance.now() : 0;
     const frame = this.slots[slot]!;
-    const tsMs = slotMeta[slot * 2]!;
-    const index = slotMeta[slot * 2 + 1]!;
+    const frameClock = this.frameClock;
+    frameClock[FRAME_TS] = slotMeta[slot * 2]!;
+    frameClock[FRAME_INDEX] = slotMeta[slot * 2 + 1]!;
     zones.freeze(pipeline.motion.freezeMask, this.zoneIsRed);
-    pipeline.process(frame, tsMs, index);
-    zones.update(pipeline.motion.mask, pipeline.tracker, tsMs);
+    pipeline.processAt(frame, frameClock);
+    zones.updateAt(pipeline.motion.mask, pipeline.tracker, frameClock);
     for (let l = 0; l < this.lineCount; l++) {
       Atomics.store(counts, l * 2, pipeline.counter.lr[l]!);
       Atomics.store(counts, l * 2 + 1, pipeline.counter.rl[l]!);
@@ -144,7 +148,7 @@ export class SharedFrameProcessor {
     pipeline.counter.drain(this.crossing);
     if (this.safety) {
       this.currentFrame = frame;
-      this.safety.update(pipeline.tracker, this.signalOf, tsMs, index);
+      this.safety.updateAt(pipeline.tracker, this.signalOf, frameClock);
       this.currentFrame = null;
     }
     imageStats.measure(frame);
