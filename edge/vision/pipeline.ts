@@ -119,13 +119,13 @@ export class VisionPipeline {
   /** Downscale and motion: fused in the backend where it can (WASM), else downscaleBox then the backend. */
   private detectMotion(frame: Uint8Array): void {
     const motion = this.motion;
-    const dt = this.interval[0]!;
+    const interval = this.interval;
     // At factor 1 the frame is the working image: no copy.
-    if (this.factor === 1) motion.process(frame, dt);
-    else if (motion.processSource !== undefined) motion.processSource(frame, this.options.sourceWidth, this.options.sourceHeight, this.factor, dt);
+    if (this.factor === 1) motion.process(frame, interval);
+    else if (motion.processSource !== undefined) motion.processSource(frame, this.options.sourceWidth, this.options.sourceHeight, this.factor, interval);
     else {
       downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
-      motion.process(this.working, dt);
+      motion.process(this.working, interval);
     }
   }
 
