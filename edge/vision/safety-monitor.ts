@@ -127,6 +127,11 @@ const SAME_STOP_MS = 60_000;
 /** A position this close to the extrapolated one, with the velocity unchanged, is the extrapolation, working px. */
 const EXTRAPOLATION_EPSILON_PX = 1e-6;
 const NONE = -1;
+/**
+ * Not yet seen, for resetSlot(): a constant, because unoptimised code (resetSlot runs only when a slot gets a
+ * new track, too rarely to be optimised) boxes a fresh number on every read of Number.NaN.
+ */
+const UNSET = Number.NaN;
 
 /**
  * Traffic-safety events from tracks, line crossings and the signal state:
@@ -543,17 +548,17 @@ export class SafetyMonitor {
   private resetSlot(t: number, id: number): void {
     this.slotId[t] = id;
     this.reverseLane[t] = NONE;
-    this.reverseSinceMs[t] = Number.NaN;
+    this.reverseSinceMs[t] = UNSET;
     this.wrongWayReported[t] = 0;
     this.meanVx[t] = 0;
     this.meanVy[t] = 0;
-    this.meanAtMs[t] = Number.NaN;
-    this.lastSeenMs[t] = Number.NaN;
-    this.measuredMs[t] = Number.NaN;
-    this.measuredBeforeMs[t] = Number.NaN;
+    this.meanAtMs[t] = UNSET;
+    this.lastSeenMs[t] = UNSET;
+    this.measuredMs[t] = UNSET;
+    this.measuredBeforeMs[t] = UNSET;
     const rules = this.noStopZone.length;
     for (let r = 0; r < rules; r++) {
-      this.stillSinceMs[t * rules + r] = Number.NaN;
+      this.stillSinceMs[t * rules + r] = UNSET;
       this.stopReported[t * rules + r] = 0;
     }
   }
