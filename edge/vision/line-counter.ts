@@ -258,7 +258,32 @@ export class LineCounter {
       this.counted[k]! |= bit;
       this.crossingAt[0] = along * length;
       this.crossingAt[1] = speed;
-      if (this.isSameVehicleAsRecent(l, direction, t)) {
+      // Whether the crossing is within half a vehicle width of one counted just before on the same line,
+      // while that vehicle has not yet moved on by most of its length. Where the counted vehicle's track
+      // still runs, its position now says how far it has moved on (a vehicle pulling away from a stop line
+      // is slow when counted, so its speed then says little); once its track is gone, its speed when
+      // counted is all there is. Written out here, not in a helper: called only on crossings, a helper is
+      // called too rarely for V8 to optimise it, and unoptimised code boxes every float (~1 KB a crossing).
+      const alongPx = this.crossingAt[0]!;
+      const w = tracks.judgedW[t]!;
+      const tsMs = this.frameTime[0]!;
+      const recentBase = l * LineCounter.RECENT;
+      let sameVehicle = false;
+      for (let r = recentBase; r < recentBase + LineCounter.RECENT; r++) {
+        if (this.recentDirection[r] !== direction) continue;
+        const width = Math.max(w, this.recentWidth[r]!);
+        if (Math.abs(alongPx - this.recentAlong[r]!) >= 0.5 * width) continue;
+        const slot = this.recentSlot[r]!;
+        let movedOn: number;
+        if (tracks.id[slot] === this.recentTrackId[r] && tracks.observed[slot] === 1) {
+          movedOn = Math.abs(sideOf(ax, ay, bx, by, tracks.cx[slot]!, tracks.cy[slot]!)) / length;
+        } else movedOn = (tsMs - this.recentTs[r]!) * this.recentSpeed[r]!;
+        if (movedOn < 0.8 * this.recentHeight[r]!) {
+          sameVehicle = true;
+          break;
+        }
+      }
+      if (sameVehicle) {
         this.duplicates++;
         continue;
       }
@@ -267,32 +292,6 @@ export class LineCounter {
       else this.rl[l]!++;
       this.record(l, direction, t, frame);
     }
-  }
-
-  /**
-   * Whether a crossing is within half a vehicle width of one counted just before on the same line, while
-   * that vehicle has not yet moved on by most of its length. Where the counted vehicle's track still runs,
-   * its position now says how far it has moved on (a vehicle pulling away from a stop line is slow when
-   * counted, so its speed then says little); once its track is gone, its speed when counted is all there is.
-   */
-  private isSameVehicleAsRecent(l: number, direction: number, t: number): boolean {
-    const tracks = this.tracks!;
-    const along = this.crossingAt[0]!;
-    const w = tracks.judgedW[t]!;
-    const tsMs = this.frameTime[0]!;
-    const base = l * LineCounter.RECENT;
-    for (let r = base; r < base + LineCounter.RECENT; r++) {
-      if (this.recentDirection[r] !== direction) continue;
-      const width = Math.max(w, this.recentWidth[r]!);
-      if (Math.abs(along - this.recentAlong[r]!) >= 0.5 * width) continue;
-      const slot = this.recentSlot[r]!;
-      let movedOn: number;
-      if (tracks.id[slot] === this.recentTrackId[r] && tracks.observed[slot] === 1) {
-        movedOn = Math.abs(sideOf(this.ax[l]!, this.ay[l]!, this.bx[l]!, this.by[l]!, tracks.cx[slot]!, tracks.cy[slot]!)) / this.length[l]!;
-      } else movedOn = (tsMs - this.recentTs[r]!) * this.recentSpeed[r]!;
-      if (movedOn < 0.8 * this.recentHeight[r]!) return true;
-    }
-    return false;
   }
 
   private remember(l: number, direction: number, t: number): void {

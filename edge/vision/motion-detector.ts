@@ -29,14 +29,17 @@ export interface MotionDetector {
    * vehicles stay foreground. Written by the caller between frames.
    */
   readonly freezeMask: Uint8Array;
-  /** Processes one working-size frame taken dtMs after the previous one. */
-  process(gray: Uint8Array, dtMs: number): void;
+  /**
+   * Processes one working-size frame taken interval[0] ms after the previous one. The interval comes in a
+   * typed array because a float argument to a call that is not inlined is boxed, garbage every frame.
+   */
+  process(gray: Uint8Array, interval: Float64Array): void;
   /**
    * Optional fused path: box-downscales a sourceWidth × sourceHeight frame by `factor` (exactly as
    * downscaleBox) to the working size and processes it, in one call. Backends without it are fed
    * downscaleBox's output through process().
    */
-  processSource?(source: Uint8Array, sourceWidth: number, sourceHeight: number, factor: number, dtMs: number): void;
+  processSource?(source: Uint8Array, sourceWidth: number, sourceHeight: number, factor: number, interval: Float64Array): void;
   /** Fraction of pixels that were foreground in the last frame (before morphology). */
   foregroundFraction(): number;
   /** The threshold on |frame − background| used for the last frame. */
@@ -80,3 +83,8 @@ export const MOTION_DEFAULTS = {
   noiseSigmas: 4,
   suddenChangeFraction: 0.4,
 } as const;
+
+/** An interval for MotionDetector.process(): ms since the previous frame (for callers that do not reuse one). */
+export function intervalOf(ms: number): Float64Array {
+  return Float64Array.of(ms);
+}

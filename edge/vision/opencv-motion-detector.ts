@@ -141,7 +141,8 @@ export class OpenCvMotionDetector implements MotionDetector {
     return this.resets;
   }
 
-  process(gray: Uint8Array, dtMs: number): void {
+  process(gray: Uint8Array, interval: Float64Array): void {
+    const dtMs = interval[0]!;
     const cv = this.cv;
     this.gray.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
     const blurred = this.grayMat.gaussianBlur(this.blurSize, 0, 0, cv.BORDER_REPLICATE);

@@ -2,6 +2,7 @@ import { BlobList } from './blob-list.js';
 import { groupStackedBlobs } from './blob-grouping.js';
 import { ConnectedComponents } from './connected-components.js';
 import { downscaleBox, downscaleFactor } from './downscale.js';
+import { FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
 import type { CountLineSpec, Point } from './geometry.js';
 import { LaneSplitter } from './lane-splitter.js';
 import { QueueSplitter, type QueueSplitterOptions } from './queue-splitter.js';
@@ -59,6 +60,8 @@ export class VisionPipeline {
   private lastTsMs = Number.NaN;
   /** The interval since the last frame, ms, for detectMotion(): a float argument to a call not inlined is boxed (heap garbage per frame). */
   private readonly interval = new Float64Array(1);
+  /** For process() with the time as numbers. */
+  private readonly frameClock = createFrameClock();
   frames = 0;
 
   constructor(private readonly options: PipelineOptions) {
@@ -90,6 +93,12 @@ export class VisionPipeline {
 
   /** One source frame (luma, sourceWidth×sourceHeight) captured at tsMs. */
   process(frame: Uint8Array, tsMs: number, frameIndex: number): void {
+    this.processAt(frame, setFrameClock(this.frameClock, tsMs, frameIndex));
+  }
+
+  /** process() at the frame the clock holds (no float argument: see FrameClock). */
+  processAt(frame: Uint8Array, frameClock: FrameClock): void {
+    const tsMs = frameClock[FRAME_TS]!;
     this.interval[0] = Number.isNaN(this.lastTsMs) ? 0 : tsMs - this.lastTsMs;
     this.lastTsMs = tsMs;
     this.detectMotion(frame);
@@ -102,7 +111,7 @@ export class VisionPipeline {
     dropSmallBlobs(this.blobs, this.minBlobArea);
     this.lanes?.split(this.blobs, this.motion.mask, this.minBlobArea);
     this.queues.split(this.blobs, this.motion.mask, this.minBlobArea);
-    this.tracker.update(this.blobs, tsMs, frameIndex);
+    this.tracker.updateAt(this.blobs, frameClock);
     this.learnVehicleSizes();
     this.frames++;
   }
@@ -110,13 +119,13 @@ export class VisionPipeline {
   /** Downscale and motion: fused in the backend where it can (WASM), else downscaleBox then the backend. */
   private detectMotion(frame: Uint8Array): void {
     const motion = this.motion;
-    const dt = this.interval[0]!;
+    const interval = this.interval;
     // At factor 1 the frame is the working image: no copy.
-    if (this.factor === 1) motion.process(frame, dt);
-    else if (motion.processSource !== undefined) motion.processSource(frame, this.options.sourceWidth, this.options.sourceHeight, this.factor, dt);
+    if (this.factor === 1) motion.process(frame, interval);
+    else if (motion.processSource !== undefined) motion.processSource(frame, this.options.sourceWidth, this.options.sourceHeight, this.factor, interval);
     else {
       downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
-      motion.process(this.working, dt);
+      motion.process(this.working, interval);
     }
   }
 

@@ -1,7 +1,11 @@
 import type { SignalAspect } from '../../protocol/index.js';
+import { FRAME_INDEX, FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
 import type { Point } from './geometry.js';
 import type { TrackView } from './track-view.js';
 import { TRACKER_DEFAULTS } from './tracker.js';
+
+/** "Not set" for time fields; a module constant because code run too rarely to be optimised allocates a new number for each Number.NaN it reads. */
+const UNSET = Number.NaN;
 
 export interface StopLineRule {
   /** A count line name. */
@@ -205,6 +209,8 @@ export class SafetyMonitor {
   private readonly stillRadius: number;
   // Per track slot.
   private readonly slotId: Int32Array;
+  /** This frame's time and index, read by the per-track steps (see updateAt). */
+  private readonly clock = createFrameClock();
   private readonly reverseLane: Int32Array;
   private readonly reverseSinceMs: Float64Array;
   private readonly reverseStartX: Float64Array;
@@ -389,6 +395,16 @@ export class SafetyMonitor {
 
   /** One frame, after the tracker's update and after this frame's crossings were handed to onCrossing(). */
   update(tracks: TrackView, signalOf: (group: string) => SignalAspect, tsMs: number, frame: number): void {
+    this.updateAt(tracks, signalOf, setFrameClock(this.clock, tsMs, frame));
+  }
+
+  /**
+   * update() at the frame a FrameClock holds. The per-track steps read the time from this.clock, not from
+   * arguments: a float passed to a call that is not inlined is a new heap number each time.
+   */
+  updateAt(tracks: TrackView, signalOf: (group: string) => SignalAspect, frameClock: FrameClock): void {
+    if (frameClock !== this.clock) setFrameClock(this.clock, frameClock[FRAME_TS]!, frameClock[FRAME_INDEX]!);
+    const tsMs = this.clock[FRAME_TS]!;
     for (let g = 0; g < this.groupNames.length; g++) {
       const aspect = signalOf(this.groupNames[g]!);
       this.groupAspect[g] = aspect;
@@ -398,9 +414,9 @@ export class SafetyMonitor {
     const capacity = Math.min(this.trackCapacity, tracks.capacity);
     for (let t = 0; t < capacity; t++) {
       if (!tracks.isActive(t)) continue;
-      if (this.slotId[t] !== tracks.id[t]) this.resetSlot(t, tracks, tsMs);
-      this.noteMeasurement(t, tracks, tsMs);
-      this.followAnchor(t, tracks, tsMs);
+      if (this.slotId[t] !== tracks.id[t]) this.resetSlot(t, tracks);
+      this.noteMeasurement(t, tracks);
+      this.followAnchor(t, tracks);
     }
     for (let c = 0; c < this.crossingCount; c++) this.judgeCrossing(c, tracks);
     this.crossingCount = 0;
@@ -408,17 +424,18 @@ export class SafetyMonitor {
     for (let t = 0; t < capacity; t++) {
       if (!tracks.isActive(t)) continue;
       if (tracks.hits[t]! < this.options.confirmHits) continue;
-      if (tracks.observed[t] === 1) this.watchWrongWay(t, tracks, tsMs, frame);
-      this.watchStopping(t, tracks, tsMs);
+      if (tracks.observed[t] === 1) this.watchWrongWay(t, tracks);
+      this.watchStopping(t, tracks);
     }
-    this.reportStops(tsMs, frame);
+    this.reportStops();
   }
 
   /**
    * Where the track stands: its anchor moves to its centre whenever the centre leaves the still radius
    * around it, so the anchor's age is how long it has stood.
    */
-  private followAnchor(t: number, tracks: TrackView, tsMs: number): void {
+  private followAnchor(t: number, tracks: TrackView): void {
+    const tsMs = this.clock[FRAME_TS]!;
     // A segmentation jump (blobs merging, splitting) moves the box, not the vehicle: the anchor moves along.
     this.anchorX[t]! += this.jumpX[t]!;
     this.anchorY[t]! += this.jumpY[t]!;
@@ -435,7 +452,8 @@ export class SafetyMonitor {
    * Whether the tracker measured the track this frame: seen, and not exactly where its own constant-velocity
    * extrapolation put it with its velocity unchanged (what a track coasting inside a merged blob does).
    */
-  private noteMeasurement(t: number, tracks: TrackView, tsMs: number): void {
+  private noteMeasurement(t: number, tracks: TrackView): void {
+    const tsMs = this.clock[FRAME_TS]!;
     const cx = tracks.cx[t]!;
     const cy = tracks.cy[t]!;
     const vx = tracks.vx[t]!;
@@ -559,7 +577,9 @@ export class SafetyMonitor {
     return false;
   }
 
-  private watchWrongWay(t: number, tracks: TrackView, tsMs: number, frame: number): void {
+  private watchWrongWay(t: number, tracks: TrackView): void {
+    const tsMs = this.clock[FRAME_TS]!;
+    const frame = this.clock[FRAME_INDEX]!;
     if (this.wrongWayReported[t] === 1) return;
     const x = tracks.cx[t]!;
     const y = tracks.cy[t]!;
@@ -606,7 +626,8 @@ export class SafetyMonitor {
    * ARRIVAL_PX) and is the size of a vehicle, opens one. A place's standing time runs from when its
    * first track stopped, whichever fragments or new tracks the tracker gives the vehicle afterwards.
    */
-  private watchStopping(t: number, tracks: TrackView, tsMs: number): void {
+  private watchStopping(t: number, tracks: TrackView): void {
+    const tsMs = this.clock[FRAME_TS]!;
     const rules = this.noStopZone.length;
     if (rules === 0 || tracks.observed[t] !== 1) return;
     if (tsMs - this.anchorMs[t]! < SPOT_CONFIRM_MS) return;
@@ -615,17 +636,20 @@ export class SafetyMonitor {
     const arrived = this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX && Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor >= MIN_STANDING_SIDE_PX;
     for (let r = 0; r < rules; r++) {
       if (!this.zones.contains(this.noStopZone[r]!, x, y)) continue;
-      const spot = this.spotAt(r, x, y);
+      const spot = this.spotAt(r, t, tracks);
       if (spot >= 0) this.spotSeenMs[spot] = tsMs;
       else if (arrived) this.openSpot(r, t, tracks, this.anchorMs[t]!, tsMs);
     }
   }
 
   /**
-   * The live standing place of rule r near the point: within its box grown by half its size on every
-   * side (the box is the first track's, often a fragment of the vehicle), or -1.
+   * The live standing place of rule r near track t's centre: within its box grown by half its size on every
+   * side (the box is the first track's, often a fragment of the vehicle), or -1. The centre is read from
+   * the table, not passed: float arguments to a call that is not inlined are boxed.
    */
-  private spotAt(r: number, x: number, y: number): number {
+  private spotAt(r: number, t: number, tracks: TrackView): number {
+    const x = tracks.cx[t]!;
+    const y = tracks.cy[t]!;
     const box = this.spotBox;
     for (let i = r * SPOTS_PER_ZONE; i < (r + 1) * SPOTS_PER_ZONE; i++) {
       if (Number.isNaN(this.spotSeenMs[i]!)) continue;
@@ -661,13 +685,15 @@ export class SafetyMonitor {
     const capacity = Math.min(this.trackCapacity, tracks.capacity);
     for (let other = 0; other < capacity; other++) {
       if (!tracks.isActive(other) || tracks.observed[other] !== 1 || tracks.hits[other]! < this.options.confirmHits) continue;
-      if (tsMs - this.anchorMs[other]! < SPOT_CONFIRM_MS || this.spotAt(r, tracks.cx[other]!, tracks.cy[other]!) !== chosen) continue;
+      if (tsMs - this.anchorMs[other]! < SPOT_CONFIRM_MS || this.spotAt(r, other, tracks) !== chosen) continue;
       if (this.anchorMs[other]! < this.spotSinceMs[chosen]!) this.spotSinceMs[chosen] = this.anchorMs[other]!;
     }
   }
 
   /** Standing places past the limit, seen standing now, are reported once; places no standing track confirmed for a while are freed. */
-  private reportStops(tsMs: number, frame: number): void {
+  private reportStops(): void {
+    const tsMs = this.clock[FRAME_TS]!;
+    const frame = this.clock[FRAME_INDEX]!;
     for (let i = 0; i < this.spotSeenMs.length; i++) {
       const seen = this.spotSeenMs[i]!;
       if (Number.isNaN(seen)) continue;
@@ -692,7 +718,8 @@ export class SafetyMonitor {
     }
   }
 
-  private resetSlot(t: number, tracks: TrackView, tsMs: number): void {
+  private resetSlot(t: number, tracks: TrackView): void {
+    const tsMs = this.clock[FRAME_TS]!;
     this.slotId[t] = tracks.id[t]!;
     this.anchorX[t] = tracks.cx[t]!;
     this.anchorY[t] = tracks.cy[t]!;
@@ -704,11 +731,11 @@ export class SafetyMonitor {
     this.laggedSumX[t] = 0;
     this.laggedSumY[t] = 0;
     this.reverseLane[t] = NONE;
-    this.reverseSinceMs[t] = Number.NaN;
+    this.reverseSinceMs[t] = UNSET;
     this.wrongWayReported[t] = 0;
-    this.lastSeenMs[t] = Number.NaN;
-    this.measuredMs[t] = Number.NaN;
-    this.measuredBeforeMs[t] = Number.NaN;
+    this.lastSeenMs[t] = UNSET;
+    this.measuredMs[t] = UNSET;
+    this.measuredBeforeMs[t] = UNSET;
   }
 
   private boxOf(tracks: TrackView, t: number): SafetyEvent['box'] {

@@ -1,5 +1,6 @@
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import { evidenceJpeg } from './evidence.js';
+import { FRAME_INDEX, FRAME_TS, createFrameClock } from './frame-clock.js';
 import { ImageStats } from './image-stats.js';
 import { VisionPipeline } from './pipeline.js';
 import { SafetyMonitor, type SafetyEvent } from './safety-monitor.js';
@@ -21,6 +22,12 @@ import {
 
 /** A safety event with its evidence crop (JPEG, privacy masks applied), or null when none could be made. */
 export type SafetyEventListener = (event: SafetyEvent, evidence: Buffer | null) => void;
+
+/**
+ * One frame in this many is timed for the ms/frame statistic (a sampled mean): performance.now() returns a
+ * new heap number on every call, 32 bytes of garbage per timed frame, the worker's only steady allocation.
+ */
+export const TIMED_FRAME_INTERVAL = 128;
 
 /**
  * The vision worker's work on one frame slot: pipeline, zones, safety rules and image statistics, with
@@ -51,6 +58,10 @@ export class SharedFrameProcessor {
   private readonly zoneIsRed: (zone: number) => boolean;
   private readonly signalOf: (group: string) => SignalAspect;
   private currentFrame: Uint8Array | null = null;
+  /** Frames processed, modulo TIMED_FRAME_INTERVAL: which frames are timed. */
+  private untilTimed = 0;
+  /** The slot's frame time and index, handed to the stages without boxing the time (see FrameClock). */
+  private readonly frameClock = createFrameClock();
 
   constructor(buffers: FrameLoopBuffers, options: FrameLoopOptions, onSafetyEvent: SafetyEventListener) {
     this.control = new Int32Array(buffers.control);
@@ -120,13 +131,16 @@ export class SharedFrameProcessor {
   /** Processes the frame in a slot the caller has taken (BUSY), frees the slot and publishes the results. */
   processSlot(slot: number): void {
     const { pipeline, zones, control, slotMeta, counts, imageStats, imageStatsShared, timing } = this;
-    const started = performance.now();
+    const timed = this.untilTimed === 0;
+    this.untilTimed = (this.untilTimed + 1) % TIMED_FRAME_INTERVAL;
+    const started = timed ? performance.now() : 0;
     const frame = this.slots[slot]!;
-    const tsMs = slotMeta[slot * 2]!;
-    const index = slotMeta[slot * 2 + 1]!;
+    const frameClock = this.frameClock;
+    frameClock[FRAME_TS] = slotMeta[slot * 2]!;
+    frameClock[FRAME_INDEX] = slotMeta[slot * 2 + 1]!;
     zones.freeze(pipeline.motion.freezeMask, this.zoneIsRed);
-    pipeline.process(frame, tsMs, index);
-    zones.update(pipeline.motion.mask, pipeline.tracker, tsMs);
+    pipeline.processAt(frame, frameClock);
+    zones.updateAt(pipeline.motion.mask, pipeline.tracker, frameClock);
     for (let l = 0; l < this.lineCount; l++) {
       Atomics.store(counts, l * 2, pipeline.counter.lr[l]!);
       Atomics.store(counts, l * 2 + 1, pipeline.counter.rl[l]!);
@@ -134,7 +148,7 @@ export class SharedFrameProcessor {
     pipeline.counter.drain(this.crossing);
     if (this.safety) {
       this.currentFrame = frame;
-      this.safety.update(pipeline.tracker, this.signalOf, tsMs, index);
+      this.safety.updateAt(pipeline.tracker, this.signalOf, frameClock);
       this.currentFrame = null;
     }
     imageStats.measure(frame);
@@ -146,8 +160,10 @@ export class SharedFrameProcessor {
     this.publishZones();
     this.publishTracks();
     // Only this thread writes timing; the main thread reads it as a statistic, where a torn read is harmless.
-    timing[0] = timing[0]! + (performance.now() - started);
-    timing[1] = timing[1]! + 1;
+    if (timed) {
+      timing[0] = timing[0]! + (performance.now() - started);
+      timing[1] = timing[1]! + 1;
+    }
     Atomics.add(control, CONTROL.processed, 1);
     // Wakes a main thread waiting in VisionWorkerHost.whenIdle() (cheap when nobody waits).
     Atomics.notify(control, CONTROL.processed);

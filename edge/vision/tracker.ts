@@ -1,4 +1,5 @@
 import { CUT_BOTTOM, CUT_TOP, type BlobList } from './blob-list.js';
+import { FRAME_INDEX, FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
 import type { LineCounter } from './line-counter.js';
 import type { VehicleSizeModel } from './vehicle-size-model.js';
 
@@ -94,6 +95,8 @@ export class Tracker {
   /** This frame's time and interval since the last one (CLOCK_TS, CLOCK_DT), ms. */
   private readonly clock = new Float64Array(2);
   private lastMs = Number.NaN;
+  /** For update() with the time as numbers. */
+  private readonly frameClock = createFrameClock();
 
   constructor(
     private readonly lines: LineCounter,
@@ -151,6 +154,13 @@ export class Tracker {
    * stays unoptimised longer, and unoptimised code boxes every float it touches (heap garbage per frame).
    */
   update(blobs: BlobList, tsMs: number, frame: number): void {
+    this.updateAt(blobs, setFrameClock(this.frameClock, tsMs, frame));
+  }
+
+  /** update() at the frame the clock holds (no float argument: see FrameClock). */
+  updateAt(blobs: BlobList, frameClock: FrameClock): void {
+    const tsMs = frameClock[FRAME_TS]!;
+    const frame = frameClock[FRAME_INDEX]!;
     const dt = Number.isNaN(this.lastMs) ? 0 : tsMs - this.lastMs;
     this.lastMs = tsMs;
     // The steps read the frame's time from a typed array: a float passed as an argument is boxed (heap garbage per frame).

@@ -60,7 +60,8 @@ export class TsMotionDetector implements MotionDetector {
     return this.resets;
   }
 
-  process(gray: Uint8Array, dtMs: number): void {
+  process(gray: Uint8Array, interval: Float64Array): void {
+    const dtMs = interval[0]!;
     const { width, height, background, rowBlur, histogram, freezeMask, bits, words } = this;
     this.blurRows(gray);
     if (this.frames++ === 0) {

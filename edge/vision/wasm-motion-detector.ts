@@ -121,10 +121,10 @@ export class WasmMotionDetector implements MotionDetector {
     return overflowed;
   }
 
-  process(gray: Uint8Array, dtMs: number): void {
+  process(gray: Uint8Array, interval: Float64Array): void {
     if (this.kernel.memory.buffer !== this.buffer) this.views();
     this.grayView.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
-    this.interval[0] = dtMs;
+    this.interval[0] = interval[0]!;
     this.detect();
   }
 
@@ -133,14 +133,14 @@ export class WasmMotionDetector implements MotionDetector {
    * so the working image never exists in JavaScript. The first call lays out the source buffer (the
    * memory grows once); later calls must keep the same geometry.
    */
-  processSource(source: Uint8Array, sourceWidth: number, sourceHeight: number, factor: number, dtMs: number): void {
+  processSource(source: Uint8Array, sourceWidth: number, sourceHeight: number, factor: number, interval: Float64Array): void {
     if (sourceWidth !== this.sourceWidth || sourceHeight !== this.sourceHeight || factor !== this.sourceFactor) this.configureSource(sourceWidth, sourceHeight, factor);
     if (this.kernel.memory.buffer !== this.buffer) this.views();
     const bytes = sourceWidth * sourceHeight;
     if (source.length < bytes) throw new RangeError(`source frame has ${source.length} bytes, ${sourceWidth}×${sourceHeight} needs ${bytes}`);
     this.sourceView.set(source.length === bytes ? source : source.subarray(0, bytes));
     this.kernel.downscale();
-    this.interval[0] = dtMs;
+    this.interval[0] = interval[0]!;
     this.detect();
   }
 

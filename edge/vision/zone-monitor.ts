@@ -1,3 +1,4 @@
+import { FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
 import { pointInPolygon, sideOf, type Point, type ZoneSpec } from './geometry.js';
 import { fillPolygon } from './polygon-fill.js';
 import type { TrackView } from './track-view.js';
@@ -94,6 +95,8 @@ export class ZoneMonitor {
   private readonly listeners: PresenceListener[] = [];
   /** The foreground mask update() saw last (the detector's own buffer): what freeze() holds still. */
   private lastMask: Uint8Array | null = null;
+  /** For update() with the time as a number. */
+  private readonly frameClock = createFrameClock();
   private readonly options: Required<Omit<ZoneMonitorOptions, 'metresPerPixel' | 'queueBandPx'>>;
 
   constructor(zones: readonly ZoneConfig[], trackCapacity: number, options: ZoneMonitorOptions) {
@@ -227,12 +230,17 @@ export class ZoneMonitor {
 
   /** One frame: mask is the working-size 0/1 foreground, tracks the tracker after its update. */
   update(mask: Uint8Array, tracks: TrackView, tsMs: number): void {
+    this.updateAt(mask, tracks, setFrameClock(this.frameClock, tsMs, 0));
+  }
+
+  /** update() at the frame time the clock holds (no float argument: see FrameClock). */
+  updateAt(mask: Uint8Array, tracks: TrackView, frameClock: FrameClock): void {
     this.lastMask = mask;
     for (let z = 0; z < this.count; z++) {
       this.measureZone(z, mask);
-      this.updatePresence(z, tsMs);
+      this.updatePresence(z, frameClock);
     }
-    this.countVisits(tracks, tsMs);
+    this.countVisits(tracks, frameClock);
   }
 
   private measureZone(z: number, mask: Uint8Array): void {
@@ -271,7 +279,8 @@ export class ZoneMonitor {
     if (this.metresPerPixel !== undefined) this.queueM[z] = queue * this.metresPerPixel;
   }
 
-  private updatePresence(z: number, tsMs: number): void {
+  private updatePresence(z: number, frameClock: FrameClock): void {
+    const tsMs = frameClock[FRAME_TS]!;
     const occupied = this.occupancy[z]! >= this.options.occupancyThreshold ? 1 : 0;
     if (occupied === this.present[z]) {
       this.pendingSinceMs[z] = Number.NaN;
@@ -285,7 +294,8 @@ export class ZoneMonitor {
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i]!(z, occupied === 1, tsMs);
   }
 
-  private countVisits(tracks: TrackView, tsMs: number): void {
+  private countVisits(tracks: TrackView, frameClock: FrameClock): void {
+    const tsMs = frameClock[FRAME_TS]!;
     const capacity = Math.min(this.trackCapacity, tracks.capacity);
     const confirmHits = this.options.confirmHits;
     const visitGapMs = this.options.visitGapMs;

@@ -157,9 +157,15 @@ let cleanBytes = 0;
 let cleanYoungBytes = 0;
 let chunksWithGc = 0;
 let chunks = 0;
+// A safety event allocates by design (the event, its JPEG evidence crop): chunks that raised one are
+// event-driven, not the steady state, and are reported apart.
+let chunksWithEvents = 0;
+let eventChunkYoungBytes = 0;
+const eventsBefore = safetyEvents;
 for (let done = 0; done < measuredFrames; done += chunk) {
   const n = Math.min(chunk, measuredFrames - done);
   const gcsBefore = totalGcs();
+  const eventsBeforeChunk = safetyEvents;
   const heap0 = process.memoryUsage().heapUsed;
   const young0 = youngUsed();
   step(n);
@@ -167,13 +173,17 @@ for (let done = 0; done < measuredFrames; done += chunk) {
   const heap1 = process.memoryUsage().heapUsed;
   await settle();
   chunks++;
-  if (totalGcs() === gcsBefore && heap1 >= heap0) {
+  if (safetyEvents !== eventsBeforeChunk) {
+    chunksWithEvents++;
+    if (totalGcs() === gcsBefore) eventChunkYoungBytes += young1 - young0 - youngReadOverhead;
+  } else if (totalGcs() === gcsBefore && heap1 >= heap0) {
     cleanFrames += n;
     cleanBytes += heap1 - heap0 - readOverhead;
     cleanYoungBytes += young1 - young0 - youngReadOverhead;
   } else chunksWithGc++;
 }
 const elapsedMs = performance.now() - started;
+const safetyEventsMeasured = safetyEvents - eventsBefore;
 await settle();
 counting = false;
 const gcsDuringRun = { ...gcKinds };
@@ -234,6 +244,9 @@ process.stdout.write(
     framesMeasuredForBytes: cleanFrames,
     chunks,
     chunksWithGc,
+    chunksWithEvents,
+    safetyEventsMeasured,
+    eventChunkYoungBytes,
     gcs: gcsDuringRun,
     gcPauseMs,
     minorGcsPer1000Frames: (gcsDuringRun.minor! * 1000) / measuredFrames,

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeVideo } from '../../edge/hal/drivers/video-file-reader.js';
 import { CLIP_PATH, frameOf, loadClipFrames, type ClipFrames } from '../support/clip.js';
-import type { MotionDetector, MotionOptions } from '../../edge/vision/motion-detector.js';
+import { intervalOf, type MotionDetector, type MotionOptions } from '../../edge/vision/motion-detector.js';
 import { loadOpenCv, OPENCV_MISSING_MESSAGE, OpenCvMotionDetector, openCvAvailable } from '../../edge/vision/opencv-motion-detector.js';
 import { VisionPipeline } from '../../edge/vision/pipeline.js';
 import { TsMotionDetector } from '../../edge/vision/ts-motion-detector.js';
@@ -73,9 +73,9 @@ if (!available) {
     assert.is(detector.backend, 'opencv');
     const mask = detector.mask;
     const frame = new Uint8Array(13 * 7).fill(50);
-    detector.process(frame, 0);
+    detector.process(frame, intervalOf(0));
     frame.fill(200, 0, 13 * 4);
-    detector.process(frame, 40);
+    detector.process(frame, intervalOf(40));
     assert.ok(detector.mask === mask);
     assert.ok(mask.every((v) => v === 0 || v === 1));
     assert.throws(() => new OpenCvMotionDetector({ width: 0, height: 3 }), RangeError);
@@ -95,8 +95,8 @@ if (!available) {
     let thresholdGap = 0;
     let foregroundFrames = 0;
     for (let f = 0; f < c.frames; f++) {
-      ts.process(frameOf(c, f), c.dtMs[f]!);
-      cv.process(frameOf(c, f), c.dtMs[f]!);
+      ts.process(frameOf(c, f), intervalOf(c.dtMs[f]!));
+      cv.process(frameOf(c, f), intervalOf(c.dtMs[f]!));
       const agreement = equalPixels(ts.mask, cv.mask) / pixels;
       agreementSum += agreement;
       if (agreement === 1) exactFrames++;
@@ -143,8 +143,8 @@ if (!available) {
           }
         }
         if (t >= 300) frame.fill(230); // light switched on: global change
-        ts.process(frame, 100);
-        cv.process(frame, 100);
+        ts.process(frame, intervalOf(100));
+        cv.process(frame, intervalOf(100));
         agreementSum += equalPixels(ts.mask, cv.mask) / frame.length;
         frames++;
         assert.ok(Math.abs(ts.threshold() - cv.threshold()) <= 1, `${width}×${height} t=${t}: threshold`);
@@ -162,7 +162,7 @@ if (!available) {
     for (let t = 0; t < 600; t++) {
       frame.fill(60);
       if (t >= 10) for (let y = 12; y < 24; y++) frame.fill(200, y * width + 4, y * width + 16).fill(200, y * width + 40, y * width + 52);
-      cv.process(frame, 100);
+      cv.process(frame, intervalOf(100));
     }
     assert.is(cv.mask[18 * width + 10], 1, 'the box in the frozen half stays foreground');
     assert.is(cv.mask[18 * width + 46], 0, 'the box in the learning half has become background');
@@ -196,7 +196,7 @@ if (!available) {
       for (let pass = 0; pass < 2; pass++) {
         const detector = factory();
         const started = performance.now();
-        for (let f = 0; f < c.frames; f++) detector.process(frameOf(c, f), c.dtMs[f]!);
+        for (let f = 0; f < c.frames; f++) detector.process(frameOf(c, f), intervalOf(c.dtMs[f]!));
         const ms = (performance.now() - started) / c.frames;
         if (pass === 1) results.push(`${name} ${ms.toFixed(3)} ms/frame (${Math.round(1000 / ms)} fps)`);
       }

@@ -14,7 +14,7 @@ import { frameOf, loadClipFrames, type ClipFrames } from '../support/clip.js';
 import { BlobList } from '../../edge/vision/blob-list.js';
 import { ConnectedComponents } from '../../edge/vision/connected-components.js';
 import { downscaleBox } from '../../edge/vision/downscale.js';
-import type { MotionDetector, MotionOptions } from '../../edge/vision/motion-detector.js';
+import { intervalOf, type MotionDetector, type MotionOptions } from '../../edge/vision/motion-detector.js';
 import { TsMotionDetector } from '../../edge/vision/ts-motion-detector.js';
 import { VisionPipeline } from '../../edge/vision/pipeline.js';
 import { WasmMotionDetector, wasmSimdSupported } from '../../edge/vision/wasm-motion-detector.js';
@@ -47,8 +47,8 @@ function differingPixels(a: Uint8Array, b: Uint8Array): number {
  * MASK_TOLERANCE, the same threshold and reset count. Returns the number of differing mask pixels.
  */
 function assertSame(ts: MotionDetector, wasm: MotionDetector, frame: Uint8Array, dtMs: number, label: string): number {
-  ts.process(frame, dtMs);
-  wasm.process(frame, dtMs);
+  ts.process(frame, intervalOf(dtMs));
+  wasm.process(frame, intervalOf(dtMs));
   const differing = differingPixels(ts.mask, wasm.mask);
   assert.ok(differing <= MASK_TOLERANCE * ts.mask.length, `${label}: ${differing} mask pixels differ`);
   assert.ok(Math.abs(wasm.foregroundFraction() - ts.foregroundFraction()) <= MASK_TOLERANCE, `${label}: foregroundFraction ${wasm.foregroundFraction()} vs ${ts.foregroundFraction()}`);
@@ -184,9 +184,9 @@ test('the fused downscale (full-size frame in, box mean in the kernel) gives wha
     let foreground = 0;
     for (let t = 0; t < 120; t++) {
       syntheticFrame(source, sourceWidth, sourceHeight, t, sourceWidth);
-      fused.processSource(source, sourceWidth, sourceHeight, factor, 1000 / 30);
+      fused.processSource(source, sourceWidth, sourceHeight, factor, intervalOf(1000 / 30));
       downscaleBox(source, sourceWidth, factor, working, width, height);
-      separate.process(working, 1000 / 30);
+      separate.process(working, intervalOf(1000 / 30));
       assert.equal(fused.mask, separate.mask, `${sourceWidth}×${sourceHeight} / ${factor} frame ${t}: masks`);
       assert.is(fused.threshold(), separate.threshold(), `${sourceWidth}×${sourceHeight} / ${factor} frame ${t}: threshold`);
       foreground += fused.foregroundFraction();
@@ -207,7 +207,7 @@ test('packedMask holds exactly the byte mask, also on the first frame and after 
     // A contrast step at frame 60: a global change, which the detector answers by relearning.
     if (t >= 60) for (let i = 0; i < frame.length; i++) frame[i] = 255 - frame[i]!;
     const resets = detector.suddenChanges();
-    detector.process(frame, 1000 / 30);
+    detector.process(frame, intervalOf(1000 / 30));
     const { words, firstWord, rowStride } = detector.packedMask;
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
@@ -276,14 +276,14 @@ test('labelForeground finds exactly the regions of ConnectedComponents.labelBits
   const frame = new Uint8Array(100 * 37);
   for (let t = 0; t < 60; t++) {
     syntheticFrame(frame, 100, 37, t, 9);
-    detector.process(frame, 1000 / 30);
+    detector.process(frame, intervalOf(1000 / 30));
     assertSameComponents(detector, 4, 128, `synthetic frame ${t}`);
   }
   const c = await loadClip();
   const onClip = new WasmMotionDetector({ width: c.width, height: c.height });
   let regions = 0;
   for (let f = 0; f < c.frames; f++) {
-    onClip.process(frameOf(c, f), c.dtMs[f]!);
+    onClip.process(frameOf(c, f), intervalOf(c.dtMs[f]!));
     regions += assertSameComponents(onClip, 4, 128, `clip frame ${f}`);
   }
   assert.ok(regions > 1000, `${regions} regions on the clip`);
@@ -291,8 +291,8 @@ test('labelForeground finds exactly the regions of ConnectedComponents.labelBits
 
 test('the fused downscale refuses a source that does not reduce to the working size', () => {
   const detector = new WasmMotionDetector({ width: 32, height: 24 });
-  assert.throws(() => detector.processSource(new Uint8Array(640 * 480), 640, 480, 2, 33), /640×480 source downscaled by 2 is not this detector's 32×24/);
-  assert.throws(() => detector.processSource(new Uint8Array(10), 64, 48, 2, 33), /source frame has 10 bytes/);
+  assert.throws(() => detector.processSource(new Uint8Array(640 * 480), 640, 480, 2, intervalOf(33)), /640×480 source downscaled by 2 is not this detector's 32×24/);
+  assert.throws(() => detector.processSource(new Uint8Array(10), 64, 48, 2, intervalOf(33)), /source frame has 10 bytes/);
 });
 
 test('freezeMask stops learning: a stopped vehicle in a frozen region stays foreground, elsewhere it fades', () => {
@@ -353,9 +353,9 @@ test('mask and freezeMask are stable views; process copies the frame and keeps n
   const mask = wasm.mask;
   const freeze = wasm.freezeMask;
   const frame = new Uint8Array(32 * 16).fill(100);
-  wasm.process(frame, 33);
+  wasm.process(frame, intervalOf(33));
   frame.fill(0);
-  wasm.process(new Uint8Array(32 * 16).fill(100), 33);
+  wasm.process(new Uint8Array(32 * 16).fill(100), intervalOf(33));
   assert.ok(wasm.mask === mask && wasm.freezeMask === freeze);
   assert.is(mask.length, 32 * 16);
   assert.is(wasm.foregroundFraction(), 0);
@@ -390,7 +390,7 @@ function medianMs(detector: MotionDetector, c: ClipFrames, reps: number): number
     for (let f = 0; f < c.frames; f++) {
       const frame = frameOf(c, f);
       const started = performance.now();
-      detector.process(frame, c.dtMs[f]! || 1000 / 60);
+      detector.process(frame, intervalOf(c.dtMs[f]! || 1000 / 60));
       times.push(performance.now() - started);
     }
   }

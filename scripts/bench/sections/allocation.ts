@@ -15,6 +15,9 @@ interface ChildReport {
   framesMeasuredForBytes: number;
   chunks: number;
   chunksWithGc: number;
+  chunksWithEvents: number;
+  safetyEventsMeasured: number;
+  eventChunkYoungBytes: number;
   gcs: Record<string, number>;
   gcPauseMs: number;
   minorGcsPer1000Frames: number;
@@ -48,7 +51,7 @@ export async function allocationSection(context: BenchContext, options: BenchOpt
     // Zero in steady state, allowing under one byte a frame of measurement noise, and no scavenges at all.
     ok: bytesPerFrame !== null && bytesPerFrame < 1 && child.gcs.minor === 0,
     target: '0 bytes allocated per frame in steady state (no minor GCs)',
-    method: 'young-generation (new space) growth over 100-frame chunks with no GC in them, minus the cost of reading it; heapUsed growth the same way as a cross-check; GC events from a PerformanceObserver on gc entries; forced gc() before/after; allocation sites from V8 sampling heap profiler over 2,000 more frames',
+    method: 'young-generation (new space) growth over 100-frame chunks with no GC and no safety event in them (an event allocates by design: the event and its JPEG evidence), minus the cost of reading it; heapUsed growth the same way as a cross-check; GC events from a PerformanceObserver on gc entries; forced gc() before/after; allocation sites from V8 sampling heap profiler over 2,000 more frames',
     warmupFrames: child.warmupFrames,
     frames: child.frames,
     heapUsedBefore: child.heapUsedBefore,
@@ -58,6 +61,10 @@ export async function allocationSection(context: BenchContext, options: BenchOpt
     heapUsedBytesPerFrame: child.bytesPerFrame === null ? null : round(child.bytesPerFrame, 2),
     framesMeasuredForBytes: child.framesMeasuredForBytes,
     chunksWithGc: child.chunksWithGc,
+    // Event-driven allocation, apart from the steady state: chunks that raised a safety event, and their bytes.
+    chunksWithEvents: child.chunksWithEvents,
+    safetyEventsMeasured: child.safetyEventsMeasured,
+    bytesPerSafetyEvent: child.safetyEventsMeasured === 0 ? null : Math.round(child.eventChunkYoungBytes / child.safetyEventsMeasured),
     gcs: child.gcs,
     gcPauseMs: round(child.gcPauseMs, 2),
     minorGcsPer1000Frames: round(child.minorGcsPer1000Frames, 2),

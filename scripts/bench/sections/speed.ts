@@ -68,14 +68,15 @@ function stageMedians(clip: ClipFrames): { downscaleMs: number; motionMs: number
   const labeller = new ConnectedComponents(pipeline.workingWidth, pipeline.workingHeight);
   const blobs = new BlobList(128);
   const frameMs = 1000 / clip.fps;
+  const interval = new Float64Array(1);
   for (let i = 0; i < n; i++) {
     const frame = clip.frames[i]!;
-    const dt = i === 0 ? 0 : frameMs;
+    interval[0] = i === 0 ? 0 : frameMs;
     const t0 = performance.now();
     if (pipeline.factor > 1 && !fused) downscaleBox(frame, clip.width, pipeline.factor, working, pipeline.workingWidth, pipeline.workingHeight);
     const t1 = performance.now();
-    if (fused) motionStage.processSource!(frame, clip.width, clip.height, pipeline.factor, dt);
-    else motionStage.process(pipeline.factor > 1 ? working : frame, dt);
+    if (fused) motionStage.processSource!(frame, clip.width, clip.height, pipeline.factor, interval);
+    else motionStage.process(pipeline.factor > 1 ? working : frame, interval);
     const t2 = performance.now();
     const packed = motionStage.packedMask;
     if (motionStage.labelForeground !== undefined) motionStage.labelForeground(4, blobs);
