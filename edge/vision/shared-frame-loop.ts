@@ -100,3 +100,34 @@ export function allocateBuffers(options: FrameLoopOptions): FrameLoopBuffers {
     imageStats: new SharedArrayBuffer(IMAGE_STATS.length * 8),
   };
 }
+
+/**
+ * Typed views over a frame loop's shared buffers, as both sides see them: the host (main thread) that
+ * writes frames and reads results, and the worker's frame processor that does the opposite.
+ */
+export class FrameLoopViews {
+  protected readonly control: Int32Array;
+  protected readonly slotState: Int32Array;
+  protected readonly slotMeta: Float64Array;
+  protected readonly slots: Uint8Array[];
+  protected readonly counts: Int32Array;
+  protected readonly crossingInts: Int32Array;
+  protected readonly crossingFloats: Float64Array;
+  protected readonly tracks: Float32Array;
+  protected readonly timing: Float64Array;
+  protected readonly zoneStats: Float64Array;
+
+  constructor(buffers: FrameLoopBuffers, options: FrameLoopOptions) {
+    this.control = new Int32Array(buffers.control);
+    this.slotState = new Int32Array(buffers.slotState);
+    this.slotMeta = new Float64Array(buffers.slotMeta);
+    const frameBytes = options.sourceWidth * options.sourceHeight;
+    this.slots = Array.from({ length: SLOT_COUNT }, (_, i) => new Uint8Array(buffers.frames, i * frameBytes, frameBytes));
+    this.counts = new Int32Array(buffers.counts);
+    this.crossingInts = new Int32Array(buffers.crossingInts);
+    this.crossingFloats = new Float64Array(buffers.crossingFloats);
+    this.tracks = new Float32Array(buffers.tracks);
+    this.timing = new Float64Array(buffers.timing);
+    this.zoneStats = new Float64Array(buffers.zoneStats);
+  }
+}

@@ -6,11 +6,11 @@ import { VisionPipeline } from './pipeline.js';
 import { SafetyMonitor, type SafetyEvent } from './safety-monitor.js';
 import { ZoneMonitor } from './zone-monitor.js';
 import {
+  FrameLoopViews,
   CONTROL,
   CROSSING_CAPACITY,
   CROSSING_FLOATS,
   CROSSING_INTS,
-  SLOT_COUNT,
   SLOT_FREE,
   TRACK_CAPACITY,
   TRACK_FIELDS,
@@ -34,19 +34,9 @@ export const TIMED_FRAME_INTERVAL = 128;
  * counts, crossings, tracks and statistics published back through the shared buffers. Apart from the
  * worker, the allocation bench drives it to measure the worker's real per-frame path.
  */
-export class SharedFrameProcessor {
+export class SharedFrameProcessor extends FrameLoopViews {
   readonly pipeline: VisionPipeline;
   readonly zones: ZoneMonitor;
-  private readonly control: Int32Array;
-  private readonly slotState: Int32Array;
-  private readonly slotMeta: Float64Array;
-  private readonly slots: Uint8Array[];
-  private readonly counts: Int32Array;
-  private readonly crossingInts: Int32Array;
-  private readonly crossingFloats: Float64Array;
-  private readonly tracks: Float32Array;
-  private readonly timing: Float64Array;
-  private readonly zoneStats: Float64Array;
   private readonly zoneVolume: Int32Array;
   private readonly signal: Int8Array;
   private readonly imageStatsShared: Float64Array;
@@ -64,17 +54,7 @@ export class SharedFrameProcessor {
   private readonly frameClock = createFrameClock();
 
   constructor(buffers: FrameLoopBuffers, options: FrameLoopOptions, onSafetyEvent: SafetyEventListener) {
-    this.control = new Int32Array(buffers.control);
-    this.slotState = new Int32Array(buffers.slotState);
-    this.slotMeta = new Float64Array(buffers.slotMeta);
-    const frameBytes = options.sourceWidth * options.sourceHeight;
-    this.slots = Array.from({ length: SLOT_COUNT }, (_, i) => new Uint8Array(buffers.frames, i * frameBytes, frameBytes));
-    this.counts = new Int32Array(buffers.counts);
-    this.crossingInts = new Int32Array(buffers.crossingInts);
-    this.crossingFloats = new Float64Array(buffers.crossingFloats);
-    this.tracks = new Float32Array(buffers.tracks);
-    this.timing = new Float64Array(buffers.timing);
-    this.zoneStats = new Float64Array(buffers.zoneStats);
+    super(buffers, options);
     this.zoneVolume = new Int32Array(buffers.zoneVolume);
     this.signal = new Int8Array(buffers.signal);
     this.imageStatsShared = new Float64Array(buffers.imageStats);

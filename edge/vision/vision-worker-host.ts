@@ -3,6 +3,7 @@ import { spawnWorker } from '../spawn-worker.js';
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import type { SafetyEvent } from './safety-monitor.js';
 import {
+  FrameLoopViews,
   allocateBuffers,
   CONTROL,
   CROSSING_CAPACITY,
@@ -47,17 +48,7 @@ export interface TrackSnapshot {
  * the worker; when every slot is full the oldest waiting frame is replaced (the newest frame wins, the
  * drop is counted). Counts and crossings are read from shared memory whenever the caller wants them.
  */
-export class VisionWorkerHost {
-  private readonly control: Int32Array;
-  private readonly slotState: Int32Array;
-  private readonly slotMeta: Float64Array;
-  private readonly slots: Uint8Array[];
-  private readonly counts: Int32Array;
-  private readonly crossingInts: Int32Array;
-  private readonly crossingFloats: Float64Array;
-  private readonly tracks: Float32Array;
-  private readonly timing: Float64Array;
-  private readonly zoneStats: Float64Array;
+export class VisionWorkerHost extends FrameLoopViews {
   /** Running zone values, refreshed by readZones(): the shapes the count aggregator samples. */
   readonly zoneOccupancy: Float64Array;
   readonly zoneQueueM: Float64Array;
@@ -80,17 +71,7 @@ export class VisionWorkerHost {
     readonly workingHeight: number,
     readonly backend: string,
   ) {
-    this.control = new Int32Array(buffers.control);
-    this.slotState = new Int32Array(buffers.slotState);
-    this.slotMeta = new Float64Array(buffers.slotMeta);
-    const frameBytes = options.sourceWidth * options.sourceHeight;
-    this.slots = Array.from({ length: SLOT_COUNT }, (_, i) => new Uint8Array(buffers.frames, i * frameBytes, frameBytes));
-    this.counts = new Int32Array(buffers.counts);
-    this.crossingInts = new Int32Array(buffers.crossingInts);
-    this.crossingFloats = new Float64Array(buffers.crossingFloats);
-    this.tracks = new Float32Array(buffers.tracks);
-    this.timing = new Float64Array(buffers.timing);
-    this.zoneStats = new Float64Array(buffers.zoneStats);
+    super(buffers, options);
     const zoneCount = options.zones?.length ?? 0;
     this.zoneOccupancy = new Float64Array(zoneCount);
     this.zoneQueueM = new Float64Array(zoneCount).fill(Number.NaN);
