@@ -5,33 +5,16 @@ import type { Collector } from '../../edge/collector/collector.js';
 import { toRanges } from '../../edge/collector/gap-replayer.js';
 import { decodeMessage } from '../../protocol/codec.js';
 import { generateCommandKeyPair, parsePublicKey, verifyRequestSignature, type RequestAuth } from '../../protocol/sign.js';
-import { MosquittoBroker } from '../support/mosquitto.js';
-import { startCollector } from './collector-fixture.js';
-import { TestDatabase } from './test-database.js';
-import { countsMessage, eventually, TelemetryPublisher } from './telemetry-publisher.js';
+import { collectorRig, startCollector } from './collector-fixture.js';
+import { countsMessage, eventually } from './telemetry-publisher.js';
 
 /** A sequence gap still missing in the database is recorded and, with a key, replayed by the node. */
 const test = suite('collector: gaps and replay');
-let broker: MosquittoBroker;
-let db: TestDatabase;
-let publisher: TelemetryPublisher;
 let collector: Collector | null = null;
 
-test.before(async () => {
-  broker = await MosquittoBroker.start();
-});
-test.after(async () => {
-  await broker.stop();
-});
-test.before.each(async () => {
-  db = await TestDatabase.create();
-  publisher = await TelemetryPublisher.connect(broker.url);
-});
-test.after.each(async () => {
-  await publisher.close();
+const rig = collectorRig(test, async () => {
   await collector?.stop();
   collector = null;
-  await db.drop();
 });
 
 test('toRanges joins consecutive seq numbers', () => {
@@ -41,9 +24,9 @@ test('toRanges joins consecutive seq numbers', () => {
 
 test('a gap triggers a signed replay request; the replayed messages fill it', async () => {
   const keys = generateCommandKeyPair();
-  collector = await startCollector(broker.url, db.url, { signer: { keyId: 'central', privateKey: keys.privateKeyPem } });
+  collector = await startCollector(rig.broker.url, rig.db.url, { signer: { keyId: 'central', privateKey: keys.privateKeyPem } });
   // The node's side of replay: verify the request as the node does, then send the range again, historical.
-  const node = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+  const node = await mqtt.connectAsync(rig.broker.url, { protocolVersion: 5 });
   const requests: Array<{ args: unknown; verified: boolean }> = [];
   node.on('message', (_topic, payload) => {
     const decoded = decodeMessage('request', payload);
@@ -53,17 +36,17 @@ test('a gap triggers a signed replay request; the replayed messages fill it', as
     requests.push({ args: request.args, verified });
     const { boot, fromSeq, toSeq } = request.args as { boot: number; fromSeq: number; toSeq: number };
     void (async () => {
-      for (let seq = fromSeq; seq <= toSeq; seq++) await publisher.publish('city', 'g1', 'counts', countsMessage('g1', boot, seq, { historical: true }));
+      for (let seq = fromSeq; seq <= toSeq; seq++) await rig.publisher.publish('city', 'g1', 'counts', countsMessage('g1', boot, seq, { historical: true }));
     })();
   });
   await node.subscribeAsync('nutgiao/v1/city/g1/request/replay', { qos: 1 });
   try {
-    for (const seq of [0, 1, 2, 3, 4, 10, 11]) await publisher.publish('city', 'g1', 'counts', countsMessage('g1', 7, seq));
-    await eventually('the gap replayed and stored', async () => Number((await db.rows('SELECT count(*) AS n FROM received_messages')).at(0)!.n) === 12);
+    for (const seq of [0, 1, 2, 3, 4, 10, 11]) await rig.publisher.publish('city', 'g1', 'counts', countsMessage('g1', 7, seq));
+    await eventually('the gap replayed and stored', async () => Number((await rig.db.rows('SELECT count(*) AS n FROM received_messages')).at(0)!.n) === 12);
     assert.equal(requests, [{ args: { boot: 7, fromSeq: 5, toSeq: 9 }, verified: true }]);
-    const gaps = await db.rows('SELECT node, site, boot, from_seq, to_seq, replay_requested FROM sequence_gaps');
+    const gaps = await rig.db.rows('SELECT node, site, boot, from_seq, to_seq, replay_requested FROM sequence_gaps');
     assert.equal(gaps, [{ node: 'g1', site: 'city', boot: '7', from_seq: '5', to_seq: '9', replay_requested: true }]);
-    const historical = await db.rows<{ seq: string }>('SELECT seq FROM received_messages WHERE historical ORDER BY seq');
+    const historical = await rig.db.rows<{ seq: string }>('SELECT seq FROM received_messages WHERE historical ORDER BY seq');
     assert.equal(historical.map((r) => Number(r.seq)), [5, 6, 7, 8, 9]);
     assert.is(collector.metrics.replayRequests, 1);
   } finally {
@@ -72,19 +55,19 @@ test('a gap triggers a signed replay request; the replayed messages fill it', as
 });
 
 test('without a key the gap is recorded only; a jump filled before the check is no gap', async () => {
-  collector = await startCollector(broker.url, db.url);
+  collector = await startCollector(rig.broker.url, rig.db.url);
   const requests: string[] = [];
-  const watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+  const watcher = await mqtt.connectAsync(rig.broker.url, { protocolVersion: 5 });
   watcher.on('message', (topic) => requests.push(topic));
   await watcher.subscribeAsync('nutgiao/v1/+/+/request/#', { qos: 1 });
   try {
-    for (const seq of [0, 1, 5]) await publisher.publish('city', 'g2', 'counts', countsMessage('g2', 1, seq));
+    for (const seq of [0, 1, 5]) await rig.publisher.publish('city', 'g2', 'counts', countsMessage('g2', 1, seq));
     // 2 and 3 arrive within the grace period (as from another collector of the group or late); 4 never does.
-    await publisher.publish('city', 'g2', 'counts', countsMessage('g2', 1, 3));
-    await publisher.publish('city', 'g2', 'counts', countsMessage('g2', 1, 2));
-    await eventually('the gap recorded', async () => (await db.rows('SELECT 1 FROM sequence_gaps')).length === 1);
+    await rig.publisher.publish('city', 'g2', 'counts', countsMessage('g2', 1, 3));
+    await rig.publisher.publish('city', 'g2', 'counts', countsMessage('g2', 1, 2));
+    await eventually('the gap recorded', async () => (await rig.db.rows('SELECT 1 FROM sequence_gaps')).length === 1);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const gaps = await db.rows('SELECT from_seq, to_seq, replay_requested FROM sequence_gaps');
+    const gaps = await rig.db.rows('SELECT from_seq, to_seq, replay_requested FROM sequence_gaps');
     assert.equal(gaps, [{ from_seq: '4', to_seq: '4', replay_requested: false }]);
     assert.equal(requests, []);
     assert.is(collector.metrics.gapsDetected, 1);
@@ -94,21 +77,21 @@ test('without a key the gap is recorded only; a jump filled before the check is 
 });
 
 test('a collector that restarts measures a boot it sees again against what the database holds', async () => {
-  collector = await startCollector(broker.url, db.url);
-  for (const seq of [0, 1, 2, 3, 4]) await publisher.publish('city', 'g3', 'counts', countsMessage('g3', 2, seq));
-  await eventually('the first messages stored', async () => Number((await db.rows('SELECT count(*) AS n FROM received_messages')).at(0)!.n) === 5);
+  collector = await startCollector(rig.broker.url, rig.db.url);
+  for (const seq of [0, 1, 2, 3, 4]) await rig.publisher.publish('city', 'g3', 'counts', countsMessage('g3', 2, seq));
+  await eventually('the first messages stored', async () => Number((await rig.db.rows('SELECT count(*) AS n FROM received_messages')).at(0)!.n) === 5);
   await collector.stop();
   // 5 to 7 are lost while no collector runs (a broker restart in between, say); the next one starts a new
   // collector's first sight of this boot.
-  collector = await startCollector(broker.url, db.url);
-  await publisher.publish('city', 'g3', 'counts', countsMessage('g3', 2, 8));
-  await eventually('the gap recorded', async () => (await db.rows('SELECT 1 FROM sequence_gaps')).length === 1);
-  assert.equal(await db.rows('SELECT boot, from_seq, to_seq FROM sequence_gaps'), [{ boot: '2', from_seq: '5', to_seq: '7' }]);
+  collector = await startCollector(rig.broker.url, rig.db.url);
+  await rig.publisher.publish('city', 'g3', 'counts', countsMessage('g3', 2, 8));
+  await eventually('the gap recorded', async () => (await rig.db.rows('SELECT 1 FROM sequence_gaps')).length === 1);
+  assert.equal(await rig.db.rows('SELECT boot, from_seq, to_seq FROM sequence_gaps'), [{ boot: '2', from_seq: '5', to_seq: '7' }]);
   // A boot the database holds nothing of is not measured from 0: its start may be long gone from the node.
-  await publisher.publish('city', 'g4', 'counts', countsMessage('g4', 1, 40));
-  await eventually('g4 stored', async () => (await db.rows("SELECT 1 FROM received_messages WHERE node = 'g4'")).length === 1);
+  await rig.publisher.publish('city', 'g4', 'counts', countsMessage('g4', 1, 40));
+  await eventually('g4 stored', async () => (await rig.db.rows("SELECT 1 FROM received_messages WHERE node = 'g4'")).length === 1);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  assert.is((await db.rows('SELECT 1 FROM sequence_gaps')).length, 1);
+  assert.is((await rig.db.rows('SELECT 1 FROM sequence_gaps')).length, 1);
 });
 
 test.run();
