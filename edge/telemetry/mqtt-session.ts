@@ -180,7 +180,16 @@ export class MqttSession {
       await withTimeout(this.sendOnce(client, this.options.will.topic, finalWill, { qos: 1, retain: true }), timeoutMs);
     }
     this.settleInFlight();
-    if (client) await new Promise<void>((resolve) => client.end(!wasConnected, {}, () => resolve()));
+    if (client) {
+      const ended = new Promise<true>((resolve) => client.end(!wasConnected, {}, () => resolve(true)));
+      // A graceful end waits for the broker to acknowledge what is in flight, which a link that died
+      // silently never does: past the timeout the connection is dropped (the outbox keeps the messages).
+      if ((await withTimeout(ended, timeoutMs)) === undefined) {
+        // A second end() while one is pending returns at once without forcing: close the socket itself.
+        this.options.log.warn('MQTT link did not close in time; dropping it', { timeoutMs });
+        client.stream?.destroy();
+      }
+    }
     this.client = null;
   }
 

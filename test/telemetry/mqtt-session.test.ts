@@ -6,6 +6,7 @@ import { createMemoryLogger } from '../../edge/log.js';
 import { MqttSession, type MqttSessionOptions } from '../../edge/telemetry/mqtt-session.js';
 import { Collector } from '../support/collector.js';
 import { MosquittoBroker } from '../support/mosquitto.js';
+import { createServer, connect, type Socket } from 'node:net';
 
 const test = suite('MqttSession against real brokers');
 let mosquitto: MosquittoBroker;
@@ -110,6 +111,58 @@ test('publishing never throws: a wildcard topic or a stopped session resolves fa
   await target.stop();
   assert.is(await target.publish('nutgiao/v1/ok', Buffer.from('x'), { qos: 1 }), false);
   assert.is(target.linkState(), 'stopped');
+});
+
+/**
+ * A TCP pass-through to the broker that can go silent: bytes stop flowing both ways but no socket closes,
+ * as on a link that died without a FIN (a cellular modem losing its carrier).
+ */
+async function silenceableLink(brokerUrl: string): Promise<{ url: string; silence: () => void; clientClosed: (withinMs: number) => Promise<boolean>; close: () => Promise<void> }> {
+  const target = new URL(brokerUrl);
+  const sockets: Socket[] = [];
+  let silent = false;
+  let closed: Promise<void> = new Promise(() => undefined);
+  const server = createServer((client) => {
+    closed = new Promise((resolve) => client.once('close', () => resolve()));
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.push(client, upstream);
+    client.on('data', (chunk) => !silent && upstream.write(chunk));
+    upstream.on('data', (chunk) => !silent && client.write(chunk));
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    silence: () => {
+      silent = true;
+    },
+    clientClosed: (withinMs) => Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), withinMs))]),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('stop() returns within its timeout when the link died silently with a message in flight', async () => {
+  const link = await silenceableLink(mosquitto.url);
+  cleanups.push(link.close);
+  const node = session(link.url, { keepaliveS: 60 });
+  const ready = connected(node);
+  node.start();
+  await ready;
+  link.silence();
+  const delivered = node.publish('nutgiao/v1/demo/stop-1/event', Buffer.from([0x80]), { qos: 1 });
+  const started = Date.now();
+  // Raced against a limit, so a regression fails here instead of hanging the suite.
+  const outcome = await Promise.race([node.stop(undefined, 500).then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('hung'), 10_000))]);
+  assert.is(outcome, 'stopped', 'stop() never returned');
+  const took = Date.now() - started;
+  assert.ok(took < 2500, `stop() took ${took} ms: a graceful end waits for acknowledgements a dead link never brings`);
+  assert.is(await delivered, false, 'the unacknowledged message is reported not delivered');
+  assert.ok(await link.clientClosed(2000), 'the node closed its socket (not left half-open)');
 });
 
 test.run();
