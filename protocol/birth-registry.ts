@@ -25,16 +25,21 @@ export class BirthRegistry {
   /** Keeps the structures of a valid birth; true when they were not known for that boot before. */
   learn(site: string, node: string, state: StateMessage): boolean {
     if (state.status !== 'online' || state.structures === undefined) return false;
+    return this.remember(site, node, state.boot, state.structures);
+  }
+
+  /** Keeps the structures of one boot (from a birth, or from where a receiver stored earlier births). */
+  remember(site: string, node: string, boot: number, structures: WireStructures): boolean {
     const key = `${site}/${node}`;
     const boots = this.nodes.get(key) ?? new Map<number, WireStructures>();
     this.nodes.delete(key);
     this.nodes.set(key, boots);
-    const known = boots.get(state.boot);
-    boots.delete(state.boot);
-    boots.set(state.boot, state.structures);
+    const known = boots.get(boot);
+    boots.delete(boot);
+    boots.set(boot, structures);
     while (boots.size > this.bootsPerNode) boots.delete(boots.keys().next().value!);
     while (this.nodes.size > this.maxNodes) this.nodes.delete(this.nodes.keys().next().value!);
-    return known === undefined || known.revision !== state.structures.revision;
+    return known === undefined || known.revision !== structures.revision;
   }
 
   /**

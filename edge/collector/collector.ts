@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import { BirthRegistry } from '../../protocol/birth-registry.js';
 import { decodeTopicMessage } from '../../protocol/codec.js';
 import { HeldForBirth } from '../../protocol/held-for-birth.js';
+import type { StateMessage, WireStructures } from '../../protocol/messages.js';
 import type { Signer } from '../../protocol/sign.js';
 import { subscriptionFilter } from '../../protocol/topics.js';
 import { writeBatch } from './batch-writer.js';
@@ -27,6 +28,9 @@ import { GapReplayer } from './gap-replayer.js';
 import { classifyMessage, type IncomingMessage } from './incoming-message.js';
 import { startMetricsServer } from './metrics-server.js';
 import { migrate } from './migrations.js';
+
+/** A node whose messages wait for a birth has its stored births read at most this often. */
+const STRUCTURE_LOOKUP_INTERVAL_MS = 2000;
 
 export interface CollectorOptions {
   brokerUrl: string;
@@ -52,7 +56,7 @@ export interface CollectorOptions {
   metricsPort: number | null;
   signer: Signer | null;
   retry: { minMs: number; maxMs: number };
-  gaps: { graceMs: number; perNodeIntervalMs: number; maxRequestsPerS: number };
+  gaps: { graceMs: number; perNodeIntervalMs: number; maxRequestsPerS: number; retry?: { afterMs: number; attempts: number } };
   /** v2 messages waiting for their node's birth: at most this many, for at most this long. */
   birthWait?: { maxMessages: number; maxMs: number };
   log: Logger;
@@ -92,6 +96,8 @@ export class Collector {
   private flushing: Promise<void> | null = null;
   private stopping = false;
   private checkingDatabase = false;
+  /** When each node's stored births were last looked up for a waiting message (site/node → ms). */
+  private readonly structureLookups = new Map<string, number>();
 
   constructor(private readonly options: CollectorOptions) {
     const wait = options.birthWait ?? DEFAULT_COLLECTOR_OPTIONS.birthWait;
@@ -122,6 +128,7 @@ export class Collector {
       if (applied.length > 0) log.info('schema migrated', { applied });
     });
     this.metrics.databaseOk = true;
+    await this.retrying('loading stored births', () => this.loadStoredStructures());
     if (this.options.metricsPort !== null) {
       const { server, url } = await startMetricsServer(this.metrics, this.options.metricsPort);
       this.server = server;
@@ -180,7 +187,12 @@ export class Collector {
     this.birthClient = client;
     client.on('message', (topic, payload) => {
       const decoded = decodeTopicMessage(prefix, topic, payload, this.births);
-      if (decoded.ok) this.releaseHeld(decoded.topic.site, decoded.topic.node);
+      if (!decoded.ok) return;
+      this.releaseHeld(decoded.topic.site, decoded.topic.node);
+      const state = decoded.message as StateMessage;
+      if (decoded.kind === 'state' && state.status === 'online' && state.structures !== undefined) {
+        this.storeStructures(decoded.topic.site, decoded.topic.node, state.boot, state.structures).catch((error: Error) => log.warn('birth structures not stored', { error: error.message }));
+      }
     });
     client.on('error', (error) => log.warn('mqtt error (births)', { error: error.message }));
     await new Promise<void>((resolve, reject) => {
@@ -199,6 +211,41 @@ export class Collector {
       for (const entry of this.held.expired()) this.refuseWithoutBirth(entry, `its node's birth did not arrive within ${this.held.maxAgeMs} ms`);
       this.metrics.heldForBirth = this.held.size;
     }, 1000);
+  }
+
+  /**
+   * Births are retained only until the node's next birth or death, and this collector's registry starts
+   * empty: the structures every birth announced are kept in node_structures, loaded at start and looked
+   * up when a message waits for a birth (another collector of the group may have stored it).
+   */
+  private async loadStoredStructures(): Promise<void> {
+    const { rows } = await this.pool!.query<{ site: string; node: string; boot: string; structures: WireStructures }>(
+      'SELECT site, node, boot, structures FROM node_structures ORDER BY received_at',
+    );
+    for (const row of rows) this.births.remember(row.site, row.node, Number(row.boot), row.structures);
+    if (rows.length > 0) this.options.log.info('births loaded from the database', { boots: rows.length });
+  }
+
+  private async storeStructures(site: string, node: string, boot: number, structures: WireStructures): Promise<void> {
+    await this.pool!.query(
+      'INSERT INTO node_structures (site, node, boot, revision, structures) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site, node, boot) DO UPDATE SET revision = EXCLUDED.revision, structures = EXCLUDED.structures, received_at = now()',
+      [site, node, boot, structures.revision, JSON.stringify(structures)],
+    );
+  }
+
+  private lookUpStoredStructures(site: string, node: string): void {
+    const key = `${site}/${node}`;
+    const last = this.structureLookups.get(key);
+    if (last !== undefined && Date.now() - last < STRUCTURE_LOOKUP_INTERVAL_MS) return;
+    this.structureLookups.set(key, Date.now());
+    if (this.structureLookups.size > 10_000) this.structureLookups.delete(this.structureLookups.keys().next().value!);
+    this.pool!
+      .query<{ boot: string; structures: WireStructures }>('SELECT boot, structures FROM node_structures WHERE site = $1 AND node = $2 ORDER BY received_at', [site, node])
+      .then(({ rows }) => {
+        for (const row of rows) this.births.remember(site, node, Number(row.boot), row.structures);
+        if (rows.length > 0) this.releaseHeld(site, node);
+      })
+      .catch((error: Error) => this.options.log.warn('stored births not read', { site, node, error: error.message }));
   }
 
   /** A birth arrived: what waited for it is read now (or waits on, for another boot's birth). */
@@ -251,6 +298,7 @@ export class Collector {
   private classified(incoming: IncomingMessage, ack: AckHandle, heldAt?: number): void {
     if (!incoming.ok && incoming.awaitingBirth) {
       const { site, node } = incoming.awaitingBirth;
+      this.lookUpStoredStructures(site, node);
       for (const overflow of this.held.hold(site, node, { incoming, ack }, heldAt)) this.refuseWithoutBirth(overflow, 'too many messages waited for their births');
       this.metrics.heldForBirth = this.held.size;
       return;

@@ -30,7 +30,11 @@ export interface GapReplayerOptions {
   /** Whether messages of the node wait for its birth: its gaps are checked only once they are read. */
   awaitingBirth?: (site: string, node: string) => boolean;
   onError: (error: Error) => void;
+  /** A gap still missing this long after its replay was asked for is asked for again, at most `attempts` times. */
+  retry?: { afterMs: number; attempts: number };
 }
+
+export const DEFAULT_REPLAY_RETRY = { afterMs: 60_000, attempts: 5 };
 
 /** Missing ranges longer than this are checked (and replayed) in their first part only. */
 const MAX_CHECKED_RANGE = 100_000;
@@ -114,7 +118,11 @@ export class GapReplayer {
     this.timers.clear();
   }
 
-  private async check(candidate: Candidate): Promise<void> {
+  /**
+   * What of the candidate is still missing in the database is a gap: recorded the first time, and asked
+   * for again while it stays missing (the node may have been rebooting, or its link down, when first asked).
+   */
+  private async check(candidate: Candidate, attempt = 0): Promise<void> {
     const to = Math.min(candidate.to, candidate.from + MAX_CHECKED_RANGE - 1);
     const result = await this.pool.query<{ seq: string }>(
       `SELECT g AS seq FROM generate_series($3::bigint, $4::bigint) AS g
@@ -122,7 +130,17 @@ export class GapReplayer {
        ORDER BY g`,
       [candidate.node, candidate.boot, candidate.from, to],
     );
-    for (const range of toRanges(result.rows.map((row) => Number(row.seq)))) {
+    const ranges = toRanges(result.rows.map((row) => Number(row.seq)));
+    if (attempt > 0) {
+      for (const range of ranges) {
+        if (this.options.signer === null || !this.mayRequest(candidate.node)) continue;
+        await this.requestReplay(candidate, range);
+      }
+      if (ranges.length > 0) this.checkAgainLater(candidate, attempt);
+      return;
+    }
+    if (ranges.length > 0 && this.options.signer !== null) this.checkAgainLater(candidate, attempt);
+    for (const range of ranges) {
       const requested = this.options.signer !== null && this.mayRequest(candidate.node);
       await this.pool.query('INSERT INTO sequence_gaps (node, site, boot, from_seq, to_seq, replay_requested) VALUES ($1, $2, $3, $4, $5, $6)', [
         candidate.node,
@@ -135,6 +153,17 @@ export class GapReplayer {
       this.metrics.gapsDetected++;
       if (requested) await this.requestReplay(candidate, range);
     }
+  }
+
+  private checkAgainLater(candidate: Candidate, attempt: number): void {
+    const retry = this.options.retry ?? DEFAULT_REPLAY_RETRY;
+    if (attempt >= retry.attempts || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopped) return;
+      this.check(candidate, attempt + 1).catch((error: Error) => this.options.onError(error));
+    }, retry.afterMs);
+    this.timers.add(timer);
   }
 
   private mayRequest(node: string): boolean {

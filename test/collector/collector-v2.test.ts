@@ -56,4 +56,19 @@ test('a v2 message whose birth never comes is stored as rejected with the reason
   assert.match(collector.metrics.prometheus(), /nutgiao_collector_refused_without_birth_total 1/);
 });
 
+test('a collector that restarts reads a boot whose birth is no longer retained, from the births it stored', async () => {
+  await publishBirth('v2-kept', 5);
+  collector = await startCollector(rig.broker.url, rig.db.url);
+  await eventually('the birth stored', async () => (await count('node_structures')) === 1);
+  await collector.stop();
+  // The node died (its will replaces the retained birth) and the collector starts with no births in memory.
+  const death: StateMessage = { v: 1, node: 'v2-kept', boot: 5, ts: 1_700_000_060_000, status: 'offline', reason: 'connection lost' };
+  await rig.publisher.client.publishAsync(buildTopic(DEFAULT_PREFIX, 'demo', 'v2-kept', 'state'), encodeMessage('state', death), { qos: 1, retain: true });
+  collector = await startCollector(rig.broker.url, rig.db.url, { birthWait: { maxMessages: 100, maxMs: 300 } });
+  await publishV2('v2-kept', 'counts', countsMessage('v2-kept', 5, 7));
+  await eventually('the backlog message stored', async () => (await rig.db.rows("SELECT 1 FROM received_messages WHERE node = 'v2-kept' AND seq = 7")).length === 1);
+  assert.is(await count('rejected_messages'), 0);
+  assert.is(collector.metrics.refusedWithoutBirth, 0);
+});
+
 test.run();

@@ -94,4 +94,36 @@ test('a collector that restarts measures a boot it sees again against what the d
   assert.is((await rig.db.rows('SELECT 1 FROM sequence_gaps')).length, 1);
 });
 
+test('a gap still missing after its replay request is asked for again (the node was down when first asked)', async () => {
+  const keys = generateCommandKeyPair();
+  collector = await startCollector(rig.broker.url, rig.db.url, {
+    signer: { keyId: 'central', privateKey: keys.privateKeyPem },
+    gaps: { graceMs: 300, perNodeIntervalMs: 0, maxRequestsPerS: 100, retry: { afterMs: 500, attempts: 3 } },
+  });
+  // The node ignores the first request (it was rebooting) and answers the second.
+  const node = await mqtt.connectAsync(rig.broker.url, { protocolVersion: 5 });
+  const asked: unknown[] = [];
+  node.on('message', (_topic, payload) => {
+    const decoded = decodeMessage('request', payload);
+    if (!decoded.ok) return;
+    asked.push(decoded.message.args);
+    if (asked.length < 2) return;
+    const { boot, fromSeq, toSeq } = decoded.message.args as { boot: number; fromSeq: number; toSeq: number };
+    void (async () => {
+      for (let seq = fromSeq; seq <= toSeq; seq++) await rig.publisher.publish('city', 'g5', 'counts', countsMessage('g5', boot, seq, { historical: true }));
+    })();
+  });
+  await node.subscribeAsync('nutgiao/v1/city/g5/request/replay', { qos: 1 });
+  try {
+    for (const seq of [0, 1, 4]) await rig.publisher.publish('city', 'g5', 'counts', countsMessage('g5', 3, seq));
+    await eventually('the gap filled on the second request', async () => (await rig.db.rows("SELECT 1 FROM received_messages WHERE node = 'g5'")).length === 5);
+    assert.equal(asked.slice(0, 2), [{ boot: 3, fromSeq: 2, toSeq: 3 }, { boot: 3, fromSeq: 2, toSeq: 3 }]);
+    assert.equal(await rig.db.rows("SELECT from_seq, to_seq FROM sequence_gaps WHERE node = 'g5'"), [{ from_seq: '2', to_seq: '3' }], 'the gap is recorded once');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    assert.is(asked.length, 2, 'once filled, it is not asked for again');
+  } finally {
+    await node.endAsync();
+  }
+});
+
 test.run();
