@@ -1,7 +1,12 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Test } from 'uvu';
 import type { AddressInfo } from 'node:net';
 import { generateCommandKeyPair } from '../../protocol/sign.js';
 import { packBundle } from '../../edge/update/bundle.js';
+import { pointCurrent } from '../../edge/update/slots.js';
 import type { TarFile } from '../../edge/update/tar.js';
 
 export const RELEASE_KEY = generateCommandKeyPair();
@@ -49,4 +54,27 @@ export async function serve(routes: Record<string, (response: import('node:http'
         server.close(() => resolve());
       }),
   };
+}
+
+export interface ReleaseDirs {
+  root: string;
+  /** The A/B slots' folder, with `current` pointing at `installed`. */
+  releases: string;
+  /** The running release's package root. */
+  installed: string;
+}
+
+/** For each test, a fresh folder with an installed release that `current` points to, handed to `use`; removed after the test. */
+export function releaseDirsPerTest(test: Test, prefix: string, use: (dirs: ReleaseDirs) => void): void {
+  let root = '';
+  test.before.each(async () => {
+    root = await mkdtemp(join(tmpdir(), prefix));
+    const dirs = { root, releases: join(root, 'releases'), installed: join(root, 'installed') };
+    await mkdir(dirs.installed);
+    await pointCurrent(dirs.releases, dirs.installed);
+    use(dirs);
+  });
+  test.after.each(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
 }

@@ -1,13 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { downloadBundle } from '../../edge/update/download.js';
 import { fetchFromUrl, installRelease } from '../../edge/update/install-release.js';
-import { pointCurrent, readCurrent } from '../../edge/update/slots.js';
+import { readCurrent } from '../../edge/update/slots.js';
 import { readUpdateTrial } from '../../edge/update/update-trial.js';
-import { OTHER_KEY, serve, smallBundle, TRUSTED } from './bundle-fixture.js';
+import { OTHER_KEY, serve, smallBundle, releaseDirsPerTest, TRUSTED } from './bundle-fixture.js';
 
 const test = suite('update: download, verify, install in the inactive slot');
 const settings = { keys: TRUSTED, healthyWithinS: 30, maxBundleMiB: 1, downloadTimeoutS: 5, streamChunkTimeoutS: 5 };
@@ -48,17 +47,7 @@ test.after(async () => {
   await server?.close();
 });
 
-test.before.each(async () => {
-  root = await mkdtemp(join(tmpdir(), 'nutgiao-install-'));
-  releases = join(root, 'releases');
-  installed = join(root, 'installed');
-  await mkdir(installed);
-  await pointCurrent(releases, installed);
-});
-
-test.after.each(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+releaseDirsPerTest(test, 'nutgiao-install-', (dirs) => ({ root, releases, installed } = dirs));
 
 async function rejects(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
   const message = await promise.then(

@@ -1,15 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdir, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { updateHandler } from '../../edge/commands/handlers/update.js';
-import { pointCurrent } from '../../edge/update/slots.js';
 import { UpdateStreamReceiver, type ChunkRefusal, type StreamOpened } from '../../edge/update/stream-receiver.js';
 import { chunkBytes, describeStream } from '../../edge/update/stream-sender.js';
 import { VirtualClock } from '../../sim/virtual-clock.js';
 import { routerFixture } from '../commands/command-fixture.js';
-import { serve, smallBundle, TRUSTED } from './bundle-fixture.js';
+import { serve, smallBundle, releaseDirsPerTest, TRUSTED } from './bundle-fixture.js';
 
 /**
  * The update command through the real router: signature rules, answer, refusal event, restart after the
@@ -17,7 +15,6 @@ import { serve, smallBundle, TRUSTED } from './bundle-fixture.js';
  * path is in update-e2e.test.ts).
  */
 const test = suite('update command handler');
-let root: string;
 let releases: string;
 let installed: string;
 let server: Awaited<ReturnType<typeof serve>>;
@@ -32,17 +29,7 @@ test.after(async () => {
   await server?.close();
 });
 
-test.before.each(async () => {
-  root = await mkdtemp(join(tmpdir(), 'nutgiao-update-handler-'));
-  releases = join(root, 'releases');
-  installed = join(root, 'installed');
-  await mkdir(installed);
-  await pointCurrent(releases, installed);
-});
-
-test.after.each(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+releaseDirsPerTest(test, 'nutgiao-update-handler-', (dirs) => ({ releases, installed } = dirs));
 
 const CHUNK_TIMEOUT_MS = 5000;
 
