@@ -1,5 +1,6 @@
 import { horizontal3, lastWordMask, unpackBits, vertical3, wordsPerRow } from './bit-morphology.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
+import { GAIN_BINS, GAIN_MIN_BACKGROUND, MIN_GAIN_SAMPLES, gainBin, gainOfBin } from './global-gain.js';
 import { medianBin, noiseThreshold } from './noise-threshold.js';
 
 /**
@@ -22,7 +23,7 @@ export class TsMotionDetector implements MotionDetector {
   private readonly words: number;
   private readonly lastWord: number;
   private readonly histogram: Uint32Array;
-  private readonly signedHistogram: Uint32Array;
+  private readonly gainHistogram: Uint32Array;
   private readonly options: Required<MotionOptions>;
   private elapsedMs = 0;
   private frames = 0;
@@ -44,7 +45,7 @@ export class TsMotionDetector implements MotionDetector {
     this.bits = new Uint32Array(this.words * this.height);
     this.bitsScratch = new Uint32Array(this.words * this.height);
     this.histogram = new Uint32Array(256);
-    this.signedHistogram = new Uint32Array(511);
+    this.gainHistogram = new Uint32Array(GAIN_BINS);
     this.currentThreshold = this.options.minThreshold;
   }
 
@@ -74,9 +75,13 @@ export class TsMotionDetector implements MotionDetector {
     const warming = this.elapsedMs < this.options.warmupS * 1000;
     const alphaBackground = warming ? 1 - Math.exp(-dtS / 0.25) : 1 - Math.exp(-dtS / this.options.backgroundTauS);
     const alphaForeground = warming ? alphaBackground : 1 - Math.exp(-dtS / this.options.foregroundTauS);
-    // Auto exposure shifts the whole image when a bright vehicle enters: compare against the background
-    // shifted by the median global difference, or most of the frame would become foreground.
-    const offset = this.globalOffset(gray);
+    // A cloud, dusk or auto exposure scales the whole image: compare against the background scaled by the
+    // frame's global gain, and learn the frame divided by it. The background stays in its own brightness,
+    // so a light change needs no relearning, and relearning (which burns every vehicle in view into the
+    // background, each leaving a ghost for a minute when it drives off) is kept for a camera moved or covered.
+    const gain = this.globalGain(gray);
+    const learnBackground = alphaBackground / gain;
+    const learnForeground = alphaForeground / gain;
     const threshold = this.currentThreshold;
     histogram.fill(0);
     let foreground = 0;
@@ -93,15 +98,15 @@ export class TsMotionDetector implements MotionDetector {
         const i = row + x;
         const value = (rowBlur[up + x]! + 2 * rowBlur[i]! + rowBlur[down + x]! + 8) >> 4;
         const bg = background[i]!;
-        const shifted = bg + offset;
-        const difference = value > shifted ? value - shifted : shifted - value;
+        const signed = value - bg * gain;
+        const difference = signed < 0 ? -signed : signed;
         if (sampleRow && (x & 3) === 0) histogram[difference > 255 ? 255 : difference | 0]!++;
         const isForeground = difference > threshold;
         if (isForeground) {
           word |= 1 << (x & 31);
           foreground++;
         }
-        if (freezeMask[i] === 0) background[i] = bg + (value - bg) * (isForeground ? alphaForeground : alphaBackground);
+        if (freezeMask[i] === 0) background[i] = bg + signed * (isForeground ? learnForeground : learnBackground);
         if ((x & 31) === 31 || x === width - 1) {
           bits[bitRow + (x >>> 5)] = word;
           word = 0;
@@ -144,21 +149,22 @@ export class TsMotionDetector implements MotionDetector {
     }
   }
 
-  /** Median of frame − background over a sparse grid (every 4th pixel of every 4th row). */
-  private globalOffset(gray: Uint8Array): number {
-    const { width, height, background, signedHistogram } = this;
-    signedHistogram.fill(0);
+  /** Median of frame ÷ background over a sparse grid (every 4th pixel of every 4th row), see gainBin(). */
+  private globalGain(gray: Uint8Array): number {
+    const { width, height, background, gainHistogram } = this;
+    gainHistogram.fill(0);
     let samples = 0;
     for (let y = 1; y < height; y += 4) {
       const row = y * width;
       for (let x = 1; x < width; x += 4) {
-        const difference = (gray[row + x]! - background[row + x]!) | 0;
-        signedHistogram[difference + 255]!++;
+        const bg = background[row + x]!;
+        // Near-black pixels say little about a gain (noise swamps them).
+        if (bg < GAIN_MIN_BACKGROUND) continue;
+        gainHistogram[gainBin(gray[row + x]!, bg)]!++;
         samples++;
       }
     }
-    const bin = medianBin(signedHistogram, 511, samples >> 1);
-    return bin < 511 ? bin - 255 : 0;
+    return samples < MIN_GAIN_SAMPLES ? 1 : gainOfBin(medianBin(gainHistogram, GAIN_BINS, samples >> 1));
   }
 
   /** The median absolute difference (mostly background pixels) estimates the noise sigma. */

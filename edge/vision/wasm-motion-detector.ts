@@ -1,5 +1,6 @@
 import type { BlobList } from './blob-list.js';
 import { addRegion } from './connected-components.js';
+import { gainOfBin } from './global-gain.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions, type PackedMask } from './motion-detector.js';
 import { noiseThreshold } from './noise-threshold.js';
 import { instantiateMotionKernel, motionModule, motionModuleSync, type MotionKernel, type WasmModule } from './wasm/motion-wasm.js';
@@ -169,13 +170,15 @@ export class WasmMotionDetector implements MotionDetector {
     const warming = this.elapsedMs < this.options.warmupS * 1000;
     const alphaBackground = warming ? 1 - Math.exp(-dtS / 0.25) : 1 - Math.exp(-dtS / this.options.backgroundTauS);
     const alphaForeground = warming ? alphaBackground : 1 - Math.exp(-dtS / this.options.foregroundTauS);
-    const offset = kernel.globalOffset();
+    const gain = gainOfBin(kernel.globalGain());
     // Floats go through the kernel's memory: as call arguments they would be boxed (garbage per frame).
+    // The rates are divided by the gain so that the background learns the frame ÷ gain (see TsMotionDetector).
     const params = this.params;
     params[0] = this.currentThreshold;
-    params[1] = alphaBackground;
-    params[2] = alphaForeground;
-    const foreground = kernel.detect(offset);
+    params[1] = alphaBackground / gain;
+    params[2] = alphaForeground / gain;
+    params[3] = gain;
+    const foreground = kernel.detect();
     this.lastForeground = foreground / this.pixels;
     this.currentThreshold = this.nextThreshold(kernel.noiseMedian());
     if (!warming && this.lastForeground > this.options.suddenChangeFraction) {
@@ -200,7 +203,7 @@ export class WasmMotionDetector implements MotionDetector {
     this.grayView = new Uint8Array(buffer, this.kernel.grayOffset(), this.pixels);
     this.maskView = new Uint8Array(buffer, this.kernel.maskOffset(), this.pixels);
     this.freezeView = new Uint8Array(buffer, this.kernel.freezeOffset(), this.pixels);
-    this.params = new Float64Array(buffer, this.kernel.paramsOffset(), 3);
+    this.params = new Float64Array(buffer, this.kernel.paramsOffset(), 4);
     const runs = this.kernel.runCapacity();
     this.regionList = new Int32Array(buffer, this.kernel.regionListOffset(), runs);
     this.regionArea = new Int32Array(buffer, this.kernel.regionAreaOffset(), runs);

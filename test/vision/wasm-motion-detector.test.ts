@@ -320,6 +320,42 @@ test('freezeMask stops learning: a stopped vehicle in a frozen region stays fore
   assert.is(wasm.mask[15 * width + 46], 0, 'the free stopped vehicle has faded into the background');
 });
 
+test('a cloud (the whole picture darker by a third) is followed by the gain, not relearned: no reset, no ghost of a vehicle that leaves', () => {
+  const width = 96;
+  const height = 64;
+  const options: MotionOptions = { width, height };
+  const ts = new TsMotionDetector(options);
+  const wasm = new WasmMotionDetector(options);
+  const frame = new Uint8Array(width * height);
+  // A textured road, a dark vehicle standing at x 40..55 until it drives off, and a light level.
+  const scene = (light: number, vehicle: boolean) => {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const road = 60 + ((x * 5 + y * 3) % 120) + ((x + y) & 3);
+        const value = vehicle && x >= 40 && x < 56 && y >= 20 && y < 40 ? 25 : road;
+        frame[y * width + x] = Math.min(255, Math.round(value * light));
+      }
+    }
+  };
+  const dtMs = 1000 / 15;
+  scene(1, false);
+  for (let t = 0; t < 45; t++) assertSame(ts, wasm, frame, dtMs, `empty ${t}`);
+  scene(1, true);
+  for (let t = 0; t < 15; t++) assertSame(ts, wasm, frame, dtMs, `vehicle ${t}`);
+  assert.is(wasm.mask[30 * width + 48], 1, 'the vehicle is foreground');
+  scene(0.65, true);
+  assertSame(ts, wasm, frame, dtMs, 'cloud');
+  assert.is(wasm.suddenChanges(), 0, 'a light change is not a reset');
+  assert.is(wasm.mask[30 * width + 48], 1, 'the vehicle stays foreground under the cloud');
+  assert.ok(wasm.foregroundFraction() < 0.1, `only the vehicle is foreground: ${wasm.foregroundFraction()}`);
+  for (let t = 0; t < 15; t++) assertSame(ts, wasm, frame, dtMs, `under the cloud ${t}`);
+  scene(0.65, false);
+  for (let t = 0; t < 3; t++) assertSame(ts, wasm, frame, dtMs, `left ${t}`);
+  // Relearning at the cloud would have put the vehicle into the background: a ghost where it stood.
+  assert.ok(wasm.foregroundFraction() < 0.005, `no ghost where the vehicle stood: ${wasm.foregroundFraction()}`);
+  assert.is(wasm.suddenChanges(), 0);
+});
+
 test('a sudden global change (contrast step, as a light switching) resets both detectors once', () => {
   const width = 96;
   const height = 64;

@@ -38,9 +38,10 @@ export interface MotionKernel {
   downscale(): void;
   relearn(): void;
   clearMask(): void;
-  globalOffset(): number;
-  /** Float parameters are read from paramsOffset(): f64 threshold, background rate, foreground rate. */
-  detect(offset: number): number;
+  /** The median gain bin of frame ÷ background (see global-gain.ts), GAIN_BINS when there is none. */
+  globalGain(): number;
+  /** Float parameters are read from paramsOffset(): f64 threshold, background rate ÷ gain, foreground rate ÷ gain, gain. */
+  detect(): number;
   paramsOffset(): number;
   noiseMedian(): number;
   openAndUnpack(): void;

@@ -13,7 +13,7 @@
 // levels per frame at 60 fps, is far above that), and a mask pixel can only differ when its |difference|
 // is within about 1e-5 levels of the threshold: on the 1,699 frames of the real clip, no pixel differs.
 // Doing the update in f64x2 instead reproduces the TypeScript bit for bit but costs about 35 % more per
-// frame. The sparse global offset (truncation of gray − background) is done in f64, exactly.
+// frame. The sparse global gain's bins (truncation of gray × 128 ÷ background) are computed in f64, exactly.
 //
 // Memory: configure(width, height) lays out every buffer after the static data, growing the memory once;
 // nothing is allocated afterwards, except the full-size source frame buffer that configureSource() adds
@@ -25,7 +25,7 @@
 // and below, so the 3×3 opening runs as flat v128 loops with no edge cases: a neighbour outside the
 // image reads a zero guard, and `wordMask` (valid bits of each word, 0 on guards) keeps guards zero.
 //
-// Per frame (WasmMotionDetector): [downscale()], globalOffset(), detect() (row blur just ahead of the
+// Per frame (WasmMotionDetector): [downscale()], globalGain(), detect() (row blur just ahead of the
 // vertical pass, in three rows of scratch), noiseMedian(), openAndUnpack(), then labelComponents() for the
 // pipeline's connected components, read in place from the region arrays. Where the time went at 320×240
 // (real clip, median per frame): detect ≈ 48 µs (f32 arithmetic bound: without the background store it
@@ -55,21 +55,22 @@ let scratchPtr: usize = 0;
 /** Per row, 1 while the byte mask's row may hold foreground: openAndUnpack() leaves rows that stay empty alone. */
 let maskRowsSetPtr: usize = 0;
 let wordMaskPtr: usize = 0;
-// The medians (exposure offset, noise level) are taken from samples stored four at a time with SIMD and
+// The medians (global gain, noise level) are taken from samples stored four at a time with SIMD and
 // counted with SIMD compares, instead of a histogram: a scalar load-add-store per sample cost about a
 // quarter of detect().
-/** globalOffset()'s samples, i16 each: gray − background truncated, in [-255, 255]. */
-let offsetSamplesPtr: usize = 0;
-let offsetSampleCount: i32 = 0;
+/** globalGain()'s samples, i16 each: the gain bin of gray ÷ background, or NO_GAIN_SAMPLE. */
+let gainSamplesPtr: usize = 0;
+let gainSampleCount: i32 = 0;
 /** detect()'s noise samples, one byte each: the truncated |difference|, at most 255. */
 let noiseSamplesPtr: usize = 0;
 let noiseSampleCount: i32 = 0;
 /**
- * detect()'s float parameters, written by the caller into memory (f64: threshold, background rate,
- * foreground rate): floats passed as call arguments from JavaScript are boxed, a heap object per frame.
+ * detect()'s float parameters, written by the caller into memory (f64: threshold, background rate ÷ gain,
+ * foreground rate ÷ gain, gain): floats passed as call arguments from JavaScript are boxed, a heap object
+ * per frame.
  */
 let paramsPtr: usize = 0;
-const PARAMS_BYTES: usize = 3 << 3;
+const PARAMS_BYTES: usize = 4 << 3;
 /**
  * Connected components of the opened bits (labelComponents): runs of set bits (start, end, row) and
  * their union-find parents, per-region sums indexed by a region's first run, and the list of regions
@@ -134,9 +135,9 @@ export function configure(w: i32, h: i32): bool {
   noiseSamplesPtr = place(cursor);
   // Every 4th pixel of every 2nd row, rounded up: at most pixels / 8 + width + height.
   cursor = after(noiseSamplesPtr, (pixels >> 3) + <usize>(w + h));
-  offsetSamplesPtr = place(cursor);
+  gainSamplesPtr = place(cursor);
   // Every 4th pixel of every 4th row, rounded up, two bytes each.
-  cursor = after(offsetSamplesPtr, ((pixels >> 4) + <usize>(w + h)) << 1);
+  cursor = after(gainSamplesPtr, ((pixels >> 4) + <usize>(w + h)) << 1);
   paramsPtr = place(cursor);
   cursor = after(paramsPtr, PARAMS_BYTES);
   maxRuns = ((w + 1) >> 1) * h + 1;
@@ -369,45 +370,52 @@ export function bitStride(): i32 {
   return stride;
 }
 
-/** Median of gray − background (truncated toward zero) on every 4th pixel of every 4th row from (1, 1). */
-export function globalOffset(): i32 {
-  let samples = offsetSamplesPtr;
-  const n = blocks;
+// The global gain's bins, as edge/vision/global-gain.ts: bin = trunc(gray × GAIN_BIN_SCALE ÷ background)
+// clamped to GAIN_BINS − 1, sampled where the background is at least GAIN_MIN_BACKGROUND.
+const GAIN_BIN_SCALE: f64 = 128;
+const GAIN_BINS: i32 = 512;
+const GAIN_MIN_BACKGROUND: f32 = 16;
+/** A sample too dark to say anything: above every bin, so it never counts toward a median. */
+const NO_GAIN_SAMPLE: i32 = 0x7fff;
+/** Fewer valid samples than this and there is no gain to speak of (the caller keeps 1). */
+const MIN_GAIN_SAMPLES: i32 = 16;
+
+/** The gain bin of one sample, as gainBin() in global-gain.ts (in f64, so the bins agree exactly). */
+@inline function gainSample(gray: i32, background: f32): i32 {
+  if (background < GAIN_MIN_BACKGROUND) return NO_GAIN_SAMPLE;
+  const bin = <i32>((<f64>gray * GAIN_BIN_SCALE) / <f64>background);
+  return bin < GAIN_BINS ? bin : GAIN_BINS - 1;
+}
+
+/**
+ * The median gain bin of gray ÷ background on every 4th pixel of every 4th row from (1, 1), as
+ * TsMotionDetector.globalGain; GAIN_BINS when too few pixels are bright enough to sample.
+ */
+export function globalGain(): i32 {
+  let samples = gainSamplesPtr;
   for (let y = 1; y < height; y += 4) {
     const row = y * width;
-    // Sixteen pixels hold four samples (x ≡ 1 mod 4): lanes 1, 5, 9, 13.
-    for (let b = 0; b < n; b++) {
-      const i = <usize>(row + (b << 4));
-      const g = v128.load(grayPtr + i);
-      const p = backgroundPtr + (i << 2);
-      const bg01 = v128.shuffle<i32>(v128.load(p), v128.load(p, 16), 1, 5, 1, 5);
-      const bg23 = v128.shuffle<i32>(v128.load(p, 32), v128.load(p, 48), 1, 5, 1, 5);
-      const gray = i8x16.shuffle(g, i32x4.splat(0), 1, 16, 16, 16, 5, 16, 16, 16, 9, 16, 16, 16, 13, 16, 16, 16);
-      const d01 = i32x4.trunc_sat_f64x2_s_zero(f64x2.sub(f64x2.convert_low_i32x4_s(gray), f64x2.promote_low_f32x4(bg01)));
-      const d23 = i32x4.trunc_sat_f64x2_s_zero(f64x2.sub(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(gray, gray, 2, 3, 2, 3)), f64x2.promote_low_f32x4(bg23)));
-      const d = v128.shuffle<i64>(d01, d23, 0, 2);
-      v128.store64_lane(samples, i16x8.narrow_i32x4_s(d, d), 0);
-      samples += 8;
-    }
-    for (let x = (n << 4) + 1; x < width; x += 4) {
+    for (let x = 1; x < width; x += 4) {
       const i = <usize>(row + x);
-      store<i16>(samples, <i16>(<i32>(<f64>load<u8>(grayPtr + i) - <f64>load<f32>(backgroundPtr + (i << 2)))));
+      store<i16>(samples, <i16>gainSample(<i32>load<u8>(grayPtr + i), load<f32>(backgroundPtr + (i << 2))));
       samples += 2;
     }
   }
-  offsetSampleCount = <i32>((samples - offsetSamplesPtr) >> 1);
-  const offset = medianLevel(true, offsetSampleCount, -255, lastOffset);
-  lastOffset = offset;
-  return offset;
+  gainSampleCount = <i32>((samples - gainSamplesPtr) >> 1);
+  const valid = samplesAtMost(true, gainSampleCount, GAIN_BINS - 1);
+  if (valid < MIN_GAIN_SAMPLES) return GAIN_BINS;
+  const bin = medianLevel(true, gainSampleCount, valid >> 1, 0, GAIN_BINS - 1, lastGainBin);
+  lastGainBin = bin;
+  return bin;
 }
 
 /** The last medians: both change slowly, so checking the last and the level below usually settles the next. */
-let lastOffset: i32 = 0;
+let lastGainBin: i32 = <i32>GAIN_BIN_SCALE;
 let lastNoiseMedian: i32 = 0;
 
 /** How many of the n samples (bytes, or i16 when `wide`) are at most `level`: SIMD compares. */
 function samplesAtMost(wide: bool, n: i32, level: i32): i32 {
-  const start = wide ? offsetSamplesPtr : noiseSamplesPtr;
+  const start = wide ? gainSamplesPtr : noiseSamplesPtr;
   const perVector = wide ? 8 : 16;
   const full = n & ~(perVector - 1);
   const end = start + (<usize>full << (wide ? 1 : 0));
@@ -429,20 +437,19 @@ function samplesAtMost(wide: bool, n: i32, level: i32): i32 {
 }
 
 /**
- * The first level in [lowest, 255] whose running count reaches half the n samples, as a histogram's
- * median bin: bisection from `guess` (the last median), two counts when it has not moved.
+ * The first level in [lowest, highest] whose running count reaches `half` of the n samples, as a
+ * histogram's median bin: bisection from `guess` (the last median), two counts when it has not moved.
  */
-function medianLevel(wide: bool, n: i32, lowest: i32, guess: i32): i32 {
-  const half = n >> 1;
+function medianLevel(wide: bool, n: i32, half: i32, lowest: i32, highest: i32, guess: i32): i32 {
   let low = lowest;
-  let high = 255;
+  let high = highest;
   if (samplesAtMost(wide, n, guess) >= half) {
     if (guess === lowest || samplesAtMost(wide, n, guess - 1) < half) return guess;
     high = guess - 1;
   } else {
     low = guess + 1;
   }
-  // The answer is in [low, high]: every sample is at most 255, and count(high) reaches half.
+  // The answer is in [low, high]: count(highest) reaches half (half of the samples at most highest).
   while (low < high) {
     const middle = (low + high) >> 1;
     if (samplesAtMost(wide, n, middle) >= half) high = middle;
@@ -452,14 +459,15 @@ function medianLevel(wide: bool, n: i32, lowest: i32, guess: i32): i32 {
 }
 
 /**
- * Four pixels in f32: difference against the shifted background, foreground decision (|difference| >
- * threshold, recomputed by the caller from the returned value) and selective background update (frozen
- * lanes keep their value). Returns the |difference| lanes.
+ * Four pixels in f32: difference against the background scaled by the gain, foreground decision
+ * (|difference| > threshold, recomputed by the caller from the returned value) and selective background
+ * update (frozen lanes keep their value; the rates come divided by the gain, so the background learns
+ * the frame ÷ gain). Returns the |difference| lanes.
  */
-@inline function four(value: v128, p: usize, anyFrozen: bool, frozen: v128, offset: v128, threshold: v128, alphaBackground: v128, alphaSwitch: v128): v128 {
+@inline function four(value: v128, p: usize, anyFrozen: bool, frozen: v128, gain: v128, threshold: v128, alphaBackground: v128, alphaSwitch: v128): v128 {
   const bg = v128.load(p);
-  const d = f32x4.sub(f32x4.convert_i32x4_s(value), bg);
-  const e = f32x4.abs(f32x4.sub(d, offset));
+  const d = f32x4.sub(f32x4.convert_i32x4_s(value), f32x4.mul(bg, gain));
+  const e = f32x4.abs(d);
   const fg = f32x4.gt(e, threshold);
   // The foreground rate where fg: alphaSwitch is the bitwise xor of the two rates (one op fewer than a select).
   const updated = f32x4.add(bg, f32x4.mul(d, v128.xor(alphaBackground, v128.and(fg, alphaSwitch))));
@@ -471,7 +479,7 @@ function medianLevel(wide: bool, n: i32, lowest: i32, guess: i32): i32 {
  * Sixteen pixels (blurred levels v0, v1): their foreground flags as 16 bits. When `sample`, the noise
  * samples of pixels 0, 4, 8 and 12 go to the four bytes at `samples`. Constant flags specialise it.
  */
-@inline function sixteen(v0: v128, v1: v128, p: usize, anyFrozen: bool, freeze: v128, offset: v128, threshold: v128, aB: v128, aSwitch: v128, sample: bool, samples: usize): i32 {
+@inline function sixteen(v0: v128, v1: v128, p: usize, anyFrozen: bool, freeze: v128, gain: v128, threshold: v128, aB: v128, aSwitch: v128, sample: bool, samples: usize): i32 {
   let z0 = freeze;
   let z1 = freeze;
   let z2 = freeze;
@@ -485,10 +493,10 @@ function medianLevel(wide: bool, n: i32, lowest: i32, guess: i32): i32 {
     z2 = i32x4.extend_low_i16x8_s(hi);
     z3 = i32x4.extend_high_i16x8_s(hi);
   }
-  const e0 = four(i32x4.extend_low_i16x8_u(v0), p, anyFrozen, z0, offset, threshold, aB, aSwitch);
-  const e1 = four(i32x4.extend_high_i16x8_u(v0), p + 16, anyFrozen, z1, offset, threshold, aB, aSwitch);
-  const e2 = four(i32x4.extend_low_i16x8_u(v1), p + 32, anyFrozen, z2, offset, threshold, aB, aSwitch);
-  const e3 = four(i32x4.extend_high_i16x8_u(v1), p + 48, anyFrozen, z3, offset, threshold, aB, aSwitch);
+  const e0 = four(i32x4.extend_low_i16x8_u(v0), p, anyFrozen, z0, gain, threshold, aB, aSwitch);
+  const e1 = four(i32x4.extend_high_i16x8_u(v0), p + 16, anyFrozen, z1, gain, threshold, aB, aSwitch);
+  const e2 = four(i32x4.extend_low_i16x8_u(v1), p + 32, anyFrozen, z2, gain, threshold, aB, aSwitch);
+  const e3 = four(i32x4.extend_high_i16x8_u(v1), p + 48, anyFrozen, z3, gain, threshold, aB, aSwitch);
   if (sample) {
     // Lane 0 of each: min(e, 255) truncated (e ≥ 0), as bytes.
     const firsts = v128.shuffle<i32>(v128.shuffle<i32>(e0, e1, 0, 4, 0, 4), v128.shuffle<i32>(e2, e3, 0, 4, 0, 4), 0, 1, 4, 5);
@@ -509,11 +517,12 @@ function medianLevel(wide: bool, n: i32, lowest: i32, guess: i32): i32 {
  * one pass, as the main loop of TsMotionDetector.process; threshold and learning rates from the params
  * area (see paramsPtr). Returns the number of foreground pixels.
  */
-export function detect(offsetLevels: i32): i32 {
+export function detect(): i32 {
   const thresholdLevels = load<f64>(paramsPtr);
   const alphaBackground = load<f64>(paramsPtr, 8);
   const alphaForeground = load<f64>(paramsPtr, 16);
-  const offset = f32x4.splat(<f32>offsetLevels);
+  const gainValue = load<f64>(paramsPtr, 24);
+  const gain = f32x4.splat(<f32>gainValue);
   const threshold = f32x4.splat(<f32>thresholdLevels);
   const aB = f32x4.splat(<f32>alphaBackground);
   const aSwitch = v128.xor(f32x4.splat(<f32>alphaForeground), aB);
@@ -539,9 +548,9 @@ export function detect(offsetLevels: i32): i32 {
       const p = bg + (<usize>b << 6);
       let flags: i32;
       if (v128.any_true(f)) {
-        flags = sample ? sixteen(v0, v1, p, true, f, offset, threshold, aB, aSwitch, true, samples) : sixteen(v0, v1, p, true, f, offset, threshold, aB, aSwitch, false, 0);
+        flags = sample ? sixteen(v0, v1, p, true, f, gain, threshold, aB, aSwitch, true, samples) : sixteen(v0, v1, p, true, f, gain, threshold, aB, aSwitch, false, 0);
       } else {
-        flags = sample ? sixteen(v0, v1, p, false, f, offset, threshold, aB, aSwitch, true, samples) : sixteen(v0, v1, p, false, f, offset, threshold, aB, aSwitch, false, 0);
+        flags = sample ? sixteen(v0, v1, p, false, f, gain, threshold, aB, aSwitch, true, samples) : sixteen(v0, v1, p, false, f, gain, threshold, aB, aSwitch, false, 0);
       }
       if (sample) samples += 4;
       store<u16>(bitRow + (<usize>b << 1), <u16>flags);
@@ -551,7 +560,7 @@ export function detect(offsetLevels: i32): i32 {
     const start = blocks << 4;
     if (start < width) {
       let word: u32 = 0;
-      const offset32 = <f32>offsetLevels;
+      const gain32 = <f32>gainValue;
       const threshold32 = <f32>thresholdLevels;
       const aB32 = <f32>alphaBackground;
       const aF32 = <f32>alphaForeground;
@@ -559,8 +568,8 @@ export function detect(offsetLevels: i32): i32 {
         const value = <f32>verticalScalar(up, row, down, x);
         const at = bg + (<usize>x << 2);
         const background = load<f32>(at);
-        const d = value - background;
-        const difference = abs<f32>(d - offset32);
+        const d = value - background * gain32;
+        const difference = abs<f32>(d);
         if (sample && (x & 3) === 0) store<u8>(samples++, <u8>(difference > 255 ? 255 : <i32>difference));
         const isForeground = difference > threshold32;
         if (isForeground) {
@@ -582,7 +591,7 @@ export function detect(offsetLevels: i32): i32 {
 
 /** Median of the last frame's noise samples (the median absolute difference, truncated). */
 export function noiseMedian(): i32 {
-  const median = medianLevel(false, noiseSampleCount, 0, lastNoiseMedian);
+  const median = medianLevel(false, noiseSampleCount, noiseSampleCount >> 1, 0, 255, lastNoiseMedian);
   lastNoiseMedian = median;
   return median;
 }
