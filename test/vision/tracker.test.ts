@@ -115,4 +115,41 @@ test('a piece cut at both ends keeps the sustained velocity it had', () => {
   assert.is(tracker.sustainedVy[t], before);
 });
 
+test('in a merged queue the front vehicle follows the blob front as the queue pulls away; the one behind waits', () => {
+  const tracker = newTracker();
+  const blobs = new BlobList(8);
+  const twoBlobs = (frontTop: number, frontBottom: number) => {
+    oneBlob(blobs, 50, 20, 59, 39); // the vehicle behind, standing
+    blobs.count = 2;
+    blobs.minX[1] = 50;
+    blobs.maxX[1] = 59;
+    blobs.minY[1] = frontTop;
+    blobs.maxY[1] = frontBottom;
+    blobs.area[1] = 10 * (frontBottom - frontTop + 1);
+    blobs.sumX[1] = 54.5 * blobs.area[1]!;
+    blobs.sumY[1] = ((frontTop + frontBottom) / 2) * blobs.area[1]!;
+    blobs.cut[1] = 0;
+    blobs.cutEdges[1] = 0;
+  };
+  // Two vehicles queued nose to tail, apart long enough for both tracks to be confirmed.
+  for (let f = 0; f < 10; f++) {
+    twoBlobs(42, 61);
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  const tracks = Array.from({ length: tracker.capacity }, (_, t) => t).filter((t) => tracker.isActive(t));
+  assert.is(tracks.length, 2);
+  const front = tracks.find((t) => tracker.cy[t]! > 45)!;
+  const behind = tracks.find((t) => t !== front)!;
+  // They touch: one blob from y 20 down. Then the front pulls away 2 px a frame, still touching the one
+  // behind through its shadow (the blob's bottom edge moves, its top stays).
+  let f = 10;
+  for (let bottom = 61; bottom <= 81; bottom += 2, f++) {
+    oneBlob(blobs, 50, 20, 59, bottom);
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  assert.ok(tracker.isActive(front) && tracker.isActive(behind));
+  assert.ok(Math.abs(tracker.cy[front]! - (82 - tracker.h[front]! / 2)) < 1e-9, `front at ${tracker.cy[front]}: its bottom edge on the blob's`);
+  assert.ok(Math.abs(tracker.cy[behind]! - 30) < 1, `the one behind stays: ${tracker.cy[behind]}`);
+});
+
 test.run();
