@@ -22,6 +22,7 @@ import { SummaryLine } from './summary-line.js';
 import { openLogicalOutputs, type LogicalOutputBank } from './hal/lines.js';
 import type { CameraHealthActions, CameraHealthEvent, CameraHealthOptions } from './vision/camera-health.js';
 import { CameraService } from './vision/camera-service.js';
+import type { CountLineSpec } from './vision/geometry.js';
 import type { SafetyEvent } from './vision/safety-monitor.js';
 import type { ZoneConfig } from './vision/zone-monitor.js';
 import { startNodeCommands } from './commands/node-commands.js';
@@ -312,7 +313,7 @@ export class IntersectionNode {
     try {
       service = new CameraService({
         source,
-        lines: camera.lines,
+        lines: countLinesOf(camera),
         countPeriodS: camera.countPeriodS,
         maxWorkingWidth: camera.maxWorkingWidth,
         zones: camera.zones.map((zone) => zoneConfig(zone, camera.lines)),
@@ -401,6 +402,18 @@ export class IntersectionNode {
 }
 
 type CameraConfig = Config['cameras'][number];
+
+/**
+ * The camera's count lines as the vision worker takes them: a line that a stop-line rule says is crossed
+ * one way carries that direction, so the counter asks more of a crossing the other way (see LineCounter).
+ */
+function countLinesOf(camera: CameraConfig): CountLineSpec[] {
+  const stopLines = camera.safety?.stopLines ?? [];
+  return camera.lines.map((line) => {
+    const travel = stopLines.find((rule) => rule.line === line.name && rule.direction !== undefined)?.direction;
+    return travel === undefined ? line : { ...line, travel };
+  });
+}
 
 /** A config zone as the vision worker takes it: its stop line resolved to points. */
 function zoneConfig(zone: CameraConfig['zones'][number], lines: CameraConfig['lines']): ZoneConfig {

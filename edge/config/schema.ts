@@ -289,6 +289,11 @@ const SafetySchema = strictObject({
       line: IdSchema,
       group: IdSchema,
       graceMs: wholeNumber(0, 5000, 'ms', 500),
+      /**
+       * The crossing direction that enters the junction. The line's counter then also asks more of a
+       * crossing the other way (a vehicle seen on its own, moving that way): a queue shuffling at the line
+       * makes no wrong-direction counts.
+       */
       direction: Type.Optional(oneOf(['lr', 'rl'] as const)),
       /** Crossings slower than this (queues shuffling at the line) are not reported as runners. */
       minSpeedPxPerS: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000, unit: 'px/s' })),

@@ -9,6 +9,12 @@ export interface CountLineSpec {
   name: string;
   a: Point;
   b: Point;
+  /**
+   * The one direction traffic crosses this line in, where there is one (a stop line across inbound lanes).
+   * A crossing the other way needs stronger evidence (see LineCounter): in a queue at the line, blobs
+   * merging and splitting move track centres back and forth across it.
+   */
+  travel?: 'lr' | 'rl';
 }
 
 /** A polygon zone in source-image pixels. */

@@ -39,6 +39,8 @@ export interface TrackTable {
   readonly judgedH: Float64Array;
   /** Whether the track was seen this frame (alone or inside a merged blob). */
   readonly observed: Uint8Array;
+  /** Whether it was seen as a blob of its own (not inside a merge, not a piece cut from a queue). */
+  readonly singly: Uint8Array;
 }
 
 export const LR = 0;
@@ -71,6 +73,8 @@ export class LineCounter {
   private readonly bx: Float64Array;
   private readonly by: Float64Array;
   private readonly length: Float64Array;
+  /** Per line: the direction (LR, RL) of a crossing against its one travel direction, or -1 where it has none. */
+  private readonly against: Int8Array;
   private readonly established: Int8Array;
   private readonly runSide: Int8Array;
   private readonly runLength: Uint8Array;
@@ -131,6 +135,7 @@ export class LineCounter {
     this.bx = Float64Array.from(lines, (line) => line.b.x);
     this.by = Float64Array.from(lines, (line) => line.b.y);
     this.length = Float64Array.from(lines, (line) => Math.hypot(line.b.x - line.a.x, line.b.y - line.a.y));
+    this.against = Int8Array.from(lines, (line) => (line.travel === 'lr' ? RL : line.travel === 'rl' ? LR : -1));
     this.established = new Int8Array(trackCapacity * n);
     this.runSide = new Int8Array(trackCapacity * n);
     this.runLength = new Uint8Array(trackCapacity * n);
@@ -253,6 +258,9 @@ export class LineCounter {
       const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
       if (along < -segmentMargin || along > 1 + segmentMargin) continue;
       const direction = previous < 0 ? LR : RL;
+      // Against the line's travel direction, only a vehicle seen on its own and moving that way as a whole
+      // counts: a wrong-way rider does; a queue shuffling at a stop line does not.
+      if (direction === this.against[l] && (tracks.singly[t] !== 1 || sustainedAcross * side < minSpeed)) continue;
       const bit = 1 << direction;
       if ((this.counted[k]! & bit) !== 0) continue;
       this.counted[k]! |= bit;

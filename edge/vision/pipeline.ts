@@ -76,7 +76,7 @@ export class VisionPipeline {
     this.components = new ConnectedComponents(this.workingWidth, this.workingHeight);
     const scale = 1 / this.factor;
     const workingLines = options.lines.map((line) => ({
-      name: line.name,
+      ...line,
       a: { x: line.a.x * scale, y: line.a.y * scale },
       b: { x: line.b.x * scale, y: line.b.y * scale },
     }));

@@ -5,7 +5,7 @@ import { LineCounter, type TrackTable } from '../../edge/vision/line-counter.js'
 /** A track table like the tracker's, written by the test before each observation. */
 function table(slots: number): TrackTable {
   const f = () => new Float64Array(slots);
-  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), judgedW: f(), judgedH: f(), observed: new Uint8Array(slots) };
+  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), judgedW: f(), judgedH: f(), observed: new Uint8Array(slots), singly: new Uint8Array(slots).fill(1) };
 }
 
 function observe(counter: LineCounter, tracks: TrackTable, t: number, id: number, x: number, y: number, vx: number, vy: number, size: number, frame: number, tsMs: number): void {
@@ -219,6 +219,27 @@ test('the crossing log is a bounded ring: overflow is counted, totals stay right
   let drained = 0;
   counter.drain(() => drained++);
   assert.is(drained, 4);
+});
+
+test('a line crossed one way (a stop line): against it, only a vehicle seen on its own and moving that way as a whole counts', () => {
+  const oneWay = [{ ...LINE[0]!, travel: 'lr' as const }];
+  const rig = counterFor(oneWay, 8);
+  const { counter, tracks } = rig;
+  // A track inside a merged queue blob (not seen on its own) whose centre drifts up across the line.
+  counter.reset(0);
+  tracks.singly[0] = 0;
+  run(rig, 0, 1, straight(80, 20, -3));
+  assert.equal([counter.lr[0], counter.rl[0]], [0, 0]);
+  // A wrong-way rider, seen on its own all the way up: counts rl.
+  counter.reset(1);
+  tracks.singly[1] = 1;
+  run(rig, 1, 2, straight(80, 20, -3, 30), 20, 100);
+  assert.equal([counter.lr[0], counter.rl[0]], [0, 1]);
+  // The travel direction itself asks nothing more: a merged track moving down counts lr.
+  counter.reset(2);
+  tracks.singly[2] = 0;
+  run(rig, 2, 3, straight(20, 80, 3, 70), 20, 200);
+  assert.equal([counter.lr[0], counter.rl[0]], [1, 1]);
 });
 
 test.run();

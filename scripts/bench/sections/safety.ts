@@ -65,7 +65,8 @@ export function runSafetyScene(options: SceneOptions, hooks: SafetyRunHooks = {}
   // One standing limit for the truth and the node, stated to both.
   const maxStopS = options.safety?.illegalStopSeconds ?? SAFETY_DEFAULTS.maxStopMs / 1000;
   const scene = new ApproachScene({ ...options, safety: { ...options.safety, illegalStopSeconds: maxStopS } });
-  const lines = scene.countLines.map((line) => ({ name: line.name, a: { ...line.a }, b: { ...line.b } }));
+  // The stop line is crossed one way (lr), as the stop-line rule below states; the node passes that on to the counter.
+  const lines = scene.countLines.map((line, l) => ({ name: line.name, a: { ...line.a }, b: { ...line.b }, ...(l === 0 ? { travel: 'lr' as const } : {}) }));
   const laneDividers = scene.laneDirections.slice(0, -1).map((lane) => ({ a: lane.points[1]!, b: lane.points[2]! }));
   const pipeline = new VisionPipeline({ sourceWidth: scene.width, sourceHeight: scene.height, lines, laneDividers });
   const inbound = scene.laneDirections.filter((lane) => lane.travel === 'down');

@@ -63,7 +63,9 @@ export interface SimulatorRunOptions {
  */
 export function runSimulatorPreset(name: string, preset: SceneOptions, options: SimulatorRunOptions): PresetResult {
   const scene = new ApproachScene(preset);
-  const lines = scene.countLines.map((line) => ({ name: line.name, a: { x: line.a.x, y: line.a.y }, b: { x: line.b.x, y: line.b.y } }));
+  // The stop line is crossed one way, as the node's stop-line rule states (the count line both ways).
+  const stopTravel = legalDirection(scene.countLines[0]!, scene.laneDirections);
+  const lines = scene.countLines.map((line, l) => ({ name: line.name, a: { x: line.a.x, y: line.a.y }, b: { x: line.b.x, y: line.b.y }, ...(l === 0 && stopTravel !== null ? { travel: stopTravel } : {}) }));
   const laneDividers = options.laneDividers === false ? [] : laneDividersOf(scene.laneDirections);
   const pipeline = new VisionPipeline({ ...options.pipeline, sourceWidth: scene.width, sourceHeight: scene.height, lines, laneDividers });
   const queueZones = scene.zones.filter((zone) => zone.name.startsWith('queue'));
