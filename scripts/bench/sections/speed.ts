@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { BlobList } from '../../../edge/vision/blob-list.js';
 import { ConnectedComponents } from '../../../edge/vision/connected-components.js';
 import { downscaleBox } from '../../../edge/vision/downscale.js';
-import { VisionPipeline } from '../../../edge/vision/pipeline.js';
+import { openCvAvailable } from '../../../edge/vision/opencv-motion-detector.js';
+import { VisionPipeline, type MotionBackendChoice } from '../../../edge/vision/pipeline.js';
+import { wasmSimdSupported } from '../../../edge/vision/wasm-motion-detector.js';
 import { BENCH_DIR, log, PYTHON, run, type BenchContext, type ClipFrames } from '../context.js';
 import type { BenchOptions } from '../main.js';
 import { median, quantile, round } from '../stats.js';
@@ -20,12 +22,16 @@ export interface TsRun {
 
 const noop = () => undefined;
 
-/** One fresh pipeline over every frame, timing each frame's whole cost (downscale through counting). */
-export function timeTsPipeline(clip: ClipFrames, line: readonly number[], maxFrames = clip.frames.length): TsRun {
+/**
+ * One fresh pipeline over every frame, timing each frame's whole cost (downscale through counting), with
+ * the default motion backend ('auto') unless one is named.
+ */
+export function timeTsPipeline(clip: ClipFrames, line: readonly number[], maxFrames = clip.frames.length, motionBackend: MotionBackendChoice = 'auto'): TsRun {
   const pipeline = new VisionPipeline({
     sourceWidth: clip.width,
     sourceHeight: clip.height,
     lines: [{ name: 'L', a: { x: line[0]!, y: line[1]! }, b: { x: line[2]!, y: line[3]! } }],
+    motionBackend,
   });
   const n = Math.min(maxFrames, clip.frames.length);
   const times = new Float64Array(n);
@@ -56,8 +62,8 @@ export function timeTsPipeline(clip: ClipFrames, line: readonly number[], maxFra
  * the packed or byte mask); the rest (grouping, splitting, tracking, counting) is the difference from the
  * whole-pipeline median.
  */
-function stageMedians(clip: ClipFrames): { downscaleMs: number; motionMs: number; componentsMs: number; downscaleFused: boolean } {
-  const pipeline = new VisionPipeline({ sourceWidth: clip.width, sourceHeight: clip.height, lines: [] });
+function stageMedians(clip: ClipFrames, motionBackend: MotionBackendChoice = 'auto'): { downscaleMs: number; motionMs: number; componentsMs: number; downscaleFused: boolean } {
+  const pipeline = new VisionPipeline({ sourceWidth: clip.width, sourceHeight: clip.height, lines: [], motionBackend });
   const motionStage = pipeline.motion;
   const fused = pipeline.factor > 1 && motionStage.processSource !== undefined;
   const working = new Uint8Array(pipeline.workingWidth * pipeline.workingHeight);
@@ -116,12 +122,15 @@ export async function speedSection(context: BenchContext, options: BenchOptions)
   const clips = [await context.nativeClip(), await context.scaledClip(640, 480)];
   const raws = clips.map((clip) => context.writeRaw(clip));
   const scaledLine = (clip: ClipFrames) => line.map((value, i) => (value * (i % 2 === 0 ? clip.width / clips[0]!.width : clip.height / clips[0]!.height)));
+  // Every motion backend this machine has, each timed as a whole pipeline next to the default one.
+  const backends: MotionBackendChoice[] = ['ts', ...(wasmSimdSupported() ? (['wasm'] as const) : []), ...(openCvAvailable() ? (['opencv'] as const) : [])];
   // Warm-up: the first pass JIT-compiles the pipeline; it is not reported.
-  for (const clip of clips) timeTsPipeline(clip, scaledLine(clip), 300);
+  for (const clip of clips) for (const backend of ['auto', ...backends] as const) timeTsPipeline(clip, scaledLine(clip), 300, backend);
 
   const runs = options.speedRuns;
   const ts: TsRun[][] = clips.map(() => []);
   const reference: ReferenceRun[][] = clips.map(() => []);
+  const perBackend: Map<MotionBackendChoice, TsRun[]>[] = clips.map(() => new Map(backends.map((backend) => [backend, []])));
   for (let r = 0; r < runs; r++) {
     for (let c = 0; c < clips.length; c++) {
       const clip = clips[c]!;
@@ -130,6 +139,12 @@ export async function speedSection(context: BenchContext, options: BenchOptions)
         const result = timeTsPipeline(clip, scaledLine(clip));
         ts[c]!.push(result);
         log(`speed: run ${r + 1}/${runs} ${clip.label} TS ${result.msMedian.toFixed(3)} ms/frame (median), p95 ${result.msP95.toFixed(3)}`);
+        // Each backend right after the default pipeline, in the same slot next to the reference run.
+        for (const backend of backends) {
+          const named = timeTsPipeline(clip, scaledLine(clip), clip.frames.length, backend);
+          perBackend[c]!.get(backend)!.push(named);
+          log(`speed: run ${r + 1}/${runs} ${clip.label} TS with the ${backend} backend ${named.msMedian.toFixed(3)} ms/frame (median)`);
+        }
         return result;
       };
       const doReference = async (workingWidth: number, workingHeight: number) => {
@@ -188,6 +203,32 @@ export async function speedSection(context: BenchContext, options: BenchOptions)
       // Median of the per-run ratios (each TS run paired with the reference run next to it).
       ratioTsOverReference: round(ratio, 3),
       runsRatio: ratios.map((value) => round(value, 3)),
+      // The whole pipeline with each motion backend, in the same runs: ms/frame and the median of the
+      // per-run ratios to the reference run and to the other backends' runs of the same slot.
+      backends: Object.fromEntries(
+        backends.map((backend) => {
+          const named = perBackend[c]!.get(backend)!;
+          const split = stageMedians(clip, backend);
+          const ratiosTo = (other: TsRun[]) => round(median(named.map((result, r) => result.msMedian / other[r]!.msMedian)), 3);
+          return [
+            backend,
+            {
+              msPerFrameMedian: round(median(named.map((result) => result.msMedian)), 4),
+              msPerFrameP95: round(median(named.map((result) => result.msP95)), 4),
+              runsMsMedian: named.map((result) => round(result.msMedian, 4)),
+              ratioOverReference: round(median(named.map((result, r) => result.msMedian / refRuns[r]!.msPerFrameMedian)), 3),
+              ratioOver: Object.fromEntries(backends.filter((other) => other !== backend).map((other) => [other, ratiosTo(perBackend[c]!.get(other)!)])),
+              stagesIndicative: {
+                downscaleFused: split.downscaleFused,
+                downscaleMsMedian: round(split.downscaleMs, 4),
+                motionMsMedian: round(split.motionMs, 4),
+                componentsMsMedian: round(split.componentsMs, 4),
+                restMs: round(median(named.map((result) => result.msMedian)) - split.downscaleMs - split.motionMs - split.componentsMs, 4),
+              },
+            },
+          ];
+        }),
+      ),
     };
   }
   return {
