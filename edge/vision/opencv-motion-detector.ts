@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { downscaleBox } from './downscale.js';
+import { GAIN_BINS, GAIN_MIN_BACKGROUND, MIN_GAIN_SAMPLES, gainBin, gainOfBin } from './global-gain.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions, type PackedMask } from './motion-detector.js';
 import { medianBin, noiseThreshold } from './noise-threshold.js';
 
@@ -11,8 +12,8 @@ import { medianBin, noiseThreshold } from './noise-threshold.js';
  *
  * Per frame, as few native calls and full-frame passes as the algorithm allows (a call costs ~1.5 µs of
  * binding overhead; at 320×240 the f32 passes are memory-bound): a 3×3 Gaussian blur (bit-exact with the
- * TS row/column [1 2 1], BORDER_REPLICATE); the exposure offset in JS (median of frame − background on
- * TS's sparse grid, 1 pixel in 16); |blur − offset − background| in f32 (convertTo, absdiff); its noise
+ * TS row/column [1 2 1], BORDER_REPLICATE); the global gain in JS (median of frame ÷ background on TS's
+ * sparse grid, 1 pixel in 16); |blur − gain × background| in f32 (convertTo, absdiff); its noise
  * histogram in JS on TS's noise grid (every 4th pixel of every 2nd row), picked out natively by a
  * nearest-neighbour resize by ¼ × ½ into a small JS buffer (sizes not a multiple of 4 × 2 copy the whole
  * difference instead); the threshold as one convertTo to 8 bits with a huge scale (nonzero exactly where
@@ -70,7 +71,7 @@ export class OpenCvMotionDetector implements MotionDetector {
   private readonly maskQuads: Uint32Array | undefined;
   /** …and, where rows are whole words (width a multiple of 32), as f64s: one compare tests 8 pixels. */
   private readonly maskOctets: Float64Array | undefined;
-  private readonly signedHistogram: Uint32Array;
+  private readonly gainHistogram: Uint32Array;
   /** The foreground in a one-pixel zero frame, for the opening; paddedInner is the image part. */
   private readonly padded: Mat;
   private readonly paddedInner: Mat;
@@ -120,7 +121,7 @@ export class OpenCvMotionDetector implements MotionDetector {
       const rowStride = Math.ceil(width / 32);
       this.packedMask = { words: new Int32Array(rowStride * height), firstWord: 0, rowStride };
     }
-    this.signedHistogram = new Uint32Array(511);
+    this.gainHistogram = new Uint32Array(GAIN_BINS);
 
     this.samplesByResize = width % 4 === 0 && height % 2 === 0;
     const sampleRows = this.samplesByResize ? height >> 1 : height;
@@ -221,12 +222,14 @@ export class OpenCvMotionDetector implements MotionDetector {
     const warming = this.elapsedMs < this.options.warmupS * 1000;
     const alphaBackground = warming ? 1 - Math.exp(-dtS / 0.25) : 1 - Math.exp(-dtS / this.options.backgroundTauS);
     const alphaForeground = warming ? alphaBackground : 1 - Math.exp(-dtS / this.options.foregroundTauS);
-    const offset = this.globalOffset();
+    const gain = this.globalGain();
     const threshold = this.currentThreshold;
-    // |(blur − offset) − background| in f32: blur − offset is an exact small integer.
-    const shifted = blurred.convertTo(cv.CV_32F, 1, -offset);
-    const difference = shifted.absdiff(this.backgroundMat);
-    shifted.release();
+    // |blur − gain × background| in f32, as the WASM kernel computes it.
+    const level = blurred.convertTo(cv.CV_32F);
+    const expected = this.backgroundMat.convertTo(cv.CV_32F, gain);
+    const difference = level.absdiff(expected);
+    level.release();
+    expected.release();
     this.sampleNoise(difference);
     // SCALE·(difference − threshold) rounds to ≥ 1 exactly when difference > threshold (both f32, so
     // they differ by at least an ulp of the threshold), else saturates to 0: the foreground as nonzero.
@@ -245,8 +248,11 @@ export class OpenCvMotionDetector implements MotionDetector {
       this.clearMask();
       return;
     }
-    this.learn(blurred, foreground, count, warming, alphaBackground, alphaForeground);
+    // The background learns the frame ÷ gain, so it keeps its own brightness (see TsMotionDetector).
+    const normalised = blurred.convertTo(cv.CV_32F, 1 / gain);
     blurred.release();
+    this.learn(normalised, foreground, count, warming, alphaBackground, alphaForeground);
+    normalised.release();
     if (count === 0) {
       // Nothing to open.
       foreground.release();
@@ -343,20 +349,20 @@ export class OpenCvMotionDetector implements MotionDetector {
   }
 
   /** Fast under background, slow under foreground (nonzero in `foreground`), none where frozen (freezeMask 1). */
-  private learn(blurred: Mat, foreground: Mat, count: number, warming: boolean, alphaBackground: number, alphaForeground: number): void {
+  private learn(normalised: Mat, foreground: Mat, count: number, warming: boolean, alphaBackground: number, alphaForeground: number): void {
     const cv = this.cv;
     const frozen = this.freezeMat.countNonZero() > 0;
     // 255 where the background may learn (nonzero for the masks below, and foreground & 255 = foreground).
     const learnable = frozen ? this.freezeMat.threshold(0, 255, cv.THRESH_BINARY_INV) : undefined;
-    if (learnable === undefined) cv.accumulateWeighted(blurred, this.backgroundMat, alphaBackground);
-    else cv.accumulateWeighted(blurred, this.backgroundMat, alphaBackground, learnable);
+    if (learnable === undefined) cv.accumulateWeighted(normalised, this.backgroundMat, alphaBackground);
+    else cv.accumulateWeighted(normalised, this.backgroundMat, alphaBackground, learnable);
     if (!warming && count > 0) {
       // (1 − α_bg)(1 − α) = 1 − α_fg: this α (negative) brings the foreground pixels back to α_fg overall.
       const alpha = 1 - (1 - alphaForeground) / (1 - alphaBackground);
-      if (learnable === undefined) cv.accumulateWeighted(blurred, this.backgroundMat, alpha, foreground);
+      if (learnable === undefined) cv.accumulateWeighted(normalised, this.backgroundMat, alpha, foreground);
       else {
         const learning = foreground.bitwiseAnd(learnable);
-        cv.accumulateWeighted(blurred, this.backgroundMat, alpha, learning);
+        cv.accumulateWeighted(normalised, this.backgroundMat, alpha, learning);
         learning.release();
       }
     }
@@ -369,21 +375,21 @@ export class OpenCvMotionDetector implements MotionDetector {
     blurred.release();
   }
 
-  /** As TS: median of raw frame − background over every 4th pixel of every 4th row, from (1, 1). */
-  private globalOffset(): number {
-    const { width, height, gray, background, signedHistogram } = this;
-    signedHistogram.fill(0);
+  /** As TS: median of raw frame ÷ background over every 4th pixel of every 4th row, from (1, 1). */
+  private globalGain(): number {
+    const { width, height, gray, background, gainHistogram } = this;
+    gainHistogram.fill(0);
     let samples = 0;
     for (let y = 1; y < height; y += 4) {
       const row = y * width;
       for (let x = 1; x < width; x += 4) {
-        const difference = (gray[row + x]! - background[row + x]!) | 0;
-        signedHistogram[difference + 255]!++;
+        const bg = background[row + x]!;
+        if (bg < GAIN_MIN_BACKGROUND) continue;
+        gainHistogram[gainBin(gray[row + x]!, bg)]!++;
         samples++;
       }
     }
-    const bin = medianBin(signedHistogram, 511, samples >> 1);
-    return bin < 511 ? bin - 255 : 0;
+    return samples < MIN_GAIN_SAMPLES ? 1 : gainOfBin(medianBin(gainHistogram, GAIN_BINS, samples >> 1));
   }
 
   /** As TS: the median absolute difference (mostly background pixels) estimates the noise sigma. */

@@ -146,7 +146,9 @@ if (!available) {
             for (let x = (width >> 1) + 1; x < (width >> 1) + (width >> 2); x++) frame[y * width + x] = 200;
           }
         }
-        if (t >= 300) frame.fill(230); // light switched on: global change
+        // The camera knocked to another view: a global change no light level explains (a brightness step
+        // alone is followed by the gain, without a reset).
+        if (t >= 300) for (let i = 0; i < frame.length; i++) frame[i] = 40 + ((i * 37) % 170);
         ts.process(frame, intervalOf(100));
         cv.process(frame, intervalOf(100));
         agreementSum += equalPixels(ts.mask, cv.mask) / frame.length;
