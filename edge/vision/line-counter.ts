@@ -83,13 +83,13 @@ export class LineCounter {
   private readonly establishedDistance: Float64Array;
   private readonly options: Required<LineCounterOptions>;
   // Crossing log: a ring the owner drains; numbers only, so recording allocates nothing.
-  private readonly logLine: Int32Array;
-  private readonly logDirection: Uint8Array;
-  private readonly logTrack: Int32Array;
-  private readonly logFrame: Int32Array;
-  private readonly logTs: Float64Array;
-  private readonly logX: Float32Array;
-  private readonly logY: Float32Array;
+  readonly logLine: Int32Array;
+  readonly logDirection: Uint8Array;
+  readonly logTrack: Int32Array;
+  readonly logFrame: Int32Array;
+  readonly logTs: Float64Array;
+  readonly logX: Float32Array;
+  readonly logY: Float32Array;
   private tracks: TrackTable | null = null;
   /** The current frame's time, in a typed array so setting it boxes nothing. */
   private readonly frameTime = new Float64Array(1);
@@ -295,30 +295,50 @@ export class LineCounter {
         this.duplicates++;
         continue;
       }
-      this.remember(l, direction, t);
+      // Remembered for recognising a second track on this vehicle, then logged. Written out here too: see
+      // above (these ran as helpers, interpreted, and boxed every float they copied).
+      const r = recentBase + this.recentNext[l]!;
+      this.recentSlot[r] = t;
+      this.recentTrackId[r] = tracks.id[t]!;
+      this.recentNext[l] = (this.recentNext[l]! + 1) % LineCounter.RECENT;
+      this.recentAlong[r] = alongPx;
+      this.recentTs[r] = tsMs;
+      this.recentWidth[r] = w;
+      this.recentHeight[r] = h;
+      this.recentDirection[r] = direction;
+      this.recentSpeed[r] = this.crossingAt[1]!;
       if (direction === LR) this.lr[l]!++;
       else this.rl[l]!++;
-      this.record(l, direction, t, frame);
+      const i = this.logHead;
+      this.logLine[i] = l;
+      this.logDirection[i] = direction;
+      this.logTrack[i] = tracks.id[t]!;
+      this.logFrame[i] = frame;
+      this.logTs[i] = tsMs;
+      this.logX[i] = x;
+      this.logY[i] = y;
+      this.logHead = (i + 1) % this.logCapacity;
+      if (this.logSize < this.logCapacity) this.logSize++;
+      else this.logOverflow++;
     }
   }
 
-  private remember(l: number, direction: number, t: number): void {
-    const tracks = this.tracks!;
-    const along = this.crossingAt[0]!;
-    const speed = this.crossingAt[1]!;
-    const w = tracks.judgedW[t]!;
-    const h = tracks.judgedH[t]!;
-    const tsMs = this.frameTime[0]!;
-    const r = l * LineCounter.RECENT + this.recentNext[l]!;
-    this.recentSlot[r] = t;
-    this.recentTrackId[r] = tracks.id[t]!;
-    this.recentNext[l] = (this.recentNext[l]! + 1) % LineCounter.RECENT;
-    this.recentAlong[r] = along;
-    this.recentTs[r] = tsMs;
-    this.recentWidth[r] = w;
-    this.recentHeight[r] = h;
-    this.recentDirection[r] = direction;
-    this.recentSpeed[r] = speed;
+  /** Crossings logged and not yet taken (see logSlot, clearLog, drain). */
+  get logged(): number {
+    return this.logSize;
+  }
+
+  /**
+   * Where the n-th oldest logged crossing is in the log arrays (logLine … logY): a consumer that runs every
+   * frame reads them in place, in its own optimised code, where a callback taking floats would box them.
+   */
+  logSlot(n: number): number {
+    return (this.logHead - this.logSize + n + this.logCapacity) % this.logCapacity;
+  }
+
+  /** Empties the log (after the consumer has read it). */
+  clearLog(): void {
+    this.logSize = 0;
   }
 
   /** Hands every logged crossing to fn, oldest first, and empties the log. */
@@ -332,18 +352,4 @@ export class LineCounter {
     this.logSize = 0;
   }
 
-  private record(line: number, direction: number, t: number, frame: number): void {
-    const tracks = this.tracks!;
-    const i = this.logHead;
-    this.logLine[i] = line;
-    this.logDirection[i] = direction;
-    this.logTrack[i] = tracks.id[t]!;
-    this.logFrame[i] = frame;
-    this.logTs[i] = this.frameTime[0]!;
-    this.logX[i] = tracks.cx[t]!;
-    this.logY[i] = tracks.cy[t]!;
-    this.logHead = (i + 1) % this.logCapacity;
-    if (this.logSize < this.logCapacity) this.logSize++;
-    else this.logOverflow++;
-  }
 }

@@ -1,6 +1,7 @@
 import type { SignalAspect } from '../../protocol/index.js';
 import { FRAME_INDEX, FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
 import type { Point } from './geometry.js';
+import type { LineCounter } from './line-counter.js';
 import type { TrackView } from './track-view.js';
 import { TRACKER_DEFAULTS } from './tracker.js';
 
@@ -105,6 +106,9 @@ export interface ZoneLookup {
 }
 
 export type SafetyEventKind = 'red-light' | 'wrong-way' | 'illegal-stop';
+
+/** The part of LineCounter's crossing log the monitor reads (see LineCounter.logSlot). */
+export type CrossingLog = Pick<LineCounter, 'logLine' | 'logDirection' | 'logTrack' | 'logFrame' | 'logTs' | 'logX' | 'logY'>;
 
 export interface SafetyEvent {
   kind: SafetyEventKind;
@@ -392,6 +396,28 @@ export class SafetyMonitor {
     this.crossingY[i] = y;
     this.crossingCount = i + 1;
   };
+
+  /**
+   * onCrossing() for the crossing in slot k of a counter's log, read in place (the frame loop calls it
+   * from code optimised with the frame step; floats passed as arguments to a rarely run call are boxed).
+   */
+  onLogged(log: CrossingLog, k: number): void {
+    const line = log.logLine[k]!;
+    if (line < 0 || line >= this.stopRuleOfLine.length || this.stopRuleOfLine[line] === NONE) return;
+    const i = this.crossingCount;
+    if (i >= this.crossingLine.length) {
+      this.crossingsDropped++;
+      return;
+    }
+    this.crossingLine[i] = line;
+    this.crossingDirection[i] = log.logDirection[k]!;
+    this.crossingTrack[i] = log.logTrack[k]!;
+    this.crossingFrame[i] = log.logFrame[k]!;
+    this.crossingTs[i] = log.logTs[k]!;
+    this.crossingX[i] = log.logX[k]!;
+    this.crossingY[i] = log.logY[k]!;
+    this.crossingCount = i + 1;
+  }
 
   /** One frame, after the tracker's update and after this frame's crossings were handed to onCrossing(). */
   update(tracks: TrackView, signalOf: (group: string) => SignalAspect, tsMs: number, frame: number): void {

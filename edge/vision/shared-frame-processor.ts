@@ -44,7 +44,6 @@ export class SharedFrameProcessor extends FrameLoopViews {
   private readonly factor: number;
   private readonly lineCount: number;
   private readonly safety: SafetyMonitor | null;
-  private readonly crossing: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => void;
   private readonly zoneIsRed: (zone: number) => boolean;
   private readonly signalOf: (group: string) => SignalAspect;
   private currentFrame: Uint8Array | null = null;
@@ -99,13 +98,6 @@ export class SharedFrameProcessor extends FrameLoopViews {
       }
       onSafetyEvent(event, evidence);
     });
-    const publishCrossing = this.publishCrossing.bind(this);
-    this.crossing = safety
-      ? (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => {
-          publishCrossing(line, direction, trackId, frame, tsMs, x, y);
-          safety.onCrossing(line, direction, trackId, frame, tsMs, x, y);
-        }
-      : publishCrossing;
   }
 
   /** Processes the frame in a slot the caller has taken (BUSY), frees the slot and publishes the results. */
@@ -125,7 +117,7 @@ export class SharedFrameProcessor extends FrameLoopViews {
       Atomics.store(counts, l * 2, pipeline.counter.lr[l]!);
       Atomics.store(counts, l * 2 + 1, pipeline.counter.rl[l]!);
     }
-    pipeline.counter.drain(this.crossing);
+    this.publishCrossings();
     if (this.safety) {
       this.currentFrame = frame;
       this.safety.updateAt(pipeline.tracker, this.signalOf, frameClock);
@@ -159,23 +151,34 @@ export class SharedFrameProcessor extends FrameLoopViews {
     }
   }
 
-  private publishCrossing(line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void {
-    const { control, crossingInts, crossingFloats, factor } = this;
-    const head = Atomics.load(control, CONTROL.crossingHead);
-    const tail = Atomics.load(control, CONTROL.crossingTail);
-    if (head - tail >= CROSSING_CAPACITY) {
-      Atomics.add(control, CONTROL.crossingOverflow, 1);
-      return;
+  /**
+   * The counter's new crossings into the shared crossing ring, and to the safety monitor. Run every frame
+   * and reading the counter's log in place, so this code is optimised with the frame step: a callback per
+   * crossing, rarely called, ran interpreted and boxed every float it was passed.
+   */
+  private publishCrossings(): void {
+    const { control, crossingInts, crossingFloats, factor, safety } = this;
+    const counter = this.pipeline.counter;
+    for (let n = 0, logged = counter.logged; n < logged; n++) {
+      const k = counter.logSlot(n);
+      safety?.onLogged(counter, k);
+      const head = Atomics.load(control, CONTROL.crossingHead);
+      const tail = Atomics.load(control, CONTROL.crossingTail);
+      if (head - tail >= CROSSING_CAPACITY) {
+        Atomics.add(control, CONTROL.crossingOverflow, 1);
+        continue;
+      }
+      const slot = head % CROSSING_CAPACITY;
+      crossingInts[slot * CROSSING_INTS] = counter.logLine[k]!;
+      crossingInts[slot * CROSSING_INTS + 1] = counter.logDirection[k]!;
+      crossingInts[slot * CROSSING_INTS + 2] = counter.logTrack[k]!;
+      crossingInts[slot * CROSSING_INTS + 3] = counter.logFrame[k]!;
+      crossingFloats[slot * CROSSING_FLOATS] = counter.logTs[k]!;
+      crossingFloats[slot * CROSSING_FLOATS + 1] = counter.logX[k]! * factor;
+      crossingFloats[slot * CROSSING_FLOATS + 2] = counter.logY[k]! * factor;
+      Atomics.store(control, CONTROL.crossingHead, head + 1);
     }
-    const slot = head % CROSSING_CAPACITY;
-    crossingInts[slot * CROSSING_INTS] = line;
-    crossingInts[slot * CROSSING_INTS + 1] = direction;
-    crossingInts[slot * CROSSING_INTS + 2] = trackId;
-    crossingInts[slot * CROSSING_INTS + 3] = frame;
-    crossingFloats[slot * CROSSING_FLOATS] = tsMs;
-    crossingFloats[slot * CROSSING_FLOATS + 1] = x * factor;
-    crossingFloats[slot * CROSSING_FLOATS + 2] = y * factor;
-    Atomics.store(control, CONTROL.crossingHead, head + 1);
+    counter.clearLog();
   }
 
   private publishTracks(): void {

@@ -338,10 +338,12 @@ export class Tracker {
         this.sustainedVx[t] = 0;
         this.sustainedVy[t] = 0;
         this.edgeV.fill(0, t * 4, t * 4 + 4);
-        this.w[t] = blobs.width(b);
-        this.h[t] = blobs.height(b);
-        this.cx[t] = blobs.centreX(b);
-        this.cy[t] = blobs.centreY(b);
+        // Box and centre written out (as BlobList computes them): a float returned by a call that is not
+        // inlined is boxed, and new tracks are too rare for that call to be inlined.
+        this.w[t] = blobs.maxX[b]! - blobs.minX[b]! + 1;
+        this.h[t] = blobs.maxY[b]! - blobs.minY[b]! + 1;
+        this.cx[t] = (blobs.minX[b]! + blobs.maxX[b]! + 1) * 0.5;
+        this.cy[t] = (blobs.minY[b]! + blobs.maxY[b]! + 1) * 0.5;
         this.lines.reset(t);
       }
       this.state[t] = ACTIVE;
@@ -455,8 +457,9 @@ export class Tracker {
   private relinkCandidate(blobs: BlobList, b: number): number {
     let best = -1;
     let bestDistance = Infinity;
-    const x = blobs.centreX(b);
-    const y = blobs.centreY(b);
+    // Written out, not blobs.centreX(b): see adoptUnclaimed.
+    const x = (blobs.minX[b]! + blobs.maxX[b]! + 1) * 0.5;
+    const y = (blobs.minY[b]! + blobs.maxY[b]! + 1) * 0.5;
     for (let t = 0; t < this.capacity; t++) {
       if (this.state[t] !== LOST) continue;
       const dx = x - this.cx[t]!;
