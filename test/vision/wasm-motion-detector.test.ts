@@ -320,13 +320,16 @@ test('freezeMask stops learning: a stopped vehicle in a frozen region stays fore
   assert.is(wasm.mask[15 * width + 46], 0, 'the free stopped vehicle has faded into the background');
 });
 
-test('a cloud (the whole picture darker by a third) is followed by the gain, not relearned: no reset, no ghost of a vehicle that leaves', () => {
+/** Both detectors on a 96×64 synthetic scene, and its frame buffer. */
+function detectorPair(): { width: number; height: number; ts: TsMotionDetector; wasm: WasmMotionDetector; frame: Uint8Array } {
   const width = 96;
   const height = 64;
   const options: MotionOptions = { width, height };
-  const ts = new TsMotionDetector(options);
-  const wasm = new WasmMotionDetector(options);
-  const frame = new Uint8Array(width * height);
+  return { width, height, ts: new TsMotionDetector(options), wasm: new WasmMotionDetector(options), frame: new Uint8Array(width * height) };
+}
+
+test('a cloud (the whole picture darker by a third) is followed by the gain, not relearned: no reset, no ghost of a vehicle that leaves', () => {
+  const { width, height, ts, wasm, frame } = detectorPair();
   // A textured road, a dark vehicle standing at x 40..55 until it drives off, and a light level.
   const scene = (light: number, vehicle: boolean) => {
     for (let y = 0; y < height; y++) {
@@ -357,12 +360,7 @@ test('a cloud (the whole picture darker by a third) is followed by the gain, not
 });
 
 test('a sudden global change (contrast step, as a light switching) resets both detectors once', () => {
-  const width = 96;
-  const height = 64;
-  const options: MotionOptions = { width, height };
-  const ts = new TsMotionDetector(options);
-  const wasm = new WasmMotionDetector(options);
-  const frame = new Uint8Array(width * height);
+  const { width, height, ts, wasm, frame } = detectorPair();
   const scene = (gain: number) => {
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
