@@ -32,7 +32,8 @@ export interface BenchOptions {
   allocationFrames: number;
   e2eSeconds: number;
   eventLoopSeconds: number;
-  simSeconds: number;
+  /** Seconds rendered per simulator scene; null: each preset's own durationSeconds (its events are spread over it). */
+  simSeconds: number | null;
   signalTimingSeconds: number;
   /** The fleet section's simulated nodes and run length (the size: 1000 and 120). */
   fleetNodes: number;
@@ -68,7 +69,7 @@ async function main(): Promise<number> {
         'allocation-frames': { type: 'string', default: '10000' },
         'e2e-seconds': { type: 'string', default: '20' },
         'event-loop-seconds': { type: 'string', default: '10' },
-        'sim-seconds': { type: 'string', default: '60' },
+        'sim-seconds': { type: 'string' },
         'signal-timing-seconds': { type: 'string', default: '60' },
         'fleet-nodes': { type: 'string', default: '100' },
         'fleet-seconds': { type: 'string', default: '40' },
@@ -95,7 +96,7 @@ async function main(): Promise<number> {
     allocationFrames: positive(values['allocation-frames'], 'allocation-frames'),
     e2eSeconds: positive(values['e2e-seconds'], 'e2e-seconds'),
     eventLoopSeconds: positive(values['event-loop-seconds'], 'event-loop-seconds'),
-    simSeconds: positive(values['sim-seconds'], 'sim-seconds'),
+    simSeconds: values['sim-seconds'] === undefined ? null : positive(values['sim-seconds'], 'sim-seconds'),
     signalTimingSeconds: positive(values['signal-timing-seconds'], 'signal-timing-seconds'),
     fleetNodes: positive(values['fleet-nodes'], 'fleet-nodes'),
     fleetSeconds: positive(values['fleet-seconds'], 'fleet-seconds'),
