@@ -393,9 +393,30 @@ const MIN_GAIN_SAMPLES: i32 = 16;
  */
 export function globalGain(): i32 {
   let samples = gainSamplesPtr;
+  const n = blocks;
+  const scale = f64x2.splat(GAIN_BIN_SCALE);
+  const lastBin = i32x4.splat(GAIN_BINS - 1);
+  const none = i32x4.splat(NO_GAIN_SAMPLE);
+  const darkest = f32x4.splat(GAIN_MIN_BACKGROUND);
   for (let y = 1; y < height; y += 4) {
     const row = y * width;
-    for (let x = 1; x < width; x += 4) {
+    // Sixteen pixels hold four samples (x ≡ 1 mod 4): lanes 1, 5, 9, 13; the ratio in f64, as gainSample().
+    for (let b = 0; b < n; b++) {
+      const i = <usize>(row + (b << 4));
+      const g = v128.load(grayPtr + i);
+      const p = backgroundPtr + (i << 2);
+      const bg01 = v128.shuffle<i32>(v128.load(p), v128.load(p, 16), 1, 5, 1, 5);
+      const bg23 = v128.shuffle<i32>(v128.load(p, 32), v128.load(p, 48), 1, 5, 1, 5);
+      const gray = i8x16.shuffle(g, i32x4.splat(0), 1, 16, 16, 16, 5, 16, 16, 16, 9, 16, 16, 16, 13, 16, 16, 16);
+      const r01 = f64x2.div(f64x2.mul(f64x2.convert_low_i32x4_s(gray), scale), f64x2.promote_low_f32x4(bg01));
+      const r23 = f64x2.div(f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(gray, gray, 2, 3, 2, 3)), scale), f64x2.promote_low_f32x4(bg23));
+      const bins = i32x4.min_s(v128.shuffle<i64>(i32x4.trunc_sat_f64x2_s_zero(r01), i32x4.trunc_sat_f64x2_s_zero(r23), 0, 2), lastBin);
+      const dark = f32x4.lt(v128.shuffle<i32>(bg01, bg23, 0, 1, 4, 5), darkest);
+      const kept = v128.bitselect(none, bins, dark);
+      v128.store64_lane(samples, i16x8.narrow_i32x4_s(kept, kept), 0);
+      samples += 8;
+    }
+    for (let x = (n << 4) + 1; x < width; x += 4) {
       const i = <usize>(row + x);
       store<i16>(samples, <i16>gainSample(<i32>load<u8>(grayPtr + i), load<f32>(backgroundPtr + (i << 2))));
       samples += 2;
