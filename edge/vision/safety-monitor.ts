@@ -74,6 +74,18 @@ export interface SafetyMonitorOptions {
   measuredWithinMs?: number;
   /** Another crossing this soon after a reported runner, where its box went meanwhile, is the same runner, ms. */
   sameRunnerMs?: number;
+  /**
+   * The count lines' geometry (source pixels), in the order of the line names. With it the monitor follows
+   * tracks across stop lines itself: the counter counts a crossing only once it is sure of it, and never
+   * for a track born past the line (a runner pulling out of a merged queue is often tracked anew there).
+   */
+  lines?: readonly { a: Point; b: Point }[];
+  /**
+   * Stops that began this soon after the first update() are not reported, ms: the motion backend is still
+   * learning its background then, and what stood there is as likely the lasting ghost of a vehicle it
+   * learnt (foreground is learnt slowly) as a vehicle.
+   */
+  settleMs?: number;
 }
 
 export const SAFETY_DEFAULTS = {
@@ -83,9 +95,11 @@ export const SAFETY_DEFAULTS = {
   // shuffling at the line is told apart by measuredWithinMs instead.
   runnerMinSpeedPxPerS: 8,
   maxStopMs: 10_000,
-  // 3 px (320×240 simulator scenes): a standing vehicle's box centre jitters by a pixel or so; the
-  // tracker's velocity is no measure of standing, as segmentation jumps leave it at 10–30 px/s for seconds.
-  stillRadiusPx: 3,
+  // 5 px (320×240 simulator scenes): a standing vehicle's box centre jitters by a pixel or so alone, by
+  // more as neighbours merge into its blob and leave; 3 px found 16 of 29 stops with 58 raised, 5 px 19
+  // with 59, 8 px 19 with 73. The tracker's velocity is no measure of standing, as segmentation jumps
+  // leave it at 10–30 px/s for seconds.
+  stillRadiusPx: 5,
   wrongWayMinSpeedPxPerS: 20,
   // 1.5 s, 45 px and 6 measurements (320×240 simulator scenes, tuned on seed offsets 0 and 1000): the
   // rider is in view for about 3 s, often merged with outbound traffic; 2 s / 60 px without the
@@ -97,6 +111,9 @@ export const SAFETY_DEFAULTS = {
   // Simulator scenes: false red-light reports 55 -> 30 for 18 -> 16 of 25 runners found (2.5 s: 40, 18).
   measuredWithinMs: 1000,
   sameRunnerMs: 2000,
+  // Simulator scenes: the ghosts of vehicles standing while the background was first learnt were 4 of
+  // 49 illegal stops raised on the tuning seeds, all standing since 2–5 s after the start.
+  settleMs: 10_000,
 } as const;
 
 /** What the safety monitor needs from the zone monitor: names and a containment test in working pixels. */
@@ -139,6 +156,8 @@ const ARRIVAL_PX = 8;
 const JUMP_FRACTION = 0.3;
 /** Smaller standing boxes are not a vehicle (a painted line or a shadow edge flickering), source pixels. */
 const MIN_STANDING_SIDE_PX = 10;
+/** A measured step at least this long is driving, not a standing box's jitter, source pixels. */
+const LATCH_STEP_PX = 1.5;
 /** A track standing this long confirms (or opens) a standing place, ms. */
 const SPOT_CONFIRM_MS = 1000;
 /**
@@ -146,6 +165,8 @@ const SPOT_CONFIRM_MS = 1000;
  * standing vehicle fragments and new tracks, so one that is briefly without any is still there, ms.
  */
 const SPOT_HOLD_MS = 3000;
+/** A standing track whose box overlaps a standing place by this fraction of the smaller is on it. */
+const SPOT_OVERLAP = 0.3;
 /** Standing places remembered per no-stopping zone. */
 const SPOTS_PER_ZONE = 8;
 /**
@@ -157,28 +178,57 @@ const RUNNER_MIN_TRAVEL_PX = 4;
 const RECENT_TRAVEL_MS = 1000;
 /** A position this close to the extrapolated one, with the velocity unchanged, is the extrapolation, working px. */
 const EXTRAPOLATION_EPSILON_PX = 1e-6;
+/** A candidate runner is confirmed once followed this far past where it crossed the stop line, source pixels … */
+const RUNNER_CONFIRM_PX = 20;
+/** … within this long of the crossing, ms. */
+const RUNNER_CONFIRM_MS = 2500;
+/** A track that kept within the still radius this long stood (see stoodPastLine), ms … */
+const STOOD_MS = 2000;
+/** … and still counts as having stood this long after it moved off, ms. */
+const STOOD_RECENT_MS = 6000;
+/** A track crossing a line against its lane has come at least this far against it since it was born, source pixels. */
+const WRONG_WAY_CROSSING_PX = 20;
+/** Beyond this distance from a stop line a track's centre is on one side of it, working pixels. */
+const LINE_DEADBAND_PX = 1;
+/** A track first seen this soon after its birth on the junction side of a stop line … */
+const RUNNER_BORN_MS = 500;
+/** … and this close to the line may have come across it (a runner tracked anew as it pulls out), source pixels. */
+const RUNNER_BORN_PX = 25;
+/** A standing blob whose centre is less than this past a stop line is the queue's spilling over it, source pixels. */
+const QUEUE_SPILL_PX = 8;
+/** A wrong-way track is reported only if measured within this long, ms. */
+const WRONG_WAY_MEASURED_WITHIN_MS = 400;
 const NONE = -1;
 
 /**
  * Traffic-safety events from tracks, line crossings and the signal state:
- * - red-light: a crossing of a stop line, in the approach's direction, while its group has been red for
- *   longer than graceMs. Red time is measured from the first update() that saw the group red, so after a
- *   start the monitor underestimates it (never reports a violation it cannot be sure of). The crossing
- *   track must have been measured twice within measuredWithinMs (a track coasting on its prediction
- *   through a merged queue blob crosses on arithmetic alone), move at minSpeedPxPerS and have gone
- *   RUNNER_MIN_TRAVEL_PX lately in measured steps (a queue vehicle's box jittering or jumping at the
- *   line goes nowhere); a crossing in the region a reported runner swept since is the same runner,
- *   split or re-tracked by the tracker.
+ * - red-light: a crossing of a stop line into the junction while its group has been red for longer than
+ *   graceMs. Red time is measured from the first update() that saw the group red, so after a start the
+ *   monitor underestimates it (never reports a violation it cannot be sure of). Crossings come from the
+ *   counter (onCrossing) and, when the lines' geometry is given, from the monitor following each track's
+ *   centre across the line itself, including a track born just past it (the tracker often tracks a
+ *   runner anew as it pulls out of a merged queue). A crossing makes the track a candidate; it is
+ *   reported at once if the counter's crossing carries its own evidence (measured twice within
+ *   measuredWithinMs, moving at minSpeedPxPerS, gone RUNNER_MIN_TRAVEL_PX lately in measured steps), else
+ *   once the track is followed on into the junction (RUNNER_CONFIRM_PX in measured steps, and that far
+ *   past the line when its geometry is known): a queue vehicle's box jittering, jumping or coasting across
+ *   the line goes no further. A track that stood lately on the junction side (a vehicle stopped in the box
+ *   junction driving off) is leaving, not entering. A report in the region a reported runner swept since
+ *   is the same runner, split or re-tracked by the tracker.
  * - wrong-way: a confirmed track in a lane zone moving against the lane at wrongWayMinSpeedPxPerS or more,
  *   continuously for wrongWayMinMs and wrongWayMinDistancePx (both: time alone would flag a slow drift of
  *   the velocity estimate, distance alone one bad association), measured wrongWayMinMeasurements times on
- *   the way. Once per track.
+ *   the way and lately (its box still on the rider); or sooner, a counted crossing of a line other than a
+ *   stop line inside a lane zone, against the lane, by a track that came WRONG_WAY_CROSSING_PX up the lane
+ *   since it was born. Once per track, and once per rider (a second track in the region a reported one
+ *   swept since is the same rider).
  * - illegal-stop: a vehicle standing in a no-stopping zone for longer than maxStopMs. Standing is judged
  *   on positions (a track whose centre stays within stillRadiusPx, segmentation jumps aside), not on the
  *   tracker's velocity. A place opens when a confirmed, vehicle-sized track that arrived (travelled there
- *   in measured steps: a ghost is born standing) stands in the zone, and lives while standing tracks
- *   confirm it: the fragments and new tracks the tracker gives one standing vehicle are one stop, timed
- *   from when the first of them stopped. Once per place.
+ *   in measured steps: a ghost is born standing; and not by a jump straight out of driving, which is a
+ *   passing vehicle's track latching onto a ghost) stands in the zone, and lives while standing tracks on
+ *   it (centre near, or box overlapping) confirm it: the fragments and new tracks the tracker gives one
+ *   standing vehicle are one stop, timed from when the first of them stopped. Once per place.
  * "Measured": the tracker's position is not exactly its own constant-velocity extrapolation of the last
  * frame with the velocity unchanged, which is what a track inside a merged blob or coasting does.
  * Per-track state lives in typed arrays by tracker slot and is reset when a slot holds a new id. Events
@@ -191,10 +241,23 @@ export class SafetyMonitor {
   private readonly trackCapacity: number;
   private readonly lineNames: readonly string[];
   private readonly zones: ZoneLookup;
-  private readonly options: Required<Omit<SafetyMonitorOptions, 'factor' | 'trackCapacity' | 'stillRadiusPx'>>;
+  private readonly options: Required<Omit<SafetyMonitorOptions, 'factor' | 'trackCapacity' | 'stillRadiusPx' | 'lines'>>;
   private readonly listeners: SafetyEventListener[] = [];
   // Stop lines, and the signal groups they watch.
   private readonly stopRuleOfLine: Int32Array;
+  private readonly stopLineOfRule: Int32Array;
+  /** Per stop rule, when the line's geometry is known (else NaN): A and B, working pixels, and the length. */
+  private readonly stopAx: Float64Array;
+  private readonly stopAy: Float64Array;
+  private readonly stopBx: Float64Array;
+  private readonly stopBy: Float64Array;
+  private readonly stopLength: Float64Array;
+  /** Per stop rule: the side of the line (sign of sideOf) that is inside the junction, 0 when not known. */
+  private readonly stopEntering: Int8Array;
+  /** Per track slot × stop rule (t * rules + s): the side of the line its centre was last on (0 = none yet). */
+  private readonly lineSide: Int8Array;
+  /** A lane-line crossing being judged: x, y (working pixels), time, frame (see riderCrossing). */
+  private readonly laneCrossing = new Float64Array(4);
   private readonly stopGroup: Int32Array;
   private readonly stopGraceMs: Float64Array;
   private readonly stopDirection: Int8Array;
@@ -242,6 +305,18 @@ export class SafetyMonitor {
   private readonly anchorX: Float64Array;
   private readonly anchorY: Float64Array;
   private readonly anchorMs: Float64Array;
+  /** Per track slot: 1 if its box came to its anchor by a jump out of driving (see followAnchor). */
+  private readonly anchorJumped: Uint8Array;
+  /** Per track slot: this frame's and the last frame's measured step that was not a jump (else 0), working pixels. */
+  private readonly lastStep: Float64Array;
+  private readonly previousStep: Float64Array;
+  /** Per track slot: where it was first seen. */
+  private readonly birthX: Float64Array;
+  private readonly birthY: Float64Array;
+  /** Per track slot: where it last stood for STOOD_MS or longer, and until when (NaN = never). */
+  private readonly stoodX: Float64Array;
+  private readonly stoodY: Float64Array;
+  private readonly stoodUntilMs: Float64Array;
   /** Per track slot: the state last seen, to tell a measurement from the tracker's own extrapolation. */
   private readonly lastCx: Float64Array;
   private readonly lastCy: Float64Array;
@@ -261,14 +336,35 @@ export class SafetyMonitor {
   private readonly spotSeenMs: Float64Array;
   private readonly spotReported: Uint8Array;
   private readonly spotTrack: Int32Array;
+  private readonly spotSlot: Int32Array;
+  /** Per track slot: 1 once a place it opened was reported. */
+  private readonly stopReported: Uint8Array;
+  /** The time of the first update(), ms. */
+  private startedMs = Number.NaN;
   /**
-   * Per stop rule: the last runner reported, its time, box (working pixels) and velocity, to report each
-   * runner once.
+   * The last vehicle reported per stop rule (runners, index s) and per lane (wrong-way riders, index
+   * stopRules + lane): its time, box (working pixels) and velocity, to report each vehicle once.
    */
-  private readonly runnerMs: Float64Array;
-  private readonly runnerBox: Float64Array;
-  private readonly runnerVx: Float64Array;
-  private readonly runnerVy: Float64Array;
+  private readonly reportedMs: Float64Array;
+  private readonly reportedBox: Float64Array;
+  private readonly reportedVx: Float64Array;
+  private readonly reportedVy: Float64Array;
+  /**
+   * Per track slot: a crossing of a stop line into the junction on red (past the grace), waiting for the
+   * track to be followed on past the line: the rule (NONE = none), when, where (working pixels), the frame,
+   * how long the group had been red then, and the track's measured travel at that moment.
+   */
+  private readonly pendingRule: Int32Array;
+  private readonly pendingMs: Float64Array;
+  private readonly pendingX: Float64Array;
+  private readonly pendingY: Float64Array;
+  private readonly pendingRedForMs: Float64Array;
+  private readonly pendingTravel: Float64Array;
+  private readonly pendingFrame: Int32Array;
+  /** Per track slot: when the track was first seen. */
+  private readonly bornMs: Float64Array;
+  /** Per track slot: 1 once it was reported as a runner. */
+  private readonly runnerReported: Uint8Array;
   // Crossings handed in since the last update, evaluated there against fresh signal state.
   private readonly crossingLine: Int32Array;
   private readonly crossingDirection: Uint8Array;
@@ -298,6 +394,7 @@ export class SafetyMonitor {
       crossingCapacity: options.crossingCapacity ?? SAFETY_DEFAULTS.crossingCapacity,
       measuredWithinMs: options.measuredWithinMs ?? SAFETY_DEFAULTS.measuredWithinMs,
       sameRunnerMs: options.sameRunnerMs ?? SAFETY_DEFAULTS.sameRunnerMs,
+      settleMs: options.settleMs ?? SAFETY_DEFAULTS.settleMs,
     };
 
     const stopLines = config.stopLines ?? [];
@@ -306,6 +403,16 @@ export class SafetyMonitor {
     this.redSinceMs = new Float64Array(this.groupNames.length).fill(Number.NaN);
     this.stopRuleOfLine = new Int32Array(lineNames.length).fill(NONE);
     stopLines.forEach((rule, s) => (this.stopRuleOfLine[lineNames.indexOf(rule.line)] = s));
+    this.stopLineOfRule = Int32Array.from(stopLines, (rule) => lineNames.indexOf(rule.line));
+    const geometry = options.lines !== undefined && options.lines.length === lineNames.length ? options.lines : undefined;
+    const end = (s: number, key: 'a' | 'b', axis: 'x' | 'y') => (geometry === undefined ? Number.NaN : geometry[this.stopLineOfRule[s]!]![key][axis] / options.factor);
+    this.stopAx = Float64Array.from(stopLines, (_, s) => end(s, 'a', 'x'));
+    this.stopAy = Float64Array.from(stopLines, (_, s) => end(s, 'a', 'y'));
+    this.stopBx = Float64Array.from(stopLines, (_, s) => end(s, 'b', 'x'));
+    this.stopBy = Float64Array.from(stopLines, (_, s) => end(s, 'b', 'y'));
+    this.stopLength = Float64Array.from(stopLines, (_, s) => Math.hypot(this.stopBx[s]! - this.stopAx[s]!, this.stopBy[s]! - this.stopAy[s]!));
+    // 'lr' enters from side < 0 to side > 0 (geometry.ts); without a direction the lanes decide, per crossing.
+    this.stopEntering = Int8Array.from(stopLines, (rule, s) => (!(this.stopLength[s]! > 0) ? 0 : rule.direction === 'lr' ? 1 : rule.direction === 'rl' ? -1 : 0));
     this.stopGroup = Int32Array.from(stopLines, (rule) => this.groupNames.indexOf(rule.group));
     this.stopGraceMs = Float64Array.from(stopLines, (rule) => rule.graceMs ?? SAFETY_DEFAULTS.graceMs);
     this.stopMinSpeed = Float64Array.from(stopLines, (rule) => rule.minSpeedPxPerS ?? SAFETY_DEFAULTS.runnerMinSpeedPxPerS);
@@ -340,6 +447,14 @@ export class SafetyMonitor {
     this.anchorX = new Float64Array(slots);
     this.anchorY = new Float64Array(slots);
     this.anchorMs = new Float64Array(slots);
+    this.anchorJumped = new Uint8Array(slots);
+    this.lastStep = new Float64Array(slots);
+    this.previousStep = new Float64Array(slots);
+    this.birthX = new Float64Array(slots);
+    this.birthY = new Float64Array(slots);
+    this.stoodX = new Float64Array(slots);
+    this.stoodY = new Float64Array(slots);
+    this.stoodUntilMs = new Float64Array(slots).fill(Number.NaN);
     this.lastCx = new Float64Array(slots);
     this.lastCy = new Float64Array(slots);
     this.lastVx = new Float64Array(slots);
@@ -347,16 +462,30 @@ export class SafetyMonitor {
     this.lastSeenMs = new Float64Array(slots).fill(Number.NaN);
     this.measuredMs = new Float64Array(slots).fill(Number.NaN);
     this.measuredBeforeMs = new Float64Array(slots).fill(Number.NaN);
-    this.runnerMs = new Float64Array(stopLines.length).fill(Number.NaN);
+    // Reported vehicles: one per stop rule (runners), then one per lane (wrong-way riders).
+    const reported = stopLines.length + lanes.length;
+    this.reportedMs = new Float64Array(reported).fill(Number.NaN);
     const spots = noStopping.length * SPOTS_PER_ZONE;
     this.spotBox = new Float64Array(spots * 4);
     this.spotSinceMs = new Float64Array(spots);
     this.spotSeenMs = new Float64Array(spots).fill(Number.NaN);
     this.spotReported = new Uint8Array(spots);
     this.spotTrack = new Int32Array(spots);
-    this.runnerBox = new Float64Array(stopLines.length * 4);
-    this.runnerVx = new Float64Array(stopLines.length);
-    this.runnerVy = new Float64Array(stopLines.length);
+    this.spotSlot = new Int32Array(spots);
+    this.stopReported = new Uint8Array(slots);
+    this.reportedBox = new Float64Array(reported * 4);
+    this.reportedVx = new Float64Array(reported);
+    this.reportedVy = new Float64Array(reported);
+    this.lineSide = new Int8Array(slots * stopLines.length);
+    this.pendingRule = new Int32Array(slots).fill(NONE);
+    this.pendingMs = new Float64Array(slots).fill(Number.NaN);
+    this.pendingX = new Float64Array(slots);
+    this.pendingY = new Float64Array(slots);
+    this.pendingRedForMs = new Float64Array(slots);
+    this.pendingTravel = new Float64Array(slots);
+    this.pendingFrame = new Int32Array(slots);
+    this.runnerReported = new Uint8Array(slots);
+    this.bornMs = new Float64Array(slots);
 
     const crossings = this.options.crossingCapacity;
     this.crossingLine = new Int32Array(crossings);
@@ -381,7 +510,7 @@ export class SafetyMonitor {
    * pass `safety.onCrossing` to drain directly. Kept until the next update().
    */
   readonly onCrossing = (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void => {
-    if (line < 0 || line >= this.stopRuleOfLine.length || this.stopRuleOfLine[line] === NONE) return;
+    if (line < 0 || line >= this.stopRuleOfLine.length || (this.stopRuleOfLine[line] === NONE && this.laneZone.length === 0)) return;
     const i = this.crossingCount;
     if (i >= this.crossingLine.length) {
       this.crossingsDropped++;
@@ -431,6 +560,7 @@ export class SafetyMonitor {
   updateAt(tracks: TrackView, signalOf: (group: string) => SignalAspect, frameClock: FrameClock): void {
     if (frameClock !== this.clock) setFrameClock(this.clock, frameClock[FRAME_TS]!, frameClock[FRAME_INDEX]!);
     const tsMs = this.clock[FRAME_TS]!;
+    if (Number.isNaN(this.startedMs)) this.startedMs = tsMs;
     for (let g = 0; g < this.groupNames.length; g++) {
       const aspect = signalOf(this.groupNames[g]!);
       this.groupAspect[g] = aspect;
@@ -443,9 +573,11 @@ export class SafetyMonitor {
       if (this.slotId[t] !== tracks.id[t]) this.resetSlot(t, tracks);
       this.noteMeasurement(t, tracks);
       this.followAnchor(t, tracks);
+      for (let s = 0; s < this.stopEntering.length; s++) if (this.stopEntering[s] !== 0) this.followStopLine(t, s, tracks);
     }
     for (let c = 0; c < this.crossingCount; c++) this.judgeCrossing(c, tracks);
     this.crossingCount = 0;
+    for (let t = 0; t < capacity; t++) if (tracks.isActive(t) && this.pendingRule[t] !== NONE) this.confirmRunner(t, tracks);
 
     for (let t = 0; t < capacity; t++) {
       if (!tracks.isActive(t)) continue;
@@ -465,13 +597,23 @@ export class SafetyMonitor {
     // A segmentation jump (blobs merging, splitting) moves the box, not the vehicle: the anchor moves along.
     this.anchorX[t]! += this.jumpX[t]!;
     this.anchorY[t]! += this.jumpY[t]!;
+    // A box that jumped straight out of driving (its last step a real move) and then stands latched onto
+    // something standing there (a ghost, a parked blob); a vehicle that stopped is merged with its
+    // neighbours only later, after steps of jitter.
+    if ((this.jumpX[t] !== 0 || this.jumpY[t] !== 0) && this.previousStep[t]! * this.factor >= LATCH_STEP_PX) this.anchorJumped[t] = 1;
     const dx = tracks.cx[t]! - this.anchorX[t]!;
     const dy = tracks.cy[t]! - this.anchorY[t]!;
     if (dx * dx + dy * dy <= this.stillRadius * this.stillRadius) return;
+    if (tsMs - this.anchorMs[t]! >= STOOD_MS) {
+      this.stoodX[t] = this.anchorX[t]!;
+      this.stoodY[t] = this.anchorY[t]!;
+      this.stoodUntilMs[t] = tsMs;
+    }
     this.anchorX[t] = tracks.cx[t]!;
     this.anchorY[t] = tracks.cy[t]!;
     this.anchorMs[t] = tsMs;
     this.travelAtAnchor[t] = this.travel[t]!;
+    this.anchorJumped[t] = 0;
   }
 
   /**
@@ -498,6 +640,8 @@ export class SafetyMonitor {
     }
     this.jumpX[t] = 0;
     this.jumpY[t] = 0;
+    this.previousStep[t] = this.lastStep[t]!;
+    this.lastStep[t] = 0;
     if (measured && !Number.isNaN(lastMs)) {
       const stepX = cx - this.lastCx[t]!;
       const stepY = cy - this.lastCy[t]!;
@@ -508,6 +652,7 @@ export class SafetyMonitor {
       const size = Math.max(tracks.w[t]!, tracks.h[t]!);
       if (offX * offX + offY * offY <= JUMP_FRACTION * JUMP_FRACTION * size * size) {
         this.travel[t]! += step;
+        this.lastStep[t] = step;
         this.stepSumX[t]! += stepX;
         this.stepSumY[t]! += stepY;
       } else {
@@ -525,66 +670,203 @@ export class SafetyMonitor {
     this.lastSeenMs[t] = tsMs;
   }
 
+  /**
+   * A counted crossing. Of a stop line into the junction on red, past the grace: the track becomes a
+   * candidate runner, reported at once with the counter's evidence (runnerAtCrossing) or once it is
+   * followed on past the line (confirmRunner). Of another line: judgeLaneCrossing.
+   */
   private judgeCrossing(c: number, tracks: TrackView): void {
     const line = this.crossingLine[c]!;
     const s = this.stopRuleOfLine[line]!;
+    if (s === NONE) {
+      this.judgeLaneCrossing(c, tracks);
+      return;
+    }
     const g = this.stopGroup[s]!;
     if (this.groupAspect[g] !== 'red') return;
     const tsMs = this.crossingTs[c]!;
     const redForMs = tsMs - this.redSinceMs[g]!;
     if (!(redForMs > this.stopGraceMs[s]!)) return;
-    const trackId = this.crossingTrack[c]!;
-    const t = slotOf(tracks, trackId);
-    if (t < 0) return;
-    // Evidence: measured twice within the last second, not extrapolated across the line.
-    if (!(this.measuredBeforeMs[t]! >= tsMs - this.options.measuredWithinMs)) return;
-    if (Math.hypot(tracks.vx[t]!, tracks.vy[t]!) * this.factor * 1000 < this.stopMinSpeed[s]!) return;
-    const goneX = this.stepSumX[t]! - this.laggedSumX[t]!;
-    const goneY = this.stepSumY[t]! - this.laggedSumY[t]!;
-    if (Math.sqrt(goneX * goneX + goneY * goneY) * this.factor < RUNNER_MIN_TRAVEL_PX) return;
-    if (this.sameRunner(s, tsMs, this.crossingX[c]!, this.crossingY[c]!)) return;
+    const t = slotOf(tracks, this.crossingTrack[c]!);
+    if (t < 0 || this.runnerReported[t] === 1 || this.pendingRule[t] !== NONE) return;
     const wanted = this.stopDirection[s]!;
     if (wanted !== DIRECTION_ANY) {
       if (this.crossingDirection[c] !== wanted) return;
     } else if (this.againstLaneAt(this.crossingX[c]!, this.crossingY[c]!, tracks.vx[t]!, tracks.vy[t]!)) {
       return;
     }
-    this.runnerMs[s] = tsMs;
-    this.runnerBox[s * 4] = tracks.cx[t]! - tracks.w[t]! / 2;
-    this.runnerBox[s * 4 + 1] = tracks.cy[t]! - tracks.h[t]! / 2;
-    this.runnerBox[s * 4 + 2] = tracks.cx[t]! + tracks.w[t]! / 2;
-    this.runnerBox[s * 4 + 3] = tracks.cy[t]! + tracks.h[t]! / 2;
-    this.runnerVx[s] = tracks.vx[t]!;
-    this.runnerVy[s] = tracks.vy[t]!;
+    if (this.stoodPastLine(t, s)) return;
+    this.pendingRule[t] = s;
+    this.pendingMs[t] = tsMs;
+    this.pendingFrame[t] = this.crossingFrame[c]!;
+    this.pendingX[t] = this.crossingX[c]!;
+    this.pendingY[t] = this.crossingY[c]!;
+    this.pendingRedForMs[t] = redForMs;
+    this.pendingTravel[t] = this.travel[t]!;
+    if (this.runnerAtCrossing(t, tracks)) this.reportRunner(t, tracks, true);
+  }
+
+  /**
+   * Stop rule s's line, followed by track t's centre (the line's geometry known): a move onto the junction
+   * side within the segment, or a track born there within RUNNER_BORN_PX of the line, makes it a candidate
+   * runner (on red, past the grace), reported only once followed on (confirmRunner): these crossings are
+   * not checked as the counter checks its own.
+   */
+  private followStopLine(t: number, s: number, tracks: TrackView): void {
+    const k = t * this.stopEntering.length + s;
+    const ax = this.stopAx[s]!;
+    const ay = this.stopAy[s]!;
+    const bx = this.stopBx[s]!;
+    const by = this.stopBy[s]!;
+    const length = this.stopLength[s]!;
+    const x = tracks.cx[t]!;
+    const y = tracks.cy[t]!;
+    const distance = ((bx - ax) * (y - ay) - (by - ay) * (x - ax)) / length;
+    const side = distance > LINE_DEADBAND_PX ? 1 : distance < -LINE_DEADBAND_PX ? -1 : 0;
+    if (side === 0) return;
+    const previous = this.lineSide[k]!;
+    this.lineSide[k] = side;
+    const entering = this.stopEntering[s]!;
+    if (side !== entering || previous === entering) return;
+    // A first side that is the junction's: born there, near the line, or not from across it at all.
+    if (previous === 0 && !(this.clock[FRAME_TS]! - this.bornMs[t]! <= RUNNER_BORN_MS && Math.abs(distance) * this.factor <= RUNNER_BORN_PX)) return;
+    const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
+    if (along < 0 || along > 1) return;
+    const g = this.stopGroup[s]!;
+    if (this.groupAspect[g] !== 'red') return;
+    const tsMs = this.clock[FRAME_TS]!;
+    const redForMs = tsMs - this.redSinceMs[g]!;
+    if (!(redForMs > this.stopGraceMs[s]!)) return;
+    if (this.runnerReported[t] === 1 || this.pendingRule[t] !== NONE || tracks.observed[t] !== 1) return;
+    if (this.stoodPastLine(t, s)) return;
+    this.pendingRule[t] = s;
+    this.pendingMs[t] = tsMs;
+    this.pendingFrame[t] = this.clock[FRAME_INDEX]!;
+    this.pendingX[t] = x;
+    this.pendingY[t] = y;
+    this.pendingRedForMs[t] = redForMs;
+    this.pendingTravel[t] = this.travel[t]!;
+  }
+
+  /**
+   * Whether track t, crossing stop rule s's line now, stood lately already on the junction side: a
+   * vehicle stopped there (or the blob of one merged with the queue behind it) driving off is leaving the
+   * junction, not entering it on red. Without the line's geometry the junction is the no-stopping zones
+   * (the counter's crossing point is where the track was when the crossing was confirmed, not on the
+   * line, so it cannot tell the sides apart).
+   */
+  private stoodPastLine(t: number, s: number): boolean {
+    const tsMs = this.clock[FRAME_TS]!;
+    let x: number;
+    let y: number;
+    if (tsMs - this.anchorMs[t]! >= STOOD_MS) {
+      x = this.anchorX[t]!;
+      y = this.anchorY[t]!;
+    } else if (this.stoodUntilMs[t]! >= tsMs - STOOD_RECENT_MS) {
+      x = this.stoodX[t]!;
+      y = this.stoodY[t]!;
+    } else {
+      return false;
+    }
+    const entering = this.stopEntering[s]!;
+    if (entering !== 0) {
+      const ax = this.stopAx[s]!;
+      const ay = this.stopAy[s]!;
+      const distance = ((this.stopBx[s]! - ax) * (y - ay) - (this.stopBy[s]! - ay) * (x - ax)) / this.stopLength[s]!;
+      return distance * entering > 0;
+    }
+    for (let r = 0; r < this.noStopZone.length; r++) if (this.zones.contains(this.noStopZone[r]!, x, y)) return true;
+    return false;
+  }
+
+  /**
+   * Evidence at the crossing itself: measured twice within measuredWithinMs before it (not extrapolated
+   * across the line), moving at the rule's minimum speed, and gone RUNNER_MIN_TRAVEL_PX lately in measured
+   * steps (a queue vehicle's box jittering or jumping at the line goes nowhere).
+   */
+  private runnerAtCrossing(t: number, tracks: TrackView): boolean {
+    const s = this.pendingRule[t]!;
+    if (!(this.measuredBeforeMs[t]! >= this.pendingMs[t]! - this.options.measuredWithinMs)) return false;
+    const vx = tracks.vx[t]!;
+    const vy = tracks.vy[t]!;
+    if (Math.sqrt(vx * vx + vy * vy) * this.factor * 1000 < this.stopMinSpeed[s]!) return false;
+    const goneX = this.stepSumX[t]! - this.laggedSumX[t]!;
+    const goneY = this.stepSumY[t]! - this.laggedSumY[t]!;
+    return Math.sqrt(goneX * goneX + goneY * goneY) * this.factor >= RUNNER_MIN_TRAVEL_PX;
+  }
+
+  /**
+   * A candidate runner is reported when the tracker follows it on into the junction: measured this frame
+   * (not a jump), RUNNER_CONFIRM_PX from where it crossed in measured steps and in a straight line, moving
+   * away from the line at the rule's minimum speed. A queue vehicle whose box jitters or jumps across the
+   * line, or a track coasting across on its prediction, goes no further. Given up after RUNNER_CONFIRM_MS.
+   */
+  private confirmRunner(t: number, tracks: TrackView): void {
+    const tsMs = this.clock[FRAME_TS]!;
+    const s = this.pendingRule[t]!;
+    if (tsMs - this.pendingMs[t]! > RUNNER_CONFIRM_MS) {
+      this.pendingRule[t] = NONE;
+      return;
+    }
+    if (this.measuredMs[t] !== tsMs || this.jumpX[t] !== 0 || this.jumpY[t] !== 0) return;
+    const f = this.factor;
+    if ((this.travel[t]! - this.pendingTravel[t]!) * f < RUNNER_CONFIRM_PX) return;
+    const dx = tracks.cx[t]! - this.pendingX[t]!;
+    const dy = tracks.cy[t]! - this.pendingY[t]!;
+    if (Math.sqrt(dx * dx + dy * dy) * f < RUNNER_CONFIRM_PX) return;
+    const vx = tracks.vx[t]!;
+    const vy = tracks.vy[t]!;
+    if (vx * dx + vy * dy <= 0 || Math.sqrt(vx * vx + vy * vy) * f * 1000 < this.stopMinSpeed[s]!) return;
+    const entering = this.stopEntering[s]!;
+    if (entering !== 0) {
+      const ax = this.stopAx[s]!;
+      const ay = this.stopAy[s]!;
+      const distance = ((this.stopBx[s]! - ax) * (tracks.cy[t]! - ay) - (this.stopBy[s]! - ay) * (tracks.cx[t]! - ax)) / this.stopLength[s]!;
+      if (distance * entering * f < RUNNER_CONFIRM_PX) return;
+    }
+    this.reportRunner(t, tracks, false);
+  }
+
+  /** Reports track t's pending crossing as a runner, unless it is one reported already (sameVehicle). */
+  private reportRunner(t: number, tracks: TrackView, atCrossing: boolean): void {
+    const s = this.pendingRule[t]!;
+    this.pendingRule[t] = NONE;
+    if (this.sameVehicle(s, t, tracks)) return;
+    const tsMs = this.clock[FRAME_TS]!;
+    this.runnerReported[t] = 1;
+    this.rememberReported(s, t, tracks);
+    const line = this.stopLineOfRule[s]!;
     this.emit({
       kind: 'red-light',
-      trackId,
-      tsMs,
-      frame: this.crossingFrame[c]!,
+      trackId: tracks.id[t]!,
+      tsMs: atCrossing ? this.pendingMs[t]! : tsMs,
+      frame: atCrossing ? this.pendingFrame[t]! : this.clock[FRAME_INDEX]!,
       line: this.lineNames[line]!,
-      group: this.groupNames[g]!,
+      group: this.groupNames[this.stopGroup[s]!]!,
       signal: 'red',
-      redForMs,
+      redForMs: this.pendingRedForMs[t]!,
       box: this.boxOf(tracks, t),
     });
   }
 
   /**
-   * A second track on a runner already reported (the tracker split it or gave it a new id): soon after,
-   * within the region its box swept from the report on at its velocity then (allowing half the box again
-   * on every side, as a split track's box is a part of the vehicle). A runner pulling away from the line
-   * speeds up, so the sweep goes twice as far as that velocity would carry it.
+   * A second track on vehicle i already reported (a runner or rider the tracker split or gave a new id):
+   * soon after (sameRunnerMs), within the region its box swept from the report on at its velocity then
+   * (allowing half the box again on every side, as a split track's box is a part of the vehicle). A runner
+   * pulling away from the line speeds up, so the sweep goes twice as far as that velocity would carry it.
    */
-  private sameRunner(s: number, tsMs: number, x: number, y: number): boolean {
-    const dt = tsMs - this.runnerMs[s]!;
+  private sameVehicle(i: number, t: number, tracks: TrackView): boolean {
+    const dt = this.clock[FRAME_TS]! - this.reportedMs[i]!;
+    const x = tracks.cx[t]!;
+    const y = tracks.cy[t]!;
     if (!(dt <= this.options.sameRunnerMs)) return false;
-    const box = this.runnerBox;
-    const x0 = box[s * 4]!;
-    const y0 = box[s * 4 + 1]!;
-    const x1 = box[s * 4 + 2]!;
-    const y1 = box[s * 4 + 3]!;
-    const sweepX = 2 * this.runnerVx[s]! * dt;
-    const sweepY = 2 * this.runnerVy[s]! * dt;
+    const box = this.reportedBox;
+    const x0 = box[i * 4]!;
+    const y0 = box[i * 4 + 1]!;
+    const x1 = box[i * 4 + 2]!;
+    const y1 = box[i * 4 + 3]!;
+    const sweepX = 2 * this.reportedVx[i]! * dt;
+    const sweepY = 2 * this.reportedVy[i]! * dt;
     const marginX = (x1 - x0) / 2;
     const marginY = (y1 - y0) / 2;
     return (
@@ -593,6 +875,69 @@ export class SafetyMonitor {
       y >= y0 + Math.min(0, sweepY) - marginY &&
       y <= y1 + Math.max(0, sweepY) + marginY
     );
+  }
+
+  /**
+   * A counted crossing of a line other than a stop line (where a queue's blobs shuffle back and forth)
+   * inside a lane zone by a track moving against the lane: a wrong-way rider
+   * crossing a count line is seen where the count is taken, often before the tracker has followed it for
+   * long. It must have come from the lane's far end: its centre has moved WRONG_WAY_CROSSING_PX against
+   * the lane since the track was born (a queue blob whose centre shifts back as vehicles merge has not),
+   * and been measured within WRONG_WAY_MEASURED_WITHIN_MS.
+   */
+  private judgeLaneCrossing(c: number, tracks: TrackView): void {
+    const t = slotOf(tracks, this.crossingTrack[c]!);
+    if (t < 0) return;
+    const at = this.laneCrossing;
+    at[0] = this.crossingX[c]!;
+    at[1] = this.crossingY[c]!;
+    at[2] = this.crossingTs[c]!;
+    at[3] = this.crossingFrame[c]!;
+    this.riderCrossing(t, this.crossingLine[c]!, tracks);
+  }
+
+  /**
+   * Line `line` crossed by track t where and when laneCrossing holds (x, y working pixels, time, frame):
+   * a wrong-way rider if inside a lane zone, against the lane, come up it and measured lately.
+   * (Following tracks across count lines here as well, like stop lines, found no rider the counter had
+   * not counted in the simulator scenes, only more false reports.)
+   */
+  private riderCrossing(t: number, line: number, tracks: TrackView): void {
+    if (this.wrongWayReported[t] === 1 || tracks.hits[t]! < this.options.confirmHits) return;
+    const at = this.laneCrossing;
+    const tsMs = at[2]!;
+    if (!(this.measuredMs[t]! >= tsMs - WRONG_WAY_MEASURED_WITHIN_MS)) return;
+    let lane = NONE;
+    for (let l = 0; l < this.laneZone.length; l++) {
+      if (this.zones.contains(this.laneZone[l]!, at[0]!, at[1]!)) {
+        lane = l;
+        break;
+      }
+    }
+    if (lane === NONE) return;
+    const dx = this.laneDx[lane]!;
+    const dy = this.laneDy[lane]!;
+    if (-(tracks.vx[t]! * dx + tracks.vy[t]! * dy) * this.factor * 1000 < this.options.wrongWayMinSpeedPxPerS) return;
+    const againstPx = -((tracks.cx[t]! - this.birthX[t]!) * dx + (tracks.cy[t]! - this.birthY[t]!) * dy) * this.factor;
+    if (againstPx < WRONG_WAY_CROSSING_PX) return;
+    this.wrongWayReported[t] = 1;
+    const reported = this.stopGroup.length + lane;
+    if (this.sameVehicle(reported, t, tracks)) return;
+    this.rememberReported(reported, t, tracks);
+    this.emit({ kind: 'wrong-way', trackId: tracks.id[t]!, tsMs, frame: at[3]!, line: this.lineNames[line]!, zone: this.zones.names[this.laneZone[lane]!]!, box: this.boxOf(tracks, t) });
+  }
+
+
+
+  /** Remembers track t, reported now, as vehicle i (see sameVehicle). */
+  private rememberReported(i: number, t: number, tracks: TrackView): void {
+    this.reportedMs[i] = this.clock[FRAME_TS]!;
+    this.reportedBox[i * 4] = tracks.cx[t]! - tracks.w[t]! / 2;
+    this.reportedBox[i * 4 + 1] = tracks.cy[t]! - tracks.h[t]! / 2;
+    this.reportedBox[i * 4 + 2] = tracks.cx[t]! + tracks.w[t]! / 2;
+    this.reportedBox[i * 4 + 3] = tracks.cy[t]! + tracks.h[t]! / 2;
+    this.reportedVx[i] = tracks.vx[t]!;
+    this.reportedVy[i] = tracks.vy[t]!;
   }
 
   /** Whether a velocity at a point inside a lane zone runs against that lane. */
@@ -642,7 +987,13 @@ export class SafetyMonitor {
     // A track coasting on its prediction (inside a merged blob) keeps the velocity it had and covers any
     // distance on arithmetic alone: the run must have been measured, not only extrapolated.
     if (this.reverseMeasured[t]! < this.options.wrongWayMinMeasurements) return;
+    // The box reported must still be on the rider: measured lately (a track coasting for long drifts off
+    // it), not jumping this frame.
+    if (!(this.measuredMs[t]! >= tsMs - WRONG_WAY_MEASURED_WITHIN_MS) || this.jumpX[t] !== 0 || this.jumpY[t] !== 0) return;
     this.wrongWayReported[t] = 1;
+    const reported = this.stopGroup.length + lane;
+    if (this.sameVehicle(reported, t, tracks)) return;
+    this.rememberReported(reported, t, tracks);
     this.emit({ kind: 'wrong-way', trackId: tracks.id[t]!, tsMs, frame, zone: this.zones.names[this.laneZone[lane]!]!, box: this.boxOf(tracks, t) });
   }
 
@@ -659,13 +1010,38 @@ export class SafetyMonitor {
     if (tsMs - this.anchorMs[t]! < SPOT_CONFIRM_MS) return;
     const x = tracks.cx[t]!;
     const y = tracks.cy[t]!;
-    const arrived = this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX && Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor >= MIN_STANDING_SIDE_PX;
+    // A box that jumped this frame (blobs merging) is not where a vehicle stands: it opens no place.
+    const jumped = this.jumpX[t] !== 0 || this.jumpY[t] !== 0;
+    // A track reported standing opens no other place: moving on a little and standing again (or its box
+    // creeping as the blob changes) is the same stop. (A vehicle that drives off and stops somewhere else
+    // illegally is missed if the tracker kept its track all the while.)
+    const arrived = !jumped && this.anchorJumped[t] === 0 && this.stopReported[t] === 0 && !this.atStopLine(t, tracks) && this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX && Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor >= MIN_STANDING_SIDE_PX;
     for (let r = 0; r < rules; r++) {
       if (!this.zones.contains(this.noStopZone[r]!, x, y)) continue;
       const spot = this.spotAt(r, t, tracks);
       if (spot >= 0) this.spotSeenMs[spot] = tsMs;
-      else if (arrived) this.openSpot(r, t, tracks, this.anchorMs[t]!, tsMs);
+      else if (arrived) this.openSpot(r, t, tracks);
     }
+  }
+
+  /**
+   * Whether track t's centre stands within QUEUE_SPILL_PX past a stop line (its geometry known): the
+   * blobs of a queue at the line, merged with each other or their shadows, spill over it by that much.
+   */
+  private atStopLine(t: number, tracks: TrackView): boolean {
+    for (let s = 0; s < this.stopEntering.length; s++) {
+      const entering = this.stopEntering[s]!;
+      if (entering === 0) continue;
+      const ax = this.stopAx[s]!;
+      const ay = this.stopAy[s]!;
+      const dx = this.stopBx[s]! - ax;
+      const dy = this.stopBy[s]! - ay;
+      const length = this.stopLength[s]!;
+      const past = ((dx * (tracks.cy[t]! - ay) - dy * (tracks.cx[t]! - ax)) / length) * entering * this.factor;
+      const along = (dx * (tracks.cx[t]! - ax) + dy * (tracks.cy[t]! - ay)) / (length * length);
+      if (past >= 0 && past < QUEUE_SPILL_PX && along >= 0 && along <= 1) return true;
+    }
+    return false;
   }
 
   /**
@@ -676,18 +1052,29 @@ export class SafetyMonitor {
   private spotAt(r: number, t: number, tracks: TrackView): number {
     const x = tracks.cx[t]!;
     const y = tracks.cy[t]!;
+    const halfW = tracks.w[t]! / 2;
+    const halfH = tracks.h[t]! / 2;
     const box = this.spotBox;
     for (let i = r * SPOTS_PER_ZONE; i < (r + 1) * SPOTS_PER_ZONE; i++) {
       if (Number.isNaN(this.spotSeenMs[i]!)) continue;
-      const marginX = (box[i * 4 + 2]! - box[i * 4]!) / 2;
-      const marginY = (box[i * 4 + 3]! - box[i * 4 + 1]!) / 2;
-      if (x >= box[i * 4]! - marginX && x <= box[i * 4 + 2]! + marginX && y >= box[i * 4 + 1]! - marginY && y <= box[i * 4 + 3]! + marginY) return i;
+      const x0 = box[i * 4]!;
+      const y0 = box[i * 4 + 1]!;
+      const x1 = box[i * 4 + 2]!;
+      const y1 = box[i * 4 + 3]!;
+      const marginX = (x1 - x0) / 2;
+      const marginY = (y1 - y0) / 2;
+      if (x >= x0 - marginX && x <= x1 + marginX && y >= y0 - marginY && y <= y1 + marginY) return i;
+      // Or its box overlaps the place by SPOT_OVERLAP of the smaller: another fragment of the vehicle.
+      const ix = Math.min(x1, x + halfW) - Math.max(x0, x - halfW);
+      const iy = Math.min(y1, y + halfH) - Math.max(y0, y - halfH);
+      if (ix > 0 && iy > 0 && ix * iy >= SPOT_OVERLAP * Math.min((x1 - x0) * (y1 - y0), 4 * halfW * halfH)) return i;
     }
     return -1;
   }
 
   /** A new standing place under track t (a free one, or else the one confirmed longest ago). */
-  private openSpot(r: number, t: number, tracks: TrackView, sinceMs: number, tsMs: number): void {
+  private openSpot(r: number, t: number, tracks: TrackView): void {
+    const tsMs = this.clock[FRAME_TS]!;
     let chosen = r * SPOTS_PER_ZONE;
     for (let i = r * SPOTS_PER_ZONE; i < (r + 1) * SPOTS_PER_ZONE; i++) {
       if (Number.isNaN(this.spotSeenMs[i]!)) {
@@ -702,17 +1089,19 @@ export class SafetyMonitor {
     this.spotBox[chosen * 4 + 1] = tracks.cy[t]! - h / 2;
     this.spotBox[chosen * 4 + 2] = tracks.cx[t]! + w / 2;
     this.spotBox[chosen * 4 + 3] = tracks.cy[t]! + h / 2;
-    this.spotSinceMs[chosen] = sinceMs;
+    this.spotSinceMs[chosen] = this.anchorMs[t]!;
     this.spotSeenMs[chosen] = tsMs;
     this.spotReported[chosen] = 0;
     this.spotTrack[chosen] = tracks.id[t]!;
+    this.spotSlot[chosen] = t;
     // The vehicle may have stood there for a while already under fragments born on it (which did not
     // arrive, so could not open the place): the standing time runs from the earliest of them.
     const capacity = Math.min(this.trackCapacity, tracks.capacity);
     for (let other = 0; other < capacity; other++) {
       if (!tracks.isActive(other) || tracks.observed[other] !== 1 || tracks.hits[other]! < this.options.confirmHits) continue;
-      if (tsMs - this.anchorMs[other]! < SPOT_CONFIRM_MS || this.spotAt(r, other, tracks) !== chosen) continue;
-      if (this.anchorMs[other]! < this.spotSinceMs[chosen]!) this.spotSinceMs[chosen] = this.anchorMs[other]!;
+      const since = this.anchorMs[other]!;
+      if (!(tsMs - since >= SPOT_CONFIRM_MS) || this.spotAt(r, other, tracks) !== chosen) continue;
+      if (since < this.spotSinceMs[chosen]!) this.spotSinceMs[chosen] = since;
     }
   }
 
@@ -730,7 +1119,11 @@ export class SafetyMonitor {
       const r = Math.floor(i / SPOTS_PER_ZONE);
       // Only while it is seen standing: a place kept for a moment after its vehicle drove off is not a stop.
       if (seen !== tsMs || this.spotReported[i] === 1 || !(tsMs - this.spotSinceMs[i]! > this.noStopMaxMs[r]!)) continue;
+      // Standing since the monitor's first seconds (see settleMs).
+      if (this.spotSinceMs[i]! < this.startedMs + this.options.settleMs) continue;
       this.spotReported[i] = 1;
+      const slot = this.spotSlot[i]!;
+      if (this.slotId[slot] === this.spotTrack[i]) this.stopReported[slot] = 1;
       const f = this.factor;
       const box = this.spotBox;
       this.emit({
@@ -750,8 +1143,14 @@ export class SafetyMonitor {
     this.anchorX[t] = tracks.cx[t]!;
     this.anchorY[t] = tracks.cy[t]!;
     this.anchorMs[t] = tsMs;
+    this.birthX[t] = tracks.cx[t]!;
+    this.birthY[t] = tracks.cy[t]!;
     this.travel[t] = 0;
     this.travelAtAnchor[t] = 0;
+    this.anchorJumped[t] = 0;
+    this.stopReported[t] = 0;
+    this.lastStep[t] = 0;
+    this.stoodUntilMs[t] = UNSET;
     this.stepSumX[t] = 0;
     this.stepSumY[t] = 0;
     this.laggedSumX[t] = 0;
@@ -759,6 +1158,10 @@ export class SafetyMonitor {
     this.reverseLane[t] = NONE;
     this.reverseSinceMs[t] = UNSET;
     this.wrongWayReported[t] = 0;
+    this.pendingRule[t] = NONE;
+    this.runnerReported[t] = 0;
+    this.lineSide.fill(0, t * this.stopGroup.length, (t + 1) * this.stopGroup.length);
+    this.bornMs[t] = tsMs;
     this.lastSeenMs[t] = UNSET;
     this.measuredMs[t] = UNSET;
     this.measuredBeforeMs[t] = UNSET;

@@ -87,7 +87,7 @@ export class SharedFrameProcessor extends FrameLoopViews {
       const index = groupIndex.get(group);
       return index === undefined ? 'dark' : (SIGNAL_ASPECTS[Atomics.load(signal, index)] ?? 'dark');
     };
-    const safety = (this.safety = options.safety ? new SafetyMonitor(options.safety, options.lines.map((line) => line.name), zones, { factor, trackCapacity: pipeline.tracker.capacity }) : null);
+    const safety = (this.safety = options.safety ? new SafetyMonitor(options.safety, options.lines.map((line) => line.name), zones, { factor, trackCapacity: pipeline.tracker.capacity, lines: options.lines }) : null);
     safety?.onEvent((event: SafetyEvent) => {
       // Events are rare: the evidence crop is made while the frame is still in its slot, then posted.
       let evidence: Buffer | null = null;

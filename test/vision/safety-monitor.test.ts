@@ -28,10 +28,24 @@ function stepMeasured(tracks: FakeTracks, t: number, dtMs: number, frame: number
   tracks.cx[t]! += frame % 2 === 0 ? 0.2 : -0.2;
 }
 
-function rig(config: SafetyConfig, options: { factor?: number } = {}) {
+/** The lines' geometry: 'stop-N' across the northbound lane at y = 50 (northbound traffic crosses it 'rl'). */
+const LINE_GEOMETRY = [
+  { a: { x: 0, y: 50 }, b: { x: 40, y: 50 } },
+  { a: { x: 0, y: 30 }, b: { x: 100, y: 30 } },
+];
+
+function rig(config: SafetyConfig, options: { factor?: number; lines?: typeof LINE_GEOMETRY; settleMs?: number } = {}) {
   const factor = options.factor ?? 1;
   const zones = new ZoneMonitor(ZONES, 8, { workingWidth: 100 / factor, workingHeight: 100 / factor, factor });
-  const safety = new SafetyMonitor(config, LINES, zones, { factor, trackCapacity: 8, wrongWayMinMs: 1000, wrongWayMinDistancePx: 30 });
+  const safety = new SafetyMonitor(config, LINES, zones, {
+    factor,
+    trackCapacity: 8,
+    wrongWayMinMs: 1000,
+    wrongWayMinDistancePx: 30,
+    lines: options.lines,
+    // The scenes here start at time 0 with the stop under test: no settling time.
+    settleMs: options.settleMs ?? 0,
+  });
   const events: SafetyEvent[] = [];
   safety.onEvent((event) => events.push(event));
   const signal = { aspect: 'green' as SignalAspect };
@@ -102,6 +116,105 @@ test('red-light: a crossing on the tracker\'s extrapolation alone (coasting thro
     measured.safety.update(measured.tracks, measured.signalOf, frame * 100, frame);
   }
   assert.equal(measured.events.map((event) => [event.kind, event.trackId, event.frame]), [['red-light', 5, 10]]);
+});
+
+test('red-light: a runner the tracker only extrapolated across the line is reported once it is followed on into the junction', () => {
+  const { safety, events, signal, signalOf, tracks } = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] });
+  signal.aspect = 'red';
+  // 50 px/s up the image; inside a merged blob the tracker only extrapolates it, across the line at y = 50.
+  tracks.set(0, 5, 20, 100, 0, -0.05, 6, 10);
+  safety.update(tracks, signalOf, 0, 0);
+  for (let frame = 1; frame <= 10; frame++) {
+    tracks.step(0, 100);
+    if (frame === 10) safety.onCrossing(0, RL, 5, frame, frame * 100, 20, 50);
+    safety.update(tracks, signalOf, frame * 100, frame);
+  }
+  assert.equal(events, [], 'no evidence at the crossing');
+  // Then measured on its own, going on past the line: 5 px a frame, RUNNER_CONFIRM_PX (20) after 4 frames.
+  for (let frame = 11; frame <= 20; frame++) {
+    stepMeasured(tracks, 0, 100, frame);
+    safety.update(tracks, signalOf, frame * 100, frame);
+  }
+  assert.equal(
+    events.map((event) => [event.kind, event.trackId, event.frame, event.tsMs, event.redForMs]),
+    [['red-light', 5, 14, 1400, 1000]],
+    'reported where it was followed to, red for as long as it was at the crossing',
+  );
+  assert.ok(Math.abs(events[0]!.box.y + events[0]!.box.h / 2 - 30) < 1, JSON.stringify(events[0]!.box));
+  // A crossing that is not followed on (the track stops just past the line) is given up.
+  const stops = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] });
+  stops.signal.aspect = 'red';
+  stops.tracks.set(0, 5, 20, 100, 0, -0.05, 6, 10);
+  for (let frame = 0; frame <= 60; frame++) {
+    if (frame <= 10) stops.tracks.step(0, 100);
+    else {
+      stops.tracks.vy[0] = 0;
+      stepMeasured(stops.tracks, 0, 100, frame);
+    }
+    if (frame === 10) stops.safety.onCrossing(0, RL, 5, frame, frame * 100, 20, 50);
+    stops.safety.update(stops.tracks, stops.signalOf, frame * 100, frame);
+  }
+  assert.equal(stops.events, []);
+});
+
+test('red-light: a vehicle that stood in the no-stopping box and drives off on red is leaving the junction, not running the red', () => {
+  const run = (standY: number) => {
+    const r = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'lr' }], noStopping: [{ zone: 'box', maxStopMs: 60_000 }] });
+    r.signal.aspect = 'red';
+    r.tracks.set(0, 7, 70, standY, 0, 0, 10, 10);
+    let ts = stand(r, 0, 3000);
+    // Drives off down the image at 50 px/s, measured; the counter counts it at y = 75.
+    r.tracks.vy[0] = 0.05;
+    for (let i = 0; i < 10; i++) {
+      ts += 100;
+      stepMeasured(r.tracks, 0, 100, ts / 100);
+      if (i === 4) r.safety.onCrossing(0, LR, 7, ts / 100, ts, 70, 75);
+      r.safety.update(r.tracks, r.signalOf, ts, ts / 100);
+    }
+    return r.events.map((event) => event.kind);
+  };
+  assert.equal(run(60), [], 'stood inside the box');
+  assert.equal(run(40), ['red-light'], 'stood before the box (at the line)');
+});
+
+test('red-light with the stop line\'s geometry: runners the counter never counted are followed across by the monitor', () => {
+  const config: SafetyConfig = { stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] };
+  /** One track driving up the lane at 50 px/s (measured) from fromY for `frames` frames; no crossings handed in. */
+  const run = (aspect: SignalAspect, fromY: number, frames: number, options: { newTrackAt?: number } = {}) => {
+    const r = rig(config, { lines: LINE_GEOMETRY });
+    r.signal.aspect = aspect;
+    r.tracks.set(0, 1, 20, fromY, 0, -0.05, 6, 10);
+    for (let frame = 1; frame <= frames; frame++) {
+      if (frame === options.newTrackAt) {
+        // The tracker loses it at the line and tracks it anew just past it.
+        const y = r.tracks.cy[0]! - 5;
+        r.tracks.remove(0);
+        r.tracks.set(1, 2, 20, y, 0, -0.05, 6, 10);
+      }
+      for (let t = 0; t < 2; t++) if (r.tracks.isActive(t)) stepMeasured(r.tracks, t, 100, frame);
+      r.safety.update(r.tracks, r.signalOf, frame * 100, frame);
+    }
+    return r.events.map((event) => [event.kind, event.trackId, Math.round(event.box.y + event.box.h / 2)]);
+  };
+  // Seen across the line at y = 45 (past its deadband), reported after 20 px more of measured travel.
+  assert.equal(run('red', 70, 20), [['red-light', 1, 25]]);
+  assert.equal(run('green', 70, 20), []);
+  // Lost at y = 55 and tracked anew at y = 45, 5 px past the line.
+  assert.equal(run('red', 80, 20, { newTrackAt: 6 }), [['red-light', 2, 25]]);
+  // Born well past the line (y = 10): it did not come across it.
+  assert.equal(run('red', 10, 20), []);
+});
+
+test('red-light with the stop line\'s geometry: a queue head whose box jitters across the line is never a runner', () => {
+  const r = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] }, { lines: LINE_GEOMETRY });
+  r.signal.aspect = 'red';
+  r.tracks.set(0, 1, 20, 52, 0, 0, 6, 10);
+  for (let frame = 1; frame <= 200; frame++) {
+    r.tracks.cy[0] = frame % 4 < 2 ? 47 : 53; // merging with the vehicle behind and splitting again
+    r.tracks.cx[0] = 20 + (frame % 2 === 0 ? 0.2 : -0.2);
+    r.safety.update(r.tracks, r.signalOf, frame * 100, frame);
+  }
+  assert.equal(r.events, []);
 });
 
 test('red-light: a runner the tracker split into two tracks is reported once', () => {
@@ -220,6 +333,38 @@ test('wrong-way: only sustained motion against the lane, once per track', () => 
   assert.equal(wobble.events, []);
 });
 
+test('wrong-way: a crossing of a count line against the lane, by a track come from the lane\'s far end, is reported at the crossing', () => {
+  const run = (bornY: number, line: number) => {
+    const r = rig({ stopLines: [{ line: 'stop-N', group: 'G1' }], lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }] });
+    r.tracks.set(0, 3, 20, bornY, 0, 0.05, 6, 10); // 50 px/s down a northbound lane
+    for (let frame = 1; frame <= 8; frame++) {
+      stepMeasured(r.tracks, 0, 100, frame);
+      if (r.tracks.cy[0]! >= 30 && r.tracks.cy[0]! < 35) r.safety.onCrossing(line, RL, 3, frame, frame * 100, 20, 32);
+      r.safety.update(r.tracks, r.signalOf, frame * 100, frame);
+    }
+    return r.events.map((event) => [event.kind, event.trackId, event.line, event.zone, event.frame]);
+  };
+  // Born at y = 5: 25 px against the lane when it crosses at y = 30 (frame 5), before the sustained rule.
+  assert.equal(run(5, 1), [['wrong-way', 3, 'L2', 'lane-N', 5]]);
+  // Born 15 px before the line: a blob's centre shifting back, not a rider come up the lane.
+  assert.equal(run(15, 1), []);
+  // Stop lines are left to the stop-line rules (a queue's blobs shuffle back and forth across them).
+  assert.equal(run(5, 0), []);
+});
+
+test('wrong-way: a rider the tracker split into two tracks is reported once', () => {
+  const { safety, events, signalOf, tracks } = rig({ lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }] });
+  tracks.set(0, 1, 20, 5, 0, 0.05, 6, 10); // its front
+  tracks.set(1, 2, 21, -1, 0, 0.05, 6, 6); // its rear, a second track
+  for (let frame = 1; frame <= 30; frame++) {
+    for (let t = 0; t < 2; t++) stepMeasured(tracks, t, 100, frame);
+    if (frame === 5) safety.onCrossing(1, RL, 1, frame, frame * 100, 20, 32);
+    if (frame === 6) safety.onCrossing(1, RL, 2, frame, frame * 100, 21, 32);
+    safety.update(tracks, signalOf, frame * 100, frame);
+  }
+  assert.equal(events.map((event) => [event.kind, event.trackId]), [['wrong-way', 1]]);
+});
+
 test('wrong-way: a new track in the slot of a reported one is judged afresh', () => {
   const { safety, events, signalOf, tracks } = rig({ lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }] });
   tracks.set(0, 1, 20, 5, 0, 0.05);
@@ -227,8 +372,11 @@ test('wrong-way: a new track in the slot of a reported one is judged afresh', ()
     stepMeasured(tracks, 0, 100, frame);
     safety.update(tracks, signalOf, frame * 100, frame);
   }
+  // Later than a second report of the same rider could be (sameRunnerMs), a new id in the same slot.
+  tracks.remove(0);
+  for (let frame = 16; frame < 40; frame++) safety.update(tracks, signalOf, frame * 100, frame);
   tracks.set(0, 2, 20, 5, 0, 0.05);
-  for (let frame = 16; frame <= 30; frame++) {
+  for (let frame = 40; frame <= 55; frame++) {
     stepMeasured(tracks, 0, 100, frame);
     safety.update(tracks, signalOf, frame * 100, frame);
   }
@@ -345,12 +493,64 @@ test('illegal stop: a box jumping as blobs merge and split (the vehicle not movi
   assert.equal(r.events.map((event) => event.kind), ['illegal-stop']);
 });
 
+test('illegal stop: a track whose box jumps as it comes to a stop (latching onto something standing) opens no place', () => {
+  const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
+  r.tracks.set(0, 1, 70, 22, 0, 0, 20, 20);
+  let ts = drive(r, 0, 70, 62, 0);
+  // Its box jumps onto a standing blob and stays there: a passing vehicle's track caught by a ghost.
+  ts += 100;
+  r.tracks.cy[0] = 74;
+  r.tracks.w[0] = 30;
+  r.safety.update(r.tracks, r.signalOf, ts, ts / 100);
+  stand(r, ts, ts + 8000);
+  assert.equal(r.events, []);
+});
+
+test('illegal stop, with the stop line\'s geometry: a blob standing just past the line is the queue spilling over it', () => {
+  // The stop line along the top of the box, traffic entering it down the image ('lr').
+  const lines = [{ a: { x: 50, y: 50 }, b: { x: 90, y: 50 } }, LINE_GEOMETRY[1]!];
+  const run = (standY: number) => {
+    const r = rig({ stopLines: [{ line: 'stop-N', group: 'G1', direction: 'lr' }], noStopping: [{ zone: 'box', maxStopMs: 2000 }] }, { lines });
+    r.tracks.set(0, 1, 70, 22, 0, 0, 20, 20);
+    const stoppedAt = drive(r, 0, 70, standY, 0);
+    stand(r, stoppedAt, stoppedAt + 6000);
+    return r.events.map((event) => event.kind);
+  };
+  assert.equal(run(54), [], 'centre 4 px past the line');
+  assert.equal(run(70), ['illegal-stop'], 'centre 20 px past the line');
+});
+
+test('illegal stop: stops that began while the monitor was settling are not reported; a reported track that moves on a little is the same stop', () => {
+  const settling = (startMs: number) => {
+    const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] }, { settleMs: 5000 });
+    r.safety.update(r.tracks, r.signalOf, 0, 0);
+    r.tracks.set(0, 1, 70, 22, 0, 0, 20, 20);
+    let ts = stand(r, 0, startMs);
+    ts = drive(r, 0, 70, 70, ts);
+    stand(r, ts, ts + 6000);
+    return r.events.length;
+  };
+  assert.is(settling(0), 0, 'stopped 1.2 s after the start');
+  assert.is(settling(5000), 1, 'stopped 6.2 s after the start');
+
+  const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
+  r.tracks.set(0, 1, 60, 22, 0, 0, 20, 20);
+  let ts = drive(r, 0, 60, 60, 0);
+  ts = stand(r, ts, ts + 3000);
+  assert.is(r.events.length, 1);
+  ts = drive(r, 0, 68, 68, ts); // creeps on by a car's length fraction and stands again
+  stand(r, ts, ts + 6000);
+  assert.is(r.events.length, 1);
+});
+
 test('illegal stop: driving on and stopping elsewhere restarts the standing time', () => {
   const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
   r.tracks.set(0, 1, 58, 22, 0, 0, 20, 20);
   let ts = drive(r, 0, 58, 58, 0);
   ts = stand(r, ts, ts + 1500);
-  ts = drive(r, 0, 86, 58, ts);
+  // Steps wider than the still radius (it stands from the last one), not so wide that they look like
+  // segmentation jumps (30 % of its size).
+  ts = drive(r, 0, 86, 58, ts, 5.6);
   const secondStop = ts;
   ts = stand(r, ts, ts + 1500);
   assert.equal(r.events, []);
@@ -454,19 +654,24 @@ test('end to end with the real tracker and line counter: a queue standing at red
 });
 
 test('onCrossing and update allocate nothing per call in steady state', () => {
-  const { safety, signal, signalOf, tracks } = rig({
-    stopLines: [{ line: 'stop-N', group: 'G1' }],
-    lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }],
-    noStopping: [{ zone: 'box' }],
-  });
+  const { safety, signal, signalOf, tracks } = rig(
+    {
+      stopLines: [{ line: 'stop-N', group: 'G1', direction: 'rl' }],
+      lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }],
+      noStopping: [{ zone: 'box' }],
+    },
+    { lines: LINE_GEOMETRY },
+  );
   let events = 0;
   safety.onEvent(() => events++);
   for (let t = 0; t < 8; t++) tracks.set(t, t + 1, t < 4 ? 10 + t * 5 : 60 + t, 50, 0, t < 4 ? -0.05 : 0.01);
   const growth = heapGrowth((i) => {
-    signal.aspect = (i >> 6) % 2 === 0 ? 'green' : 'amber';
+    signal.aspect = (i >> 6) % 3 === 0 ? 'green' : (i >> 6) % 3 === 1 ? 'amber' : 'red';
     // Whole numbers only: the test's own double arithmetic would box numbers whenever it runs unoptimised.
+    // The boxes jump every frame (against their velocity): candidates on red are never confirmed.
     for (let t = 0; t < 8; t++) tracks.cy[t] = 10 + ((i + t * 7) % 80);
     safety.onCrossing(0, RL, 1, i, i * 40, 20, 50);
+    safety.onCrossing(1, RL, 2, i, i * 40, 15, 50);
     safety.update(tracks, signalOf, i * 40, i);
   });
   assert.is(events, 0, 'no events in the steady state measured');

@@ -88,7 +88,7 @@ export function runSafetyScene(options: SceneOptions, hooks: SafetyRunHooks = {}
     },
     lines.map((line) => line.name),
     zones,
-    { factor: pipeline.factor, trackCapacity: pipeline.tracker.capacity },
+    { factor: pipeline.factor, trackCapacity: pipeline.tracker.capacity, lines },
   );
   const detections: SafetyDetection[] = [];
   // Events are raised inside update(), while the scene is at that frame: its boxes are the vehicles then.
