@@ -506,10 +506,23 @@ export class SafetyMonitor {
   }
 
   /**
-   * One counted crossing (working pixels), in LineCounter.drain's argument order, so the frame loop can
-   * pass `safety.onCrossing` to drain directly. Kept until the next update().
+   * One counted crossing (working pixels), in LineCounter.drain's argument order, so a caller can pass
+   * `safety.onCrossing` to drain directly. Kept until the next update().
    */
   readonly onCrossing = (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void => {
+    this.keepCrossing(line, direction, trackId, frame, tsMs, x, y);
+  };
+
+  /**
+   * onCrossing() for the crossing in slot k of a counter's log, read in place: the frame loop calls this
+   * from code optimised with the frame step, where keepCrossing() is inlined (floats passed to a call that
+   * is not inlined are boxed, and a crossing is too rare an event for its own call to be optimised).
+   */
+  onLogged(log: CrossingLog, k: number): void {
+    this.keepCrossing(log.logLine[k]!, log.logDirection[k]!, log.logTrack[k]!, log.logFrame[k]!, log.logTs[k]!, log.logX[k]!, log.logY[k]!);
+  }
+
+  private keepCrossing(line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void {
     if (line < 0 || line >= this.stopRuleOfLine.length || (this.stopRuleOfLine[line] === NONE && this.laneZone.length === 0)) return;
     const i = this.crossingCount;
     if (i >= this.crossingLine.length) {
@@ -523,28 +536,6 @@ export class SafetyMonitor {
     this.crossingTs[i] = tsMs;
     this.crossingX[i] = x;
     this.crossingY[i] = y;
-    this.crossingCount = i + 1;
-  };
-
-  /**
-   * onCrossing() for the crossing in slot k of a counter's log, read in place (the frame loop calls it
-   * from code optimised with the frame step; floats passed as arguments to a rarely run call are boxed).
-   */
-  onLogged(log: CrossingLog, k: number): void {
-    const line = log.logLine[k]!;
-    if (line < 0 || line >= this.stopRuleOfLine.length || this.stopRuleOfLine[line] === NONE) return;
-    const i = this.crossingCount;
-    if (i >= this.crossingLine.length) {
-      this.crossingsDropped++;
-      return;
-    }
-    this.crossingLine[i] = line;
-    this.crossingDirection[i] = log.logDirection[k]!;
-    this.crossingTrack[i] = log.logTrack[k]!;
-    this.crossingFrame[i] = log.logFrame[k]!;
-    this.crossingTs[i] = log.logTs[k]!;
-    this.crossingX[i] = log.logX[k]!;
-    this.crossingY[i] = log.logY[k]!;
     this.crossingCount = i + 1;
   }
 
