@@ -120,6 +120,8 @@ export const SAFETY_DEFAULTS = {
 export interface ZoneLookup {
   readonly names: readonly string[];
   contains(z: number, x: number, y: number): boolean;
+  /** contains() for (point[0], point[1]): nothing boxed on the way. */
+  containsPoint(z: number, point: Float64Array): boolean;
 }
 
 export type SafetyEventKind = 'red-light' | 'wrong-way' | 'illegal-stop';
@@ -241,6 +243,8 @@ export class SafetyMonitor {
   private readonly trackCapacity: number;
   private readonly lineNames: readonly string[];
   private readonly zones: ZoneLookup;
+  /** A track's centre for zone tests (see trackPoint). */
+  private readonly point = new Float64Array(2);
   private readonly options: Required<Omit<SafetyMonitorOptions, 'factor' | 'trackCapacity' | 'stillRadiusPx' | 'lines'>>;
   private readonly listeners: SafetyEventListener[] = [];
   // Stop lines, and the signal groups they watch.
@@ -900,7 +904,7 @@ export class SafetyMonitor {
     if (!(this.measuredMs[t]! >= tsMs - WRONG_WAY_MEASURED_WITHIN_MS)) return;
     let lane = NONE;
     for (let l = 0; l < this.laneZone.length; l++) {
-      if (this.zones.contains(this.laneZone[l]!, at[0]!, at[1]!)) {
+      if (this.zones.containsPoint(this.laneZone[l]!, at)) {
         lane = l;
         break;
       }
@@ -947,7 +951,7 @@ export class SafetyMonitor {
     const y = tracks.cy[t]!;
     let lane = NONE;
     for (let l = 0; l < this.laneZone.length; l++) {
-      if (this.zones.contains(this.laneZone[l]!, x, y)) {
+      if (this.zones.containsPoint(this.laneZone[l]!, this.trackPoint(t, tracks))) {
         lane = l;
         break;
       }
@@ -999,8 +1003,6 @@ export class SafetyMonitor {
     const rules = this.noStopZone.length;
     if (rules === 0 || tracks.observed[t] !== 1) return;
     if (tsMs - this.anchorMs[t]! < SPOT_CONFIRM_MS) return;
-    const x = tracks.cx[t]!;
-    const y = tracks.cy[t]!;
     // A box that jumped this frame (blobs merging) is not where a vehicle stands: it opens no place.
     const jumped = this.jumpX[t] !== 0 || this.jumpY[t] !== 0;
     // A track reported standing opens no other place: moving on a little and standing again (or its box
@@ -1008,11 +1010,19 @@ export class SafetyMonitor {
     // illegally is missed if the tracker kept its track all the while.)
     const arrived = !jumped && this.anchorJumped[t] === 0 && this.stopReported[t] === 0 && !this.atStopLine(t, tracks) && this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX && Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor >= MIN_STANDING_SIDE_PX;
     for (let r = 0; r < rules; r++) {
-      if (!this.zones.contains(this.noStopZone[r]!, x, y)) continue;
+      if (!this.zones.containsPoint(this.noStopZone[r]!, this.trackPoint(t, tracks))) continue;
       const spot = this.spotAt(r, t, tracks);
       if (spot >= 0) this.spotSeenMs[spot] = tsMs;
       else if (arrived) this.openSpot(r, t, tracks);
     }
+  }
+
+  /** Track t's centre in `point`, for zones.containsPoint (floats passed to a call would be boxed). */
+  private trackPoint(t: number, tracks: TrackView): Float64Array {
+    const point = this.point;
+    point[0] = tracks.cx[t]!;
+    point[1] = tracks.cy[t]!;
+    return point;
   }
 
   /**
