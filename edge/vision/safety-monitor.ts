@@ -331,6 +331,12 @@ export class SafetyMonitor {
   private readonly measuredMs: Float64Array;
   private readonly measuredBeforeMs: Float64Array;
   /**
+   * Per track slot: when the tracker last placed it from a blob of its own (TrackView.measured). The
+   * wrong-way rules ask for this: a rider is judged by its own blob, not by a position inside a merged
+   * platoon (the front edge of an outbound platoon moving up is no rider).
+   */
+  private readonly ownBlobMs: Float64Array;
+  /**
    * Per no-stopping rule × SPOTS_PER_ZONE: places where a vehicle arrived and stands, index r * SPOTS + i.
    * Box (working pixels, x0 y0 x1 y1), since when it stands, when a standing track last confirmed it
    * (NaN = free), whether it was reported, and the track that arrived.
@@ -466,6 +472,7 @@ export class SafetyMonitor {
     this.lastSeenMs = new Float64Array(slots).fill(Number.NaN);
     this.measuredMs = new Float64Array(slots).fill(Number.NaN);
     this.measuredBeforeMs = new Float64Array(slots).fill(Number.NaN);
+    this.ownBlobMs = new Float64Array(slots).fill(Number.NaN);
     // Reported vehicles: one per stop rule (runners), then one per lane (wrong-way riders).
     const reported = stopLines.length + lanes.length;
     this.reportedMs = new Float64Array(reported).fill(Number.NaN);
@@ -623,6 +630,7 @@ export class SafetyMonitor {
     const vy = tracks.vy[t]!;
     const lastMs = this.lastSeenMs[t]!;
     let measured = tracks.observed[t] === 1;
+    if (tracks.measured[t] === 1) this.ownBlobMs[t] = tsMs;
     if (measured && !Number.isNaN(lastMs) && vx === this.lastVx[t] && vy === this.lastVy[t]) {
       const dt = tsMs - lastMs;
       const offX = cx - (this.lastCx[t]! + vx * dt);
@@ -901,7 +909,7 @@ export class SafetyMonitor {
     if (this.wrongWayReported[t] === 1 || tracks.hits[t]! < this.options.confirmHits) return;
     const at = this.laneCrossing;
     const tsMs = at[2]!;
-    if (!(this.measuredMs[t]! >= tsMs - WRONG_WAY_MEASURED_WITHIN_MS)) return;
+    if (!(this.ownBlobMs[t]! >= tsMs - WRONG_WAY_MEASURED_WITHIN_MS)) return;
     let lane = NONE;
     for (let l = 0; l < this.laneZone.length; l++) {
       if (this.zones.containsPoint(this.laneZone[l]!, at)) {
@@ -976,7 +984,7 @@ export class SafetyMonitor {
       this.reverseMeasured[t] = 0;
       return;
     }
-    if (this.measuredMs[t] === tsMs) this.reverseMeasured[t]!++;
+    if (this.ownBlobMs[t] === tsMs) this.reverseMeasured[t]!++;
     const againstPx = -((x - this.reverseStartX[t]!) * dx + (y - this.reverseStartY[t]!) * dy) * this.factor;
     if (tsMs - this.reverseSinceMs[t]! < this.options.wrongWayMinMs || againstPx < this.options.wrongWayMinDistancePx) return;
     // A track coasting on its prediction (inside a merged blob) keeps the velocity it had and covers any
@@ -984,7 +992,7 @@ export class SafetyMonitor {
     if (this.reverseMeasured[t]! < this.options.wrongWayMinMeasurements) return;
     // The box reported must still be on the rider: measured lately (a track coasting for long drifts off
     // it), not jumping this frame.
-    if (!(this.measuredMs[t]! >= tsMs - WRONG_WAY_MEASURED_WITHIN_MS) || this.jumpX[t] !== 0 || this.jumpY[t] !== 0) return;
+    if (!(this.ownBlobMs[t]! >= tsMs - WRONG_WAY_MEASURED_WITHIN_MS) || this.jumpX[t] !== 0 || this.jumpY[t] !== 0) return;
     this.wrongWayReported[t] = 1;
     const reported = this.stopGroup.length + lane;
     if (this.sameVehicle(reported, t, tracks)) return;
@@ -1166,6 +1174,7 @@ export class SafetyMonitor {
     this.lastSeenMs[t] = UNSET;
     this.measuredMs[t] = UNSET;
     this.measuredBeforeMs[t] = UNSET;
+    this.ownBlobMs[t] = UNSET;
   }
 
   private boxOf(tracks: TrackView, t: number): SafetyEvent['box'] {

@@ -18,6 +18,8 @@ export interface TrackView {
   readonly vy: Float64Array;
   /** 1 when the track was seen this frame (not coasting on its prediction). */
   readonly observed: Uint8Array;
+  /** 1 when its position this frame came from a blob of its own, not placed inside a merged blob. */
+  readonly measured: Uint8Array;
   /** Detections so far; a track is confirmed at `confirmHits` (noise births never reach it). */
   readonly hits: Int32Array;
 }

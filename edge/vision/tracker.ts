@@ -81,6 +81,11 @@ export class Tracker {
   readonly observed: Uint8Array;
   /** Whether the track was observed this frame as a blob of its own (not inside a merge). */
   readonly singly: Uint8Array;
+  /**
+   * Whether the track's position this frame came from a blob of its own (alone or a piece cut from a
+   * queue): 0 while it coasts, or sits inside a merged blob at its prediction or at the blob's front edge.
+   */
+  readonly measured: Uint8Array;
   private readonly predictedX: Float64Array;
   private readonly predictedY: Float64Array;
   private readonly assigned: Uint8Array;
@@ -130,6 +135,7 @@ export class Tracker {
     this.lastSeenMs = new Float64Array(n);
     this.observed = new Uint8Array(n);
     this.singly = new Uint8Array(n);
+    this.measured = new Uint8Array(n);
     this.predictedX = new Float64Array(n);
     this.predictedY = new Float64Array(n);
     this.assigned = new Uint8Array(n);
@@ -190,6 +196,7 @@ export class Tracker {
       assigned[t] = 0;
       observed[t] = 0;
       singly[t] = 0;
+      this.measured[t] = 0;
       if (state[t] !== ACTIVE) continue;
       predictedX[t] = cx[t]! + vx[t]! * dt;
       predictedY[t] = cy[t]! + vy[t]! * dt;
@@ -405,6 +412,7 @@ export class Tracker {
     this.lastSeenMs[t] = tsMs;
     this.observed[t] = 1;
     this.singly[t] = blobs.cut[b] === 1 ? 0 : 1;
+    this.measured[t] = 1;
   }
 
   /** The blob whose box holds track t's prediction (the nearest centre if several), or -1. */

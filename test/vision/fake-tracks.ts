@@ -13,6 +13,8 @@ export class FakeTracks implements TrackView {
   readonly vx: Float64Array;
   readonly vy: Float64Array;
   readonly observed: Uint8Array;
+  /** 1 after set() or a measured move; step() (pure extrapolation, as inside a merged blob) clears it. */
+  readonly measured: Uint8Array;
   readonly hits: Int32Array;
 
   constructor(readonly capacity: number) {
@@ -25,6 +27,7 @@ export class FakeTracks implements TrackView {
     this.vx = new Float64Array(capacity);
     this.vy = new Float64Array(capacity);
     this.observed = new Uint8Array(capacity);
+    this.measured = new Uint8Array(capacity);
     this.hits = new Int32Array(capacity);
   }
 
@@ -36,6 +39,7 @@ export class FakeTracks implements TrackView {
   set(t: number, id: number, cx: number, cy: number, vx = 0, vy = 0, w = 4, h = 4): void {
     this.active[t] = 1;
     this.observed[t] = 1;
+    this.measured[t] = 1;
     this.hits[t] = 10;
     this.id[t] = id;
     this.cx[t] = cx;
@@ -46,15 +50,17 @@ export class FakeTracks implements TrackView {
     this.h[t] = h;
   }
 
-  /** Moves slot t on by its velocity over dtMs. */
+  /** Moves slot t on by its velocity over dtMs, as the tracker extrapolates a track inside a merged blob. */
   step(t: number, dtMs: number): void {
     this.cx[t]! += this.vx[t]! * dtMs;
     this.cy[t]! += this.vy[t]! * dtMs;
+    this.measured[t] = 0;
   }
 
   remove(t: number): void {
     this.active[t] = 0;
     this.observed[t] = 0;
+    this.measured[t] = 0;
   }
 }
 

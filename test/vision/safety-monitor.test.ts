@@ -26,6 +26,7 @@ const ZONES = [rect('lane-N', 0, 0, 40, 100), rect('box', 50, 50, 90, 90)];
 function stepMeasured(tracks: FakeTracks, t: number, dtMs: number, frame: number): void {
   tracks.step(t, dtMs);
   tracks.cx[t]! += frame % 2 === 0 ? 0.2 : -0.2;
+  tracks.measured[t] = 1;
 }
 
 /** The lines' geometry: 'stop-N' across the northbound lane at y = 50 (northbound traffic crosses it 'rl'). */
@@ -417,6 +418,7 @@ function drive(r: ReturnType<typeof rig>, t: number, toX: number, toY: number, f
     const step = Math.min(stepPx, distance);
     tracks.cx[t]! += (dx / distance) * step;
     tracks.cy[t]! += (dy / distance) * step;
+    tracks.measured[t] = 1;
     ts += 100;
     safety.update(tracks, signalOf, ts, ts / 100);
   }

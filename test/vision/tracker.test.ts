@@ -140,6 +140,7 @@ test('in a merged queue the front vehicle follows the blob front as the queue pu
   assert.is(tracks.length, 2);
   const front = tracks.find((t) => tracker.cy[t]! > 45)!;
   const behind = tracks.find((t) => t !== front)!;
+  assert.equal([tracker.measured[front], tracker.measured[behind]], [1, 1], 'each measured from its own blob');
   // They touch: one blob from y 20 down. Then the front pulls away 2 px a frame, still touching the one
   // behind through its shadow (the blob's bottom edge moves, its top stays).
   let f = 10;
@@ -148,6 +149,8 @@ test('in a merged queue the front vehicle follows the blob front as the queue pu
     tracker.update(blobs, f * FRAME_MS, f);
   }
   assert.ok(tracker.isActive(front) && tracker.isActive(behind));
+  // Placed inside the merged blob (seen, but not measured from a blob of their own).
+  assert.equal([tracker.observed[front], tracker.measured[front], tracker.observed[behind], tracker.measured[behind]], [1, 0, 1, 0]);
   assert.ok(Math.abs(tracker.cy[front]! - (82 - tracker.h[front]! / 2)) < 1e-9, `front at ${tracker.cy[front]}: its bottom edge on the blob's`);
   assert.ok(Math.abs(tracker.cy[behind]! - 30) < 1, `the one behind stays: ${tracker.cy[behind]}`);
 });
