@@ -1125,25 +1125,36 @@ export class SafetyMonitor {
         this.spotSeenMs[i] = Number.NaN;
         continue;
       }
-      const r = Math.floor(i / SPOTS_PER_ZONE);
+      // Integer division (| 0), not Math.floor: the place's rule indexes arrays in this per-frame loop.
+      const r = (i / SPOTS_PER_ZONE) | 0;
       // Only while it is seen standing: a place kept for a moment after its vehicle drove off is not a stop.
       if (seen !== tsMs || this.spotReported[i] === 1 || !(tsMs - this.spotSinceMs[i]! > this.noStopMaxMs[r]!)) continue;
-      // Standing since the monitor's first seconds (see settleMs).
-      if (this.spotSinceMs[i]! < this.startedMs + this.options.settleMs) continue;
-      this.spotReported[i] = 1;
-      const slot = this.spotSlot[i]!;
-      if (this.slotId[slot] === this.spotTrack[i]) this.stopReported[slot] = 1;
-      const f = this.factor;
-      const box = this.spotBox;
-      this.emit({
-        kind: 'illegal-stop',
-        trackId: this.spotTrack[i]!,
-        tsMs,
-        frame,
-        zone: this.zones.names[this.noStopZone[r]!]!,
-        box: { x: box[i * 4]! * f, y: box[i * 4 + 1]! * f, w: (box[i * 4 + 2]! - box[i * 4]!) * f, h: (box[i * 4 + 3]! - box[i * 4 + 1]!) * f },
-      });
+      this.reportStop(i, r, frame);
     }
+  }
+
+  /**
+   * Reports place i of rule r. Apart from the loop above: run once a stop, it deoptimises when it first
+   * runs, and in the loop it took the loop (run every frame) back to the interpreter with it, where every
+   * float is boxed: tens of kilobytes a second until the loop was optimised again.
+   */
+  private reportStop(i: number, r: number, frame: number): void {
+    const tsMs = this.clock[FRAME_TS]!;
+    // Standing since the monitor's first seconds (see settleMs).
+    if (this.spotSinceMs[i]! < this.startedMs + this.options.settleMs) return;
+    this.spotReported[i] = 1;
+    const slot = this.spotSlot[i]!;
+    if (this.slotId[slot] === this.spotTrack[i]) this.stopReported[slot] = 1;
+    const f = this.factor;
+    const box = this.spotBox;
+    this.emit({
+      kind: 'illegal-stop',
+      trackId: this.spotTrack[i]!,
+      tsMs,
+      frame,
+      zone: this.zones.names[this.noStopZone[r]!]!,
+      box: { x: box[i * 4]! * f, y: box[i * 4 + 1]! * f, w: (box[i * 4 + 2]! - box[i * 4]!) * f, h: (box[i * 4 + 3]! - box[i * 4 + 1]!) * f },
+    });
   }
 
   private resetSlot(t: number, tracks: TrackView): void {
