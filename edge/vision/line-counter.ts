@@ -343,13 +343,10 @@ export class LineCounter {
 
   /** Hands every logged crossing to fn, oldest first, and empties the log. */
   drain(fn: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => void): void {
-    const capacity = this.logCapacity;
-    let index = (this.logHead - this.logSize + capacity) % capacity;
     for (let n = 0; n < this.logSize; n++) {
-      fn(this.logLine[index]!, this.logDirection[index]!, this.logTrack[index]!, this.logFrame[index]!, this.logTs[index]!, this.logX[index]!, this.logY[index]!);
-      index = (index + 1) % capacity;
+      const k = this.logSlot(n);
+      fn(this.logLine[k]!, this.logDirection[k]!, this.logTrack[k]!, this.logFrame[k]!, this.logTs[k]!, this.logX[k]!, this.logY[k]!);
     }
-    this.logSize = 0;
+    this.clearLog();
   }
-
 }
