@@ -116,6 +116,36 @@ export class VisionPipeline {
     this.frames++;
   }
 
+  /**
+   * Extends the freeze (zones frozen while their group is red, written by the caller for the next frame)
+   * to the whole of every last-frame blob that reaches into it: a truck queued at the stop line overhangs
+   * its queue zone, and the overhang, learnt at the foreground rate through a red phase (about a quarter
+   * in 27 s), was left behind as a ghost in the junction when it drove off.
+   */
+  extendFreeze(): void {
+    const { blobs, workingWidth: width } = this;
+    const { mask, freezeMask } = this.motion;
+    for (let b = 0; b < blobs.count; b++) {
+      const x0 = blobs.minX[b]!;
+      const x1 = blobs.maxX[b]!;
+      const y0 = blobs.minY[b]!;
+      const y1 = blobs.maxY[b]!;
+      let frozen = false;
+      for (let y = y0; y <= y1 && !frozen; y++) {
+        for (let i = y * width + x0, end = y * width + x1; i <= end; i++) {
+          if (freezeMask[i] === 1) {
+            frozen = true;
+            break;
+          }
+        }
+      }
+      if (!frozen) continue;
+      for (let y = y0; y <= y1; y++) {
+        for (let i = y * width + x0, end = y * width + x1; i <= end; i++) if (mask[i] === 1) freezeMask[i] = 1;
+      }
+    }
+  }
+
   /** Downscale and motion: fused in the backend where it can (WASM), else downscaleBox then the backend. */
   private detectMotion(frame: Uint8Array): void {
     const motion = this.motion;

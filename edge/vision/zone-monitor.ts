@@ -234,17 +234,21 @@ export class ZoneMonitor {
    * red, 0 everywhere else, so vehicles queued at red stay foreground instead of fading into the background.
    * Once update() has seen a foreground mask, only the foreground pixels of a red zone are held: the empty
    * road around a queue keeps learning, so light changes during a long red do not leave the whole zone
-   * foreground (phantom vehicles at the stop line), while the queued vehicles themselves stay.
+   * foreground (phantom vehicles at the stop line), while the queued vehicles themselves stay. Returns
+   * whether any zone is frozen (then VisionPipeline.extendFreeze() holds the rest of their vehicles).
    */
-  freeze(freezeMask: Uint8Array, isRed: (zone: number) => boolean): void {
+  freeze(freezeMask: Uint8Array, isRed: (zone: number) => boolean): boolean {
     freezeMask.fill(0);
     const foreground = this.lastMask;
+    let frozen = false;
     for (let z = 0; z < this.count; z++) {
       if (this.phases[z] === undefined || !isRed(z)) continue;
       const pixels = this.pixels[z]!;
+      frozen = true;
       if (foreground === null) for (let p = 0; p < pixels.length; p++) freezeMask[pixels[p]!] = 1;
       else for (let p = 0; p < pixels.length; p++) freezeMask[pixels[p]!] = foreground[pixels[p]!]!;
     }
+    return frozen;
   }
 
   /** One frame: mask is the working-size 0/1 foreground, tracks the tracker after its update. */
