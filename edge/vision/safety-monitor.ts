@@ -167,6 +167,9 @@ const SPOT_CONFIRM_MS = 1000;
  * standing vehicle fragments and new tracks, so one that is briefly without any is still there, ms.
  */
 const SPOT_HOLD_MS = 3000;
+/** Illegal stops reported within this long of each other, on boxes within half a box, are one vehicle's. */
+const SAME_STOP_MS = 30_000;
+const RECENT_STOP_REPORTS = 8;
 /** A standing track whose box overlaps a standing place by this fraction of the smaller is on it. */
 const SPOT_OVERLAP = 0.3;
 /** Standing places remembered per no-stopping zone. */
@@ -336,6 +339,10 @@ export class SafetyMonitor {
    * platoon (the front edge of an outbound platoon moving up is no rider).
    */
   private readonly ownBlobMs: Float64Array;
+  /** The last few illegal stops reported: their places' boxes (working px) and times, for one event a vehicle. */
+  private readonly stopReportBox = new Float64Array(RECENT_STOP_REPORTS * 4);
+  private readonly stopReportMs = new Float64Array(RECENT_STOP_REPORTS).fill(Number.NaN);
+  private stopReportNext = 0;
   /**
    * Per no-stopping rule × SPOTS_PER_ZONE: places where a vehicle arrived and stands, index r * SPOTS + i.
    * Box (working pixels, x0 y0 x1 y1), since when it stands, when a standing track last confirmed it
@@ -1145,8 +1152,21 @@ export class SafetyMonitor {
     this.spotReported[i] = 1;
     const slot = this.spotSlot[i]!;
     if (this.slotId[slot] === this.spotTrack[i]) this.stopReported[slot] = 1;
-    const f = this.factor;
     const box = this.spotBox;
+    // A second place on a vehicle reported moments ago (another fragment, or its track lost and found
+    // again) is the same stop: one vehicle, one event.
+    const recent = this.stopReportBox;
+    for (let k = 0; k < RECENT_STOP_REPORTS; k++) {
+      if (!(tsMs - this.stopReportMs[k]! <= SAME_STOP_MS)) continue;
+      const marginX = (recent[k * 4 + 2]! - recent[k * 4]!) / 2;
+      const marginY = (recent[k * 4 + 3]! - recent[k * 4 + 1]!) / 2;
+      if (box[i * 4]! <= recent[k * 4 + 2]! + marginX && box[i * 4 + 2]! >= recent[k * 4]! - marginX && box[i * 4 + 1]! <= recent[k * 4 + 3]! + marginY && box[i * 4 + 3]! >= recent[k * 4 + 1]! - marginY) return;
+    }
+    const k = this.stopReportNext;
+    this.stopReportNext = (k + 1) % RECENT_STOP_REPORTS;
+    this.stopReportMs[k] = tsMs;
+    for (let c = 0; c < 4; c++) recent[k * 4 + c] = box[i * 4 + c]!;
+    const f = this.factor;
     this.emit({
       kind: 'illegal-stop',
       trackId: this.spotTrack[i]!,

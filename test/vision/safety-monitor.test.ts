@@ -482,6 +482,26 @@ test('illegal stop: a standing vehicle the tracker re-tracks (a new id on the sa
   assert.equal(r.events.map((event) => [event.trackId, event.tsMs]), [[1, stoppedAt + 2100]]);
 });
 
+test('illegal stop: two fragments of one vehicle, each standing at its own place, are one event', () => {
+  const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
+  // The front and the back of a long vehicle, tracked apart: places too far apart to be one place, but
+  // within half a box of each other.
+  r.tracks.set(0, 1, 62, 20, 0, 0, 16, 16);
+  r.tracks.set(1, 2, 80, 38, 0, 0, 16, 16);
+  let ts = drive(r, 0, 62, 62, 0);
+  ts = drive(r, 1, 80, 80, ts);
+  stand(r, ts, ts + 6000);
+  assert.equal(r.events.map((event) => [event.kind, event.trackId]), [['illegal-stop', 1]]);
+  const firstAt = r.events[0]!.tsMs;
+  // A vehicle stopping at that place once the event is 30 s old is its own event.
+  r.tracks.remove(0);
+  r.tracks.remove(1);
+  r.tracks.set(3, 4, 62, 20, 0, 0, 16, 16);
+  ts = drive(r, 3, 62, 62, firstAt + 30_000);
+  stand(r, ts, ts + 6000);
+  assert.equal(r.events.map((event) => event.trackId), [1, 4]);
+});
+
 test('illegal stop: a box jumping as blobs merge and split (the vehicle not moving) is still standing', () => {
   const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
   r.tracks.set(0, 1, 70, 20, 0, 0, 20, 20);
