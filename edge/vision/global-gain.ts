@@ -4,6 +4,8 @@
  * median of frame ÷ background over sparse samples, binned here, so their masks agree.
  */
 
+import { medianBin } from './noise-threshold.js';
+
 /** Bins per unit of gain: a resolution of 1/128 (under 1 gray level at 200). */
 export const GAIN_BIN_SCALE = 128;
 /** Gains from 0 to 4 (a quarter to four times the light) are told apart; beyond, they clamp. */
@@ -13,6 +15,27 @@ export const GAIN_MIN_BACKGROUND = 16;
 
 /** Fewer samples than this (a dark picture) and there is no gain to speak of: 1. */
 export const MIN_GAIN_SAMPLES = 16;
+
+/**
+ * The median gain bin of frame ÷ background over every 4th pixel of every 4th row from (1, 1), pixels
+ * whose background is too dark left out; GAIN_BINS when fewer than MIN_GAIN_SAMPLES are left. For the
+ * backends with the background in JavaScript (the WASM kernel does the same in motion.as); `histogram` is
+ * GAIN_BINS counts, reused.
+ */
+export function medianGainBin(gray: ArrayLike<number>, background: Float32Array, width: number, height: number, histogram: Uint32Array): number {
+  histogram.fill(0);
+  let samples = 0;
+  for (let y = 1; y < height; y += 4) {
+    const row = y * width;
+    for (let x = 1; x < width; x += 4) {
+      const bg = background[row + x]!;
+      if (bg < GAIN_MIN_BACKGROUND) continue;
+      histogram[gainBin(gray[row + x]!, bg)]!++;
+      samples++;
+    }
+  }
+  return samples < MIN_GAIN_SAMPLES ? GAIN_BINS : medianBin(histogram, GAIN_BINS, samples >> 1);
+}
 
 /** The bin of one sample's ratio (background ≥ GAIN_MIN_BACKGROUND). */
 export function gainBin(frame: number, background: number): number {

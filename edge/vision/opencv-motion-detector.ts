@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { downscaleBox } from './downscale.js';
-import { GAIN_BINS, GAIN_MIN_BACKGROUND, MIN_GAIN_SAMPLES, gainBin, gainOfBin } from './global-gain.js';
+import { GAIN_BINS, gainOfBin, medianGainBin } from './global-gain.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions, type PackedMask } from './motion-detector.js';
 import { medianBin, noiseThreshold } from './noise-threshold.js';
 
@@ -222,7 +222,7 @@ export class OpenCvMotionDetector implements MotionDetector {
     const warming = this.elapsedMs < this.options.warmupS * 1000;
     const alphaBackground = warming ? 1 - Math.exp(-dtS / 0.25) : 1 - Math.exp(-dtS / this.options.backgroundTauS);
     const alphaForeground = warming ? alphaBackground : 1 - Math.exp(-dtS / this.options.foregroundTauS);
-    const gain = this.globalGain();
+    const gain = gainOfBin(medianGainBin(this.gray, this.background, this.width, this.height, this.gainHistogram));
     const threshold = this.currentThreshold;
     // |blur − gain × background| in f32, as the WASM kernel computes it.
     const level = blurred.convertTo(cv.CV_32F);
@@ -373,23 +373,6 @@ export class OpenCvMotionDetector implements MotionDetector {
   private relearn(blurred: Mat): void {
     this.cv.accumulateWeighted(blurred, this.backgroundMat, 1);
     blurred.release();
-  }
-
-  /** As TS: median of raw frame ÷ background over every 4th pixel of every 4th row, from (1, 1). */
-  private globalGain(): number {
-    const { width, height, gray, background, gainHistogram } = this;
-    gainHistogram.fill(0);
-    let samples = 0;
-    for (let y = 1; y < height; y += 4) {
-      const row = y * width;
-      for (let x = 1; x < width; x += 4) {
-        const bg = background[row + x]!;
-        if (bg < GAIN_MIN_BACKGROUND) continue;
-        gainHistogram[gainBin(gray[row + x]!, bg)]!++;
-        samples++;
-      }
-    }
-    return samples < MIN_GAIN_SAMPLES ? 1 : gainOfBin(medianBin(gainHistogram, GAIN_BINS, samples >> 1));
   }
 
   /** As TS: the median absolute difference (mostly background pixels) estimates the noise sigma. */

@@ -1,6 +1,6 @@
 import { horizontal3, lastWordMask, unpackBits, vertical3, wordsPerRow } from './bit-morphology.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions } from './motion-detector.js';
-import { GAIN_BINS, GAIN_MIN_BACKGROUND, MIN_GAIN_SAMPLES, gainBin, gainOfBin } from './global-gain.js';
+import { GAIN_BINS, gainOfBin, medianGainBin } from './global-gain.js';
 import { medianBin, noiseThreshold } from './noise-threshold.js';
 
 /**
@@ -79,7 +79,7 @@ export class TsMotionDetector implements MotionDetector {
     // frame's global gain, and learn the frame divided by it. The background stays in its own brightness,
     // so a light change needs no relearning, and relearning (which burns every vehicle in view into the
     // background, each leaving a ghost for a minute when it drives off) is kept for a camera moved or covered.
-    const gain = this.globalGain(gray);
+    const gain = gainOfBin(medianGainBin(gray, background, width, height, this.gainHistogram));
     const learnBackground = alphaBackground / gain;
     const learnForeground = alphaForeground / gain;
     const threshold = this.currentThreshold;
@@ -147,24 +147,6 @@ export class TsMotionDetector implements MotionDetector {
         centre = right;
       }
     }
-  }
-
-  /** Median of frame ÷ background over a sparse grid (every 4th pixel of every 4th row), see gainBin(). */
-  private globalGain(gray: Uint8Array): number {
-    const { width, height, background, gainHistogram } = this;
-    gainHistogram.fill(0);
-    let samples = 0;
-    for (let y = 1; y < height; y += 4) {
-      const row = y * width;
-      for (let x = 1; x < width; x += 4) {
-        const bg = background[row + x]!;
-        // Near-black pixels say little about a gain (noise swamps them).
-        if (bg < GAIN_MIN_BACKGROUND) continue;
-        gainHistogram[gainBin(gray[row + x]!, bg)]!++;
-        samples++;
-      }
-    }
-    return samples < MIN_GAIN_SAMPLES ? 1 : gainOfBin(medianBin(gainHistogram, GAIN_BINS, samples >> 1));
   }
 
   /** The median absolute difference (mostly background pixels) estimates the noise sigma. */

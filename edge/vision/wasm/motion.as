@@ -389,7 +389,7 @@ const MIN_GAIN_SAMPLES: i32 = 16;
 
 /**
  * The median gain bin of gray ÷ background on every 4th pixel of every 4th row from (1, 1), as
- * TsMotionDetector.globalGain; GAIN_BINS when too few pixels are bright enough to sample.
+ * medianGainBin() in global-gain.ts; GAIN_BINS when too few pixels are bright enough to sample.
  */
 export function globalGain(): i32 {
   let samples = gainSamplesPtr;
