@@ -117,12 +117,17 @@ export class VisionPipeline {
   }
 
   /**
-   * Extends the freeze (zones frozen while their group is red, written by the caller for the next frame)
-   * to the whole of every last-frame blob that reaches into it: a truck queued at the stop line overhangs
-   * its queue zone, and the overhang, learnt at the foreground rate through a red phase (about a quarter
-   * in 27 s), was left behind as a ghost in the junction when it drove off.
+   * Freezes the background for the next frame where zones.freeze() says (the foreground of zones whose
+   * signal group is red), and holds the whole of every last-frame blob that reaches into a frozen zone: a
+   * truck queued at the stop line overhangs its queue zone, and the overhang, learnt at the foreground
+   * rate through a red phase (about a quarter in 27 s), was left behind as a ghost in the junction when it
+   * drove off. The blobs are scanned only while something is frozen.
    */
-  extendFreeze(): void {
+  freezeZones(zones: FreezingZones, isRed: (zone: number) => boolean): void {
+    if (zones.freeze(this.motion.freezeMask, isRed)) this.extendFreeze();
+  }
+
+  private extendFreeze(): void {
     const { blobs, workingWidth: width } = this;
     const { mask, freezeMask } = this.motion;
     for (let b = 0; b < blobs.count; b++) {
@@ -169,6 +174,11 @@ export class VisionPipeline {
 }
 
 export type MotionBackendChoice = 'auto' | 'ts' | 'wasm' | 'opencv';
+
+/** What VisionPipeline.freezeZones() needs of the zones (ZoneMonitor.freeze): whether anything is frozen. */
+export interface FreezingZones {
+  freeze(freezeMask: Uint8Array, isRed: (zone: number) => boolean): boolean;
+}
 
 /** 'auto' prefers the WASM kernel: measured faster here than OpenCV through opencv4nodejs. */
 export function createMotionDetector(choice: MotionBackendChoice, options: MotionOptions): MotionDetector {

@@ -110,7 +110,7 @@ export class SharedFrameProcessor extends FrameLoopViews {
     const frameClock = this.frameClock;
     frameClock[FRAME_TS] = slotMeta[slot * 2]!;
     frameClock[FRAME_INDEX] = slotMeta[slot * 2 + 1]!;
-    if (zones.freeze(pipeline.motion.freezeMask, this.zoneIsRed)) pipeline.extendFreeze();
+    pipeline.freezeZones(zones, this.zoneIsRed);
     pipeline.processAt(frame, frameClock);
     zones.updateAt(pipeline.motion.mask, pipeline.tracker, frameClock);
     for (let l = 0; l < this.lineCount; l++) {

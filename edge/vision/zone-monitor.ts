@@ -235,7 +235,7 @@ export class ZoneMonitor {
    * Once update() has seen a foreground mask, only the foreground pixels of a red zone are held: the empty
    * road around a queue keeps learning, so light changes during a long red do not leave the whole zone
    * foreground (phantom vehicles at the stop line), while the queued vehicles themselves stay. Returns
-   * whether any zone is frozen (then VisionPipeline.extendFreeze() holds the rest of their vehicles).
+   * whether any zone is frozen (VisionPipeline.freezeZones() then holds the rest of their vehicles).
    */
   freeze(freezeMask: Uint8Array, isRed: (zone: number) => boolean): boolean {
     freezeMask.fill(0);

@@ -6,7 +6,7 @@ import { VisionPipeline } from '../../edge/vision/pipeline.js';
  * A vehicle queued at red that overhangs its frozen queue zone is held whole: the freeze the zones wrote
  * reaches every foreground pixel of a blob that touches it, and no other blob.
  */
-test('extendFreeze holds the whole of a blob that reaches into a frozen zone, and nothing else', () => {
+test('freezeZones holds the whole of a blob that reaches into a frozen zone, and nothing else', () => {
   const width = 160;
   const height = 120;
   const pipeline = new VisionPipeline({ sourceWidth: width, sourceHeight: height, lines: [], motionBackend: 'ts' });
@@ -25,13 +25,22 @@ test('extendFreeze holds the whole of a blob that reaches into a frozen zone, an
   const { mask, freezeMask } = pipeline.motion;
   assert.is(mask[60 * width + 30], 1, 'the long vehicle is foreground');
   assert.is(mask[20 * width + 110], 1, 'the car is foreground');
-  // The zones froze only the front of the long vehicle (rows 70..89), as ZoneMonitor.freeze does.
-  freezeMask.fill(0);
-  for (let y = 70; y < 90; y++) for (let x = 20; x < 40; x++) freezeMask[y * width + x] = mask[y * width + x]!;
-  pipeline.extendFreeze();
+  // The zones freeze only the front of the long vehicle (rows 70..89), as ZoneMonitor.freeze does.
+  const zones = {
+    freeze(mask: Uint8Array, isRed: (zone: number) => boolean): boolean {
+      mask.fill(0);
+      if (!isRed(0)) return false;
+      for (let y = 70; y < 90; y++) for (let x = 20; x < 40; x++) mask[y * width + x] = pipeline.motion.mask[y * width + x]!;
+      return true;
+    },
+  };
+  pipeline.freezeZones(zones, () => true);
   assert.is(freezeMask[45 * width + 30], 1, 'the overhang outside the zone is held too');
   assert.is(freezeMask[20 * width + 110], 0, 'a blob not touching the frozen zone keeps learning');
   assert.is(freezeMask[5 * width + 5], 0, 'background keeps learning');
+  // Green: the zones freeze nothing, and nothing is held.
+  pipeline.freezeZones(zones, () => false);
+  assert.ok(freezeMask.every((value) => value === 0), 'nothing frozen while green');
 });
 
 test.run();

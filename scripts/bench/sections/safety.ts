@@ -100,7 +100,7 @@ export function runSafetyScene(options: SceneOptions, hooks: SafetyRunHooks = {}
   for (let index = 0; index < frames; index++) {
     scene.renderFrame(index, frame);
     const tsMs = scene.frameTimeMs(index);
-    if (zones.freeze(pipeline.motion.freezeMask, isRed)) pipeline.extendFreeze();
+    pipeline.freezeZones(zones, isRed);
     pipeline.process(frame, tsMs, index);
     zones.update(pipeline.motion.mask, pipeline.tracker, tsMs);
     pipeline.counter.drain(onCrossing === undefined ? monitor.onCrossing : (line, direction, trackId, frameIndex, ts, x, y) => {

@@ -93,7 +93,7 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
     const t0 = performance.now();
     scene.renderFrame(i, buffer);
     const t1 = performance.now();
-    if (zones?.freeze(pipeline.motion.freezeMask, isRed)) pipeline.extendFreeze();
+    if (zones) pipeline.freezeZones(zones, isRed);
     pipeline.process(buffer, scene.frameTimeMs(i), i);
     zones?.update(pipeline.motion.mask, pipeline.tracker, scene.frameTimeMs(i));
     pipelineMs += performance.now() - t1;
