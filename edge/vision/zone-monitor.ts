@@ -202,22 +202,12 @@ export class ZoneMonitor {
   }
 
   /**
-   * contains() for the point (point[0], point[1]) in working pixels: for callers in the frame loop, where
-   * floats passed to a call that is not inlined are boxed (garbage every frame). The even-odd test of
-   * pointInPolygon, written out for the same reason.
+   * contains() for the point (point[0], point[1]) in working pixels, for callers in the frame loop: floats
+   * passed to a call that is not inlined are boxed (garbage every frame).
    */
   containsPoint(z: number, point: Float64Array): boolean {
     const xs = this.polygonX[z]!;
-    const ys = this.polygonY[z]!;
-    const px = point[0]! * this.factor;
-    const py = point[1]! * this.factor;
-    let inside = false;
-    for (let i = 0, j = xs.length - 1; i < xs.length; j = i++) {
-      const xi = xs[i]!;
-      const yi = ys[i]!;
-      if (yi > py !== ys[j]! > py && px < ((xs[j]! - xi) * (py - yi)) / (ys[j]! - yi) + xi) inside = !inside;
-    }
-    return inside;
+    return pointInPolygon(point[0]! * this.factor, point[1]! * this.factor, xs, this.polygonY[z]!, xs.length);
   }
 
   /** Calls listener on every presence change (detector calls for the signal controller). Returns a remover. */
