@@ -10,6 +10,9 @@ import { freePort, waitForPort } from './ports.js';
  * (saved every second) so a persistent subscriber session survives a SIGKILL of the broker, as a
  * central collector's would on a production broker.
  */
+/** Times kill() sends its signal, a second apart, before SIGKILL. */
+const KILL_RETRIES = 5;
+
 export class MosquittoBroker {
   private process: ChildProcess | null = null;
   private constructor(
@@ -77,7 +80,14 @@ export class MosquittoBroker {
     this.process = null;
     if (child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      // A SIGTERM sent right after a restart was seen lost (the broker ran on with no signal pending, and a
+      // suite's teardown hung on it in a CI run). Send it again each second, then SIGKILL.
+      let sent = 1;
+      const again = setInterval(() => child.kill(sent++ < KILL_RETRIES ? signal : 'SIGKILL'), 1000);
+      child.once('exit', () => {
+        clearInterval(again);
+        resolve();
+      });
       child.kill(signal);
     });
   }
