@@ -383,13 +383,15 @@ export class SafetyMonitor {
   /** Per track slot: 1 once it was reported as a runner. */
   private readonly runnerReported: Uint8Array;
   // Crossings handed in since the last update, evaluated there against fresh signal state.
-  private readonly crossingLine: Int32Array;
-  private readonly crossingDirection: Uint8Array;
-  private readonly crossingTrack: Int32Array;
-  private readonly crossingFrame: Int32Array;
-  private readonly crossingTs: Float64Array;
-  private readonly crossingX: Float64Array;
-  private readonly crossingY: Float64Array;
+  /**
+   * The crossings kept until the next update(), each as the log it is in and its slot there: keeping one
+   * copies no float (a crossing is too rare for the code keeping it to be optimised, and unoptimised code
+   * boxes every float it reads).
+   */
+  private readonly crossingSource: CrossingLog[];
+  private readonly crossingSlot: Int32Array;
+  /** Where onCrossing() writes the crossings handed to it as numbers. */
+  private readonly handedLog: CrossingLog;
   private crossingCount = 0;
 
   constructor(config: SafetyConfig, lineNames: readonly string[], zones: ZoneLookup, options: SafetyMonitorOptions) {
@@ -506,13 +508,17 @@ export class SafetyMonitor {
     this.bornMs = new Float64Array(slots);
 
     const crossings = this.options.crossingCapacity;
-    this.crossingLine = new Int32Array(crossings);
-    this.crossingDirection = new Uint8Array(crossings);
-    this.crossingTrack = new Int32Array(crossings);
-    this.crossingFrame = new Int32Array(crossings);
-    this.crossingTs = new Float64Array(crossings);
-    this.crossingX = new Float64Array(crossings);
-    this.crossingY = new Float64Array(crossings);
+    this.handedLog = {
+      logLine: new Int32Array(crossings),
+      logDirection: new Uint8Array(crossings),
+      logTrack: new Int32Array(crossings),
+      logFrame: new Int32Array(crossings),
+      logTs: new Float64Array(crossings),
+      logX: new Float32Array(crossings),
+      logY: new Float32Array(crossings),
+    };
+    this.crossingSource = new Array<CrossingLog>(crossings).fill(this.handedLog);
+    this.crossingSlot = new Int32Array(crossings);
   }
 
   onEvent(listener: SafetyEventListener): () => void {
@@ -528,32 +534,36 @@ export class SafetyMonitor {
    * `safety.onCrossing` to drain directly. Kept until the next update().
    */
   readonly onCrossing = (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void => {
-    this.keepCrossing(line, direction, trackId, frame, tsMs, x, y);
-  };
-
-  /**
-   * onCrossing() for the crossing in slot k of a counter's log, read in place: the frame loop calls this
-   * from code optimised with the frame step, where keepCrossing() is inlined (floats passed to a call that
-   * is not inlined are boxed, and a crossing is too rare an event for its own call to be optimised).
-   */
-  onLogged(log: CrossingLog, k: number): void {
-    this.keepCrossing(log.logLine[k]!, log.logDirection[k]!, log.logTrack[k]!, log.logFrame[k]!, log.logTs[k]!, log.logX[k]!, log.logY[k]!);
-  }
-
-  private keepCrossing(line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void {
-    if (line < 0 || line >= this.stopRuleOfLine.length || (this.stopRuleOfLine[line] === NONE && this.laneZone.length === 0)) return;
+    const log = this.handedLog;
     const i = this.crossingCount;
-    if (i >= this.crossingLine.length) {
+    if (i >= this.crossingSlot.length) {
       this.crossingsDropped++;
       return;
     }
-    this.crossingLine[i] = line;
-    this.crossingDirection[i] = direction;
-    this.crossingTrack[i] = trackId;
-    this.crossingFrame[i] = frame;
-    this.crossingTs[i] = tsMs;
-    this.crossingX[i] = x;
-    this.crossingY[i] = y;
+    log.logLine[i] = line;
+    log.logDirection[i] = direction;
+    log.logTrack[i] = trackId;
+    log.logFrame[i] = frame;
+    log.logTs[i] = tsMs;
+    log.logX[i] = x;
+    log.logY[i] = y;
+    this.onLogged(log, i);
+  };
+
+  /**
+   * onCrossing() for the crossing in slot k of a counter's log, kept in place (read at the next update(),
+   * before the log's ring comes round to that slot again).
+   */
+  onLogged(log: CrossingLog, k: number): void {
+    const line = log.logLine[k]!;
+    if (line < 0 || line >= this.stopRuleOfLine.length || (this.stopRuleOfLine[line] === NONE && this.laneZone.length === 0)) return;
+    const i = this.crossingCount;
+    if (i >= this.crossingSlot.length) {
+      this.crossingsDropped++;
+      return;
+    }
+    this.crossingSource[i] = log;
+    this.crossingSlot[i] = k;
     this.crossingCount = i + 1;
   }
 
@@ -686,7 +696,9 @@ export class SafetyMonitor {
    * followed on past the line (confirmRunner). Of another line: judgeLaneCrossing.
    */
   private judgeCrossing(c: number, tracks: TrackView): void {
-    const line = this.crossingLine[c]!;
+    const log = this.crossingSource[c]!;
+    const k = this.crossingSlot[c]!;
+    const line = log.logLine[k]!;
     const s = this.stopRuleOfLine[line]!;
     if (s === NONE) {
       this.judgeLaneCrossing(c, tracks);
@@ -694,23 +706,23 @@ export class SafetyMonitor {
     }
     const g = this.stopGroup[s]!;
     if (this.groupAspect[g] !== 'red') return;
-    const tsMs = this.crossingTs[c]!;
+    const tsMs = log.logTs[k]!;
     const redForMs = tsMs - this.redSinceMs[g]!;
     if (!(redForMs > this.stopGraceMs[s]!)) return;
-    const t = slotOf(tracks, this.crossingTrack[c]!);
+    const t = slotOf(tracks, log.logTrack[k]!);
     if (t < 0 || this.runnerReported[t] === 1 || this.pendingRule[t] !== NONE) return;
     const wanted = this.stopDirection[s]!;
     if (wanted !== DIRECTION_ANY) {
-      if (this.crossingDirection[c] !== wanted) return;
-    } else if (this.againstLaneAt(this.crossingX[c]!, this.crossingY[c]!, tracks.vx[t]!, tracks.vy[t]!)) {
+      if (log.logDirection[k] !== wanted) return;
+    } else if (this.againstLaneAt(log.logX[k]!, log.logY[k]!, tracks.vx[t]!, tracks.vy[t]!)) {
       return;
     }
     if (this.stoodPastLine(t, s)) return;
     this.pendingRule[t] = s;
     this.pendingMs[t] = tsMs;
-    this.pendingFrame[t] = this.crossingFrame[c]!;
-    this.pendingX[t] = this.crossingX[c]!;
-    this.pendingY[t] = this.crossingY[c]!;
+    this.pendingFrame[t] = log.logFrame[k]!;
+    this.pendingX[t] = log.logX[k]!;
+    this.pendingY[t] = log.logY[k]!;
     this.pendingRedForMs[t] = redForMs;
     this.pendingTravel[t] = this.travel[t]!;
     if (this.runnerAtCrossing(t, tracks)) this.reportRunner(t, tracks, true);
@@ -896,14 +908,16 @@ export class SafetyMonitor {
    * and been measured within WRONG_WAY_MEASURED_WITHIN_MS.
    */
   private judgeLaneCrossing(c: number, tracks: TrackView): void {
-    const t = slotOf(tracks, this.crossingTrack[c]!);
+    const log = this.crossingSource[c]!;
+    const k = this.crossingSlot[c]!;
+    const t = slotOf(tracks, log.logTrack[k]!);
     if (t < 0) return;
     const at = this.laneCrossing;
-    at[0] = this.crossingX[c]!;
-    at[1] = this.crossingY[c]!;
-    at[2] = this.crossingTs[c]!;
-    at[3] = this.crossingFrame[c]!;
-    this.riderCrossing(t, this.crossingLine[c]!, tracks);
+    at[0] = log.logX[k]!;
+    at[1] = log.logY[k]!;
+    at[2] = log.logTs[k]!;
+    at[3] = log.logFrame[k]!;
+    this.riderCrossing(t, log.logLine[k]!, tracks);
   }
 
   /**
@@ -1017,19 +1031,29 @@ export class SafetyMonitor {
     const tsMs = this.clock[FRAME_TS]!;
     const rules = this.noStopZone.length;
     if (rules === 0 || tracks.observed[t] !== 1) return;
-    if (tsMs - this.anchorMs[t]! < SPOT_CONFIRM_MS) return;
-    // A box that jumped this frame (blobs merging) is not where a vehicle stands: it opens no place.
-    const jumped = this.jumpX[t] !== 0 || this.jumpY[t] !== 0;
-    // A track reported standing opens no other place: moving on a little and standing again (or its box
-    // creeping as the blob changes) is the same stop. (A vehicle that drives off and stops somewhere else
-    // illegally is missed if the tracker kept its track all the while.)
-    const arrived = !jumped && this.anchorJumped[t] === 0 && this.stopReported[t] === 0 && !this.atStopLine(t, tracks) && this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX && Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor >= MIN_STANDING_SIDE_PX;
+    const standing = tsMs - this.anchorMs[t]! >= SPOT_CONFIRM_MS;
     for (let r = 0; r < rules; r++) {
-      if (!this.zones.containsPoint(this.noStopZone[r]!, this.trackPoint(t, tracks))) continue;
+      // Looked up for every observed track, standing or not, in the zone or not: a lookup made only while a
+      // vehicle stands in a zone runs too rarely to be optimised, and unoptimised code boxes every float it
+      // reads (about 20 bytes a frame, all of the frame loop's allocation).
       const spot = this.spotAt(r, t, tracks);
+      if (!standing || !this.zones.containsPoint(this.noStopZone[r]!, this.trackPoint(t, tracks))) continue;
       if (spot >= 0) this.spotSeenMs[spot] = tsMs;
-      else if (arrived) this.openSpot(r, t, tracks);
+      else if (this.arrivedStanding(t, tracks)) this.openSpot(r, t, tracks);
     }
+  }
+
+  /**
+   * Whether standing track t arrived where it stands, so may open a standing place: a box that jumped this
+   * frame (blobs merging) is not where a vehicle stands, and a track reported standing opens no other place
+   * (moving on a little and standing again, or its box creeping as the blob changes, is the same stop; a
+   * vehicle that drives off and stops somewhere else illegally is missed if the tracker kept its track all
+   * the while). It must be the size of a vehicle, not spill over a stop line from a queue, and have come
+   * ARRIVAL_PX.
+   */
+  private arrivedStanding(t: number, tracks: TrackView): boolean {
+    const jumped = this.jumpX[t] !== 0 || this.jumpY[t] !== 0;
+    return !jumped && this.anchorJumped[t] === 0 && this.stopReported[t] === 0 && !this.atStopLine(t, tracks) && this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX && Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor >= MIN_STANDING_SIDE_PX;
   }
 
   /** Track t's centre in `point`, for zones.containsPoint (floats passed to a call would be boxed). */
