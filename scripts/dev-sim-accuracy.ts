@@ -1,20 +1,27 @@
 // Development aid: the pipeline on each simulator preset against the scene's ground truth, with the
 // failures by kind. Usage: npx tsx scripts/dev-sim-accuracy.ts [PRESET|odd|even] [--seconds S]
+//   [--seed-offset N[,N…]] (each preset's seed shifted: held-out scenes) [--list] (every unpaired crossing, in time order)
 // Environment: NO_LANES=1 (no lane dividers), NO_SIGNAL=1 (no signal feed to the background model),
+// EFFECTS='{"shadows":false,"noise":0}' (scene effects overridden: what each costs),
 // PIPELINE='{"tracker":{…},"counter":{…},"queueSplitter":{…},"motion":{…},"motionBackend":"ts"}' (settings to try;
 // "motionBackend":"ts" measures with the TypeScript motion stage, whose mask is the WASM kernel's, while the kernel is being rebuilt).
+import { parseArgs } from 'node:util';
 import { errorOf, runSimulatorPreset, type FailureKinds } from './bench/sections/simulator.js';
 import { SCENE_PRESETS } from '../sim/scene/presets.js';
 
-const args = process.argv.slice(2);
-const secondsAt = args.indexOf('--seconds');
-const seconds = secondsAt >= 0 ? Number(args[secondsAt + 1]) : 60;
-const only = args.find((arg, i) => !arg.startsWith('--') && (secondsAt < 0 || i !== secondsAt + 1));
+const { values, positionals } = parseArgs({
+  options: { seconds: { type: 'string' }, 'seed-offset': { type: 'string', default: '0' }, list: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
+const offsets = values['seed-offset'].split(',').map(Number);
+const only = positionals[0];
 const totals = { odd: { error: 0, truth: 0 }, even: { error: 0, truth: 0 } };
 const kinds: FailureKinds = { missedAlone: 0, missedTouching: 0, double: 0, spurious: 0 };
 let wrongCounted = 0;
 let wrongTruth = 0;
-for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
+for (const offset of offsets) for (const [name, basePreset] of Object.entries(SCENE_PRESETS)) {
+  const preset = { ...basePreset, seed: basePreset.seed + offset, ...(process.env.EFFECTS ? { effects: { ...basePreset.effects, ...JSON.parse(process.env.EFFECTS) } } : {}) };
+  const seconds = values.seconds !== undefined ? Number(values.seconds) : (preset.durationSeconds ?? 120);
   const parity = preset.seed % 2 === 1 ? 'odd' : 'even';
   if (only !== undefined && only !== name && only !== parity) continue;
   const pipeline = process.env.PIPELINE ? JSON.parse(process.env.PIPELINE) : undefined;
@@ -35,6 +42,13 @@ for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
   if (result.stopLineWrongDirection) {
     wrongCounted += result.stopLineWrongDirection.counted;
     wrongTruth += result.stopLineWrongDirection.truth;
+  }
+  if (values.list) {
+    for (const c of result.crossings) {
+      if (c.outcome === 'matched') continue;
+      const who = c.source === 'truth' ? `vehicle ${c.id} ${c.kind}` : `track ${c.id}`;
+      console.log(`  ${String(c.frame).padStart(5)} ${c.line} ${c.direction} ${c.outcome.padEnd(14)} ${who} at ${c.x.toFixed(0)},${c.y.toFixed(0)}`);
+    }
   }
   console.log(`${name.padEnd(24)} seed ${preset.seed} err ${((100 * error.absError) / Math.max(1, error.truth)).toFixed(1).padStart(5)} % | ${parts.join(' | ')} | ${(result.pipelineMs / result.frames).toFixed(2)} ms/f`);
 }

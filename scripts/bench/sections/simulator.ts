@@ -41,6 +41,23 @@ export interface PresetResult {
   stopLineWrongDirection: { counted: number; truth: number } | null;
   pipelineMs: number;
   renderMs: number;
+  /** Every counted and every truth crossing, each with whether it was paired (for development aids). */
+  crossings: CrossingDetail[];
+}
+
+/** One counted or truth crossing, and how it fared in the matching. */
+export interface CrossingDetail {
+  source: 'counted' | 'truth';
+  line: string;
+  direction: Direction;
+  frame: number;
+  x: number;
+  y: number;
+  /** counted: matched, double or spurious; truth: matched, missedAlone or missedTouching. */
+  outcome: 'matched' | 'double' | 'spurious' | 'missedAlone' | 'missedTouching';
+  /** Truth: the vehicle and its kind; counted: the track id. */
+  id: number;
+  kind?: string;
 }
 
 export interface SimulatorRunOptions {
@@ -52,6 +69,8 @@ export interface SimulatorRunOptions {
   signalFeed?: boolean;
   /** Pipeline settings to try (development); motionBackend 'ts' keeps a measurement independent of the WASM kernel's build. */
   pipeline?: Pick<PipelineOptions, 'tracker' | 'counter' | 'queueSplitter' | 'motion' | 'motionBackend'>;
+  /** Called after each frame is counted, before its crossings are drained (development aids). */
+  onFrame?: (frame: number, pipeline: VisionPipeline, scene: ApproachScene) => void;
 }
 
 /**
@@ -81,7 +100,9 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
   const frames = Math.round(options.seconds * scene.fps);
   const buffer = new Uint8Array(scene.width * scene.height);
   const factor = pipeline.factor;
-  const counted: { line: string; direction: Direction; frame: number; x: number; y: number }[] = [];
+  const counted: { line: string; direction: Direction; frame: number; x: number; y: number; track: number }[] = [];
+  const details: CrossingDetail[] = [];
+  const kindOf = new Map<number, string>();
   // Per truth crossing (by index in the truth list): the vehicle's box centre then, and whether it touched another vehicle.
   const touching: boolean[] = [];
   const truthX: number[] = [];
@@ -99,8 +120,10 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
     pipelineMs += performance.now() - t1;
     renderMs += t1 - t0;
     boxes = scene.boxes();
-    pipeline.counter.drain((l, direction, _trackId, frame, _tsMs, x, y) => {
-      counted.push({ line: lines[l]!.name, direction: direction === 0 ? 'lr' : 'rl', frame, x: x * factor, y: y * factor });
+    options.onFrame?.(i, pipeline, scene);
+    for (const box of boxes) kindOf.set(box.vehicleId, box.kind);
+    pipeline.counter.drain((l, direction, trackId, frame, _tsMs, x, y) => {
+      counted.push({ line: lines[l]!.name, direction: direction === 0 ? 'lr' : 'rl', frame, x: x * factor, y: y * factor, track: trackId });
     });
     const crossings = scene.truth().crossings;
     for (let k = touching.length; k < crossings.length; k++) {
@@ -140,15 +163,15 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
         claimed.add(pair.k);
         matched.add(pair.c);
       }
-      countedHere.forEach((_, c) => {
-        if (matched.has(c)) return;
-        if (pairs.some((pair) => pair.c === c)) failures.double++;
-        else failures.spurious++;
+      countedHere.forEach((crossing, c) => {
+        const outcome = matched.has(c) ? 'matched' : pairs.some((pair) => pair.c === c) ? 'double' : 'spurious';
+        if (outcome !== 'matched') failures[outcome]++;
+        details.push({ source: 'counted', line: line.name, direction, frame: crossing.frame, x: crossing.x, y: crossing.y, outcome, id: crossing.track });
       });
       for (const t of truthHere) {
-        if (claimed.has(t.k)) continue;
-        if (touching[t.k]) failures.missedTouching++;
-        else failures.missedAlone++;
+        const outcome = claimed.has(t.k) ? 'matched' : touching[t.k] ? 'missedTouching' : 'missedAlone';
+        if (outcome !== 'matched') failures[outcome]++;
+        details.push({ source: 'truth', line: line.name, direction, frame: t.frame, x: truthX[t.k]!, y: truthY[t.k]!, outcome, id: t.vehicleId, kind: kindOf.get(t.vehicleId) ?? '?' });
       }
     }
     perLine[line.name] = result;
@@ -164,6 +187,7 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
     stopLineWrongDirection: wrong === null || stop === undefined ? null : { counted: stop.counted[wrong], truth: stop.truth[wrong] },
     pipelineMs,
     renderMs,
+    crossings: details.sort((p, q) => p.frame - q.frame),
   };
 }
 
