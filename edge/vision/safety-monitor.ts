@@ -535,11 +535,9 @@ export class SafetyMonitor {
    */
   readonly onCrossing = (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number): void => {
     const log = this.handedLog;
+    // Written where onLogged() keeps it; with the kept crossings full, past the arrays' ends (a no-op),
+    // and onLogged() drops and counts it.
     const i = this.crossingCount;
-    if (i >= this.crossingSlot.length) {
-      this.crossingsDropped++;
-      return;
-    }
     log.logLine[i] = line;
     log.logDirection[i] = direction;
     log.logTrack[i] = trackId;
@@ -555,13 +553,13 @@ export class SafetyMonitor {
    * before the log's ring comes round to that slot again).
    */
   onLogged(log: CrossingLog, k: number): void {
-    const line = log.logLine[k]!;
-    if (line < 0 || line >= this.stopRuleOfLine.length || (this.stopRuleOfLine[line] === NONE && this.laneZone.length === 0)) return;
     const i = this.crossingCount;
     if (i >= this.crossingSlot.length) {
       this.crossingsDropped++;
       return;
     }
+    const line = log.logLine[k]!;
+    if (line < 0 || line >= this.stopRuleOfLine.length || (this.stopRuleOfLine[line] === NONE && this.laneZone.length === 0)) return;
     this.crossingSource[i] = log;
     this.crossingSlot[i] = k;
     this.crossingCount = i + 1;
