@@ -34,6 +34,9 @@ export interface TrackTable {
   /** The whole box's velocity low-passed over about a second (px/ms): a crossing's direction must agree with it. */
   readonly sustainedVx: Float64Array;
   readonly sustainedVy: Float64Array;
+  /** The box as seen (working px). */
+  readonly w: Float64Array;
+  readonly h: Float64Array;
   /** Box size for crossing judgements (at least a whole vehicle's usual size). */
   readonly judgedW: Float64Array;
   readonly judgedH: Float64Array;
@@ -42,6 +45,13 @@ export interface TrackTable {
   /** Whether it was seen as a blob of its own (not inside a merge, not a piece cut from a queue). */
   readonly singly: Uint8Array;
 }
+
+/**
+ * A box following a counted one across a line this close (working px between the boxes, across the line)
+ * and at its pace (speeds across within this fraction) is the rest of that vehicle, not one behind it.
+ */
+const TAIL_GAP_PX = 1.5;
+const TAIL_PACE = 0.35;
 
 export const LR = 0;
 export const RL = 1;
@@ -284,7 +294,20 @@ export class LineCounter {
         const slot = this.recentSlot[r]!;
         let movedOn: number;
         if (tracks.id[slot] === this.recentTrackId[r] && tracks.observed[slot] === 1) {
-          movedOn = Math.abs(sideOf(ax, ay, bx, by, tracks.cx[slot]!, tracks.cy[slot]!)) / length;
+          const aheadDistance = sideOf(ax, ay, bx, by, tracks.cx[slot]!, tracks.cy[slot]!) / length;
+          movedOn = Math.abs(aheadDistance);
+          // Or this box follows the counted one nose to tail at its pace: the rear of a long vehicle cut
+          // from its front by a band the background matches (a bus's roof, a truck's gap), which crosses
+          // once the vehicle has moved its length on, not a vehicle behind (which keeps some distance).
+          const nx = -(by - ay) / length;
+          const ny = (bx - ax) / length;
+          const halfAcross = 0.5 * (Math.abs(nx) * (tracks.w[slot]! + tracks.w[t]!) + Math.abs(ny) * (tracks.h[slot]! + tracks.h[t]!));
+          const gap = Math.abs(aheadDistance - distance) - halfAcross;
+          const aheadAcross = (nx * tracks.vx[slot]! + ny * tracks.vy[slot]!) * side;
+          if (gap <= TAIL_GAP_PX && aheadAcross > 0 && Math.abs(aheadAcross - across * side) <= TAIL_PACE * aheadAcross) {
+            sameVehicle = true;
+            break;
+          }
         } else movedOn = (tsMs - this.recentTs[r]!) * this.recentSpeed[r]!;
         if (movedOn < 0.8 * this.recentHeight[r]!) {
           sameVehicle = true;

@@ -5,7 +5,7 @@ import { LineCounter, type TrackTable } from '../../edge/vision/line-counter.js'
 /** A track table like the tracker's, written by the test before each observation. */
 function table(slots: number): TrackTable {
   const f = () => new Float64Array(slots);
-  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), judgedW: f(), judgedH: f(), observed: new Uint8Array(slots), singly: new Uint8Array(slots).fill(1) };
+  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), w: f(), h: f(), judgedW: f(), judgedH: f(), observed: new Uint8Array(slots), singly: new Uint8Array(slots).fill(1) };
 }
 
 function observe(counter: LineCounter, tracks: TrackTable, t: number, id: number, x: number, y: number, vx: number, vy: number, size: number, frame: number, tsMs: number): void {
@@ -16,6 +16,8 @@ function observe(counter: LineCounter, tracks: TrackTable, t: number, id: number
   tracks.vy[t] = vy;
   tracks.sustainedVx[t] = vx;
   tracks.sustainedVy[t] = vy;
+  tracks.w[t] = size;
+  tracks.h[t] = size;
   tracks.judgedW[t] = size;
   tracks.judgedH[t] = size;
   counter.beginFrame(tsMs);
@@ -205,6 +207,30 @@ test('a vehicle close behind one pulling away slowly counts; a second track on o
   const fragments = pair(8, 50);
   assert.is(fragments.lr[0], 1, 'two tracks 8 px apart on one vehicle count once');
   assert.is(fragments.duplicates, 1);
+});
+
+test('the rear of a long vehicle cut from its front (boxes nose to tail, one pace) counts with it, not again', () => {
+  // A bus whose roof matches the road is seen as two boxes, 20 px front and 14 px rear, touching: the rear
+  // crosses once the bus has moved the front's length on.
+  const convoy = (gap: number, rearSpeedFactor: number): LineCounter => {
+    const { counter, tracks } = counterFor(LINE, 2);
+    counter.reset(0);
+    counter.reset(1);
+    for (let i = 0; i < 40; i++) {
+      const frontY = 30 + 2 * i;
+      tracks.observed[0] = 1;
+      tracks.observed[1] = 1;
+      observe(counter, tracks, 0, 1, 50, frontY, 0, 2 / FRAME_MS, 20, i, i * FRAME_MS);
+      // The rear box: centre 10 + 7 px + gap behind the front's, moving at the given fraction of its pace.
+      observe(counter, tracks, 1, 2, 50, frontY - 17 - gap, 0, (2 * rearSpeedFactor) / FRAME_MS, 14, i, i * FRAME_MS);
+    }
+    return counter;
+  };
+  const bus = convoy(1, 1);
+  assert.is(bus.lr[0], 1, 'one bus, two boxes touching: one count');
+  assert.is(bus.duplicates, 1);
+  assert.is(convoy(4, 1).lr[0], 2, 'a vehicle keeping a gap behind is another vehicle');
+  assert.is(convoy(1, 0.5).lr[0], 2, 'a box closing up at half the pace is not moving with the one ahead');
 });
 
 test('the crossing log is a bounded ring: overflow is counted, totals stay right', () => {
