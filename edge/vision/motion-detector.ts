@@ -40,6 +40,11 @@ export interface MotionDetector {
    * downscaleBox's output through process().
    */
   processSource?(source: Uint8Array, sourceWidth: number, sourceHeight: number, factor: number, interval: Float64Array): void;
+  /**
+   * Replaces the whole background with a working-size gray image, blurred as a frame is (for example a
+   * bootstrap's per-pixel median of frames, which vehicles passing through do not reach).
+   */
+  seedBackground(gray: Uint8Array): void;
   /** Fraction of pixels that were foreground in the last frame (before morphology). */
   foregroundFraction(): number;
   /** The threshold on |frame − background| used for the last frame. */

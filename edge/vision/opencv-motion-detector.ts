@@ -369,6 +369,11 @@ export class OpenCvMotionDetector implements MotionDetector {
     learnable?.release();
   }
 
+  seedBackground(gray: Uint8Array): void {
+    this.gray.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
+    this.relearn(this.grayMat.gaussianBlur(this.blurSize, 0, 0, this.cv.BORDER_REPLICATE));
+  }
+
   /** background = blurred frame (accumulateWeighted with α = 1 writes src into dst); releases the blur. */
   private relearn(blurred: Mat): void {
     this.cv.accumulateWeighted(blurred, this.backgroundMat, 1);

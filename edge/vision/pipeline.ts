@@ -1,3 +1,4 @@
+import { BackgroundBootstrap, type BackgroundBootstrapOptions } from './background-bootstrap.js';
 import { BlobList } from './blob-list.js';
 import { groupStackedBlobs } from './blob-grouping.js';
 import { ConnectedComponents } from './connected-components.js';
@@ -31,6 +32,8 @@ export interface PipelineOptions {
    */
   motionBackend?: MotionBackendChoice | ((options: MotionOptions) => MotionDetector);
   motion?: Omit<MotionOptions, 'width' | 'height'>;
+  /** The starting background from the median of frames over the first seconds (false: the warm-up's alone). */
+  bootstrap?: BackgroundBootstrapOptions | false;
   tracker?: TrackerOptions;
   counter?: LineCounterOptions;
   /** How blobs holding several vehicles in a row along a lane are cut into vehicles. */
@@ -56,6 +59,9 @@ export class VisionPipeline {
   private readonly lanes: LaneSplitter | null;
   private readonly queues: QueueSplitter;
   private readonly working: Uint8Array;
+  private readonly bootstrap: BackgroundBootstrap | null;
+  /** The motion stage's sudden-change count when last looked at: each relearn starts a new bootstrap. */
+  private resetsSeen = 0;
   private readonly minBlobArea: number;
   private lastTsMs = Number.NaN;
   /** The interval since the last frame, ms, for detectMotion(): a float argument to a call not inlined is boxed (heap garbage per frame). */
@@ -88,6 +94,7 @@ export class VisionPipeline {
     this.lanes = dividers.length === 0 ? null : new LaneSplitter(dividers.map((d) => ({ a: { x: d.a.x * scale, y: d.a.y * scale }, b: { x: d.b.x * scale, y: d.b.y * scale } })), this.workingWidth);
     this.queues = new QueueSplitter(this.workingWidth, this.workingHeight, this.sizes, options.queueSplitter);
     this.working = new Uint8Array(this.workingWidth * this.workingHeight);
+    this.bootstrap = options.bootstrap === false ? null : new BackgroundBootstrap(this.workingWidth * this.workingHeight, options.bootstrap);
     this.minBlobArea = Math.max(4, Math.round((options.minBlobAreaFraction ?? 0.0008) * this.workingWidth * this.workingHeight));
   }
 
@@ -102,6 +109,7 @@ export class VisionPipeline {
     this.interval[0] = Number.isNaN(this.lastTsMs) ? 0 : tsMs - this.lastTsMs;
     this.lastTsMs = tsMs;
     this.detectMotion(frame);
+    if (this.bootstrap !== null) this.bootstrapBackground(frame, frameClock);
     // Small fragments are kept for grouping; the area filter applies to the grouped blobs.
     const packed = this.motion.packedMask;
     if (this.motion.labelForeground !== undefined) this.motion.labelForeground(4, this.blobs);
@@ -149,6 +157,23 @@ export class VisionPipeline {
         for (let i = y * width + x0, end = y * width + x1; i <= end; i++) if (mask[i] === 1) freezeMask[i] = 1;
       }
     }
+  }
+
+  /** Samples the frame for the bootstrap when due, and installs its median when it has one. */
+  private bootstrapBackground(frame: Uint8Array, frameClock: FrameClock): void {
+    const bootstrap = this.bootstrap!;
+    const resets = this.motion.suddenChanges();
+    if (resets !== this.resetsSeen) {
+      this.resetsSeen = resets;
+      bootstrap.restart();
+    }
+    if (!bootstrap.wants(frameClock)) return;
+    let working = frame;
+    if (this.factor !== 1) {
+      downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
+      working = this.working;
+    }
+    if (bootstrap.take(working)) this.motion.seedBackground(bootstrap.median);
   }
 
   /** Downscale and motion: fused in the backend where it can (WASM), else downscaleBox then the backend. */

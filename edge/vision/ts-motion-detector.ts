@@ -133,6 +133,11 @@ export class TsMotionDetector implements MotionDetector {
     unpackBits(bits, this.mask, width, height);
   }
 
+  seedBackground(gray: Uint8Array): void {
+    this.blurRows(gray);
+    this.relearn();
+  }
+
   /** Horizontal [1 2 1] of every row into rowBlur (edges replicate). */
   private blurRows(gray: Uint8Array): void {
     const { width, height, rowBlur } = this;

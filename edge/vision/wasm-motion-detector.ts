@@ -145,6 +145,12 @@ export class WasmMotionDetector implements MotionDetector {
     this.detect();
   }
 
+  seedBackground(gray: Uint8Array): void {
+    if (this.kernel.memory.buffer !== this.buffer) this.views();
+    this.grayView.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
+    this.kernel.relearn();
+  }
+
   private configureSource(sourceWidth: number, sourceHeight: number, factor: number): void {
     if (!(Number.isInteger(factor) && factor >= 1 && Math.floor(sourceWidth / factor) === this.width && Math.floor(sourceHeight / factor) === this.height)) {
       throw new RangeError(`a ${sourceWidth}×${sourceHeight} source downscaled by ${factor} is not this detector's ${this.width}×${this.height}`);

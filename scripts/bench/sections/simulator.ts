@@ -68,7 +68,7 @@ export interface SimulatorRunOptions {
   /** Queue zones bound to the approach's signal, frozen in the background at red, as the node does (default true). */
   signalFeed?: boolean;
   /** Pipeline settings to try (development); motionBackend 'ts' keeps a measurement independent of the WASM kernel's build. */
-  pipeline?: Pick<PipelineOptions, 'tracker' | 'counter' | 'queueSplitter' | 'motion' | 'motionBackend'>;
+  pipeline?: Pick<PipelineOptions, 'tracker' | 'counter' | 'queueSplitter' | 'motion' | 'motionBackend' | 'bootstrap'>;
   /** Called after each frame is counted, before its crossings are drained (development aids). */
   onFrame?: (frame: number, pipeline: VisionPipeline, scene: ApproachScene) => void;
 }
