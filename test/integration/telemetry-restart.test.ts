@@ -44,7 +44,9 @@ test('stored but unacknowledged messages survive a SIGKILL of the node and arriv
   // With the broker gone, everything the node numbers now is stored and never acknowledged.
   await broker.kill('SIGKILL');
   const liveBefore = highestSeq(collector, 'crash-1', oldBoot);
-  await new Promise((resolve) => setTimeout(resolve, 8000));
+  // Longer than the 10 s count period (wall-clock aligned), so the outage always holds a counts message;
+  // in 8 s none came about one run in five, no health message is stored, and the backlog was empty.
+  await new Promise((resolve) => setTimeout(resolve, 12_000));
   first.kill('SIGKILL');
   await first.exited;
   await broker.restart();
