@@ -1,5 +1,4 @@
 import { FRAME_TS, type FrameClock } from './frame-clock.js';
-import { GAIN_BINS, GAIN_BIN_SCALE, gainOfBin, medianGainBin } from './global-gain.js';
 
 export interface BackgroundBootstrapOptions {
   /** Frames sampled, evenly over the span (odd, so the median is one of them). */
@@ -17,21 +16,14 @@ export const BOOTSTRAP_DEFAULTS = { samples: 15, spanMs: 20_000 } as const;
  * drives off (at the slow foreground rate), into which the vehicles passing that place merge. A vehicle
  * passing a pixel in under half the span is not in the median; one standing there longer still is.
  *
- * A cloud or the camera's exposure changing while it samples would mix brightness levels pixel by pixel,
- * so each sample is scaled to the first one's light by its global gain (as the motion stage estimates it).
- *
  * The pipeline offers it frames; at a third of the samples, and again at all of them, the median is ready
- * to be installed as the background. Memory: `samples` working frames and one float frame. Nothing is
- * allocated after the constructor.
+ * to be installed as the background. Memory: `samples` working frames. Nothing is allocated after the
+ * constructor.
  */
 export class BackgroundBootstrap {
   readonly median: Uint8Array;
   private readonly stack: Uint8Array;
   private readonly column: Uint8Array;
-  /** The first sample, the light every later one is scaled to. */
-  private readonly reference: Float32Array;
-  private readonly gainHistogram = new Uint32Array(GAIN_BINS);
-  private readonly pixels: number;
   private readonly samples: number;
   private readonly intervalMs: number;
   private readonly firstInstall: number;
@@ -39,11 +31,9 @@ export class BackgroundBootstrap {
   private nextSampleMs = Number.NaN;
 
   constructor(
-    private readonly width: number,
-    private readonly height: number,
+    private readonly pixels: number,
     options: BackgroundBootstrapOptions = {},
   ) {
-    const pixels = (this.pixels = width * height);
     const { samples, spanMs } = { ...BOOTSTRAP_DEFAULTS, ...options };
     if (!(Number.isInteger(samples) && samples >= 3 && samples % 2 === 1)) throw new RangeError('bootstrap samples: an odd integer, at least 3');
     if (!(spanMs > 0)) throw new RangeError('bootstrap spanMs: a positive number');
@@ -53,7 +43,6 @@ export class BackgroundBootstrap {
     this.stack = new Uint8Array(samples * pixels);
     this.column = new Uint8Array(samples);
     this.median = new Uint8Array(pixels);
-    this.reference = new Float32Array(pixels);
   }
 
   /** Whether sampling is over (until restart()). */
@@ -81,20 +70,7 @@ export class BackgroundBootstrap {
    * all of them.
    */
   take(frame: Uint8Array): boolean {
-    const { pixels, stack } = this;
-    const view = frame.length === pixels ? frame : frame.subarray(0, pixels);
-    const base = this.taken * pixels;
-    if (this.taken === 0) this.reference.set(view);
-    const bin = this.taken === 0 ? GAIN_BINS : medianGainBin(view, this.reference, this.width, this.height, this.gainHistogram);
-    // Within a bin of 1 (under a gray level at 128), or no gain to speak of: stored as it is.
-    if (bin >= GAIN_BINS || bin === GAIN_BIN_SCALE) stack.set(view, base);
-    else {
-      const scale = 1 / gainOfBin(bin);
-      for (let i = 0; i < pixels; i++) {
-        const value = Math.round(view[i]! * scale);
-        stack[base + i] = value > 255 ? 255 : value;
-      }
-    }
+    this.stack.set(frame.length === this.pixels ? frame : frame.subarray(0, this.pixels), this.taken * this.pixels);
     this.taken++;
     this.nextSampleMs += this.intervalMs;
     if (this.taken !== this.firstInstall && this.taken !== this.samples) return false;

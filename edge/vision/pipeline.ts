@@ -94,7 +94,7 @@ export class VisionPipeline {
     this.lanes = dividers.length === 0 ? null : new LaneSplitter(dividers.map((d) => ({ a: { x: d.a.x * scale, y: d.a.y * scale }, b: { x: d.b.x * scale, y: d.b.y * scale } })), this.workingWidth);
     this.queues = new QueueSplitter(this.workingWidth, this.workingHeight, this.sizes, options.queueSplitter);
     this.working = new Uint8Array(this.workingWidth * this.workingHeight);
-    this.bootstrap = options.bootstrap === false ? null : new BackgroundBootstrap(this.workingWidth, this.workingHeight, options.bootstrap);
+    this.bootstrap = options.bootstrap === false ? null : new BackgroundBootstrap(this.workingWidth * this.workingHeight, options.bootstrap);
     this.minBlobArea = Math.max(4, Math.round((options.minBlobAreaFraction ?? 0.0008) * this.workingWidth * this.workingHeight));
   }
 

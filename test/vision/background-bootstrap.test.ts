@@ -22,7 +22,7 @@ function withBox(base: Uint8Array, x0: number, y0: number, x1: number, y1: numbe
 }
 
 test('samples evenly over the span, installs at a third of the samples and at all of them, then stops', () => {
-  const bootstrap = new BackgroundBootstrap(W, H, { samples: 7, spanMs: 6000 });
+  const bootstrap = new BackgroundBootstrap(W * H, { samples: 7, spanMs: 6000 });
   const clock = createFrameClock();
   const frame = road();
   const sampledAt: number[] = [];
@@ -43,7 +43,7 @@ test('samples evenly over the span, installs at a third of the samples and at al
 
 test('the median leaves out a vehicle that passes and keeps one that stands through most samples', () => {
   const base = road();
-  const bootstrap = new BackgroundBootstrap(W, H, { samples: 9, spanMs: 8000 });
+  const bootstrap = new BackgroundBootstrap(W * H, { samples: 9, spanMs: 8000 });
   const clock = createFrameClock();
   for (let k = 0; k < 9; k++) {
     // A vehicle drives down the image, a different place each sample; another stands at the left all along
@@ -57,26 +57,10 @@ test('the median leaves out a vehicle that passes and keeps one that stands thro
   assert.equal(bootstrap.median, standing, 'the road where the vehicle passed, the standing vehicle where it stood');
 });
 
-test('a cloud while it samples: each sample is scaled to the first one\'s light, so the median is one light', () => {
-  const base = road();
-  const bootstrap = new BackgroundBootstrap(W, H, { samples: 9, spanMs: 8000 });
-  const clock = createFrameClock();
-  for (let k = 0; k < 9; k++) {
-    // From the 4th sample on, a cloud: the whole picture at 0.7 of the light (5 of 9 samples darker).
-    const frame = withBox(base, 24, k * 6 - 4, 40, k * 6 + 8);
-    if (k >= 3) for (let i = 0; i < frame.length; i++) frame[i] = Math.round(frame[i]! * 0.7);
-    assert.ok(bootstrap.wants(setFrameClock(clock, k * 1000, k)));
-    bootstrap.take(frame);
-  }
-  let worst = 0;
-  for (let i = 0; i < base.length; i++) worst = Math.max(worst, Math.abs(bootstrap.median[i]! - base[i]!));
-  assert.ok(worst <= 2, `the road in the first sample's light, within 2 gray levels (worst ${worst})`);
-});
-
 test('options are checked', () => {
-  assert.throws(() => new BackgroundBootstrap(5, 2, { samples: 4 }), /odd integer/);
-  assert.throws(() => new BackgroundBootstrap(5, 2, { samples: 1 }), /odd integer/);
-  assert.throws(() => new BackgroundBootstrap(5, 2, { spanMs: 0 }), /spanMs/);
+  assert.throws(() => new BackgroundBootstrap(10, { samples: 4 }), /odd integer/);
+  assert.throws(() => new BackgroundBootstrap(10, { samples: 1 }), /odd integer/);
+  assert.throws(() => new BackgroundBootstrap(10, { spanMs: 0 }), /spanMs/);
 });
 
 for (const backend of ['ts', 'wasm'] as const) {
