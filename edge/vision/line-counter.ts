@@ -44,6 +44,8 @@ export interface TrackTable {
   readonly observed: Uint8Array;
   /** Whether it was seen as a blob of its own (not inside a merge, not a piece cut from a queue). */
   readonly singly: Uint8Array;
+  /** When it was last seen so (ms). */
+  readonly singlyMs: Float64Array;
 }
 
 /**
@@ -52,6 +54,13 @@ export interface TrackTable {
  */
 const TAIL_GAP_PX = 1.5;
 const TAIL_PACE = 0.35;
+/**
+ * Against a line's travel, a track seen on its own blob within this time still counts if it came from at
+ * least FAR_FRACTION of its height beyond the line: a wrong-way rider's shadow, or a second track on it,
+ * shares its blob for a few frames at the line, while a queue's centre shuffles close to the line.
+ */
+const SINGLY_WITHIN_MS = 1000;
+const FAR_FRACTION = 2;
 
 export const LR = 0;
 export const RL = 1;
@@ -262,15 +271,21 @@ export class LineCounter {
         this.establishedDistance[k] = distance;
         continue;
       }
+      // How deep on the old side it was (a rider coming from far off; a queue's centre shuffles near the line).
+      const cameFrom = Math.abs(this.establishedDistance[k]!);
       this.established[k] = side;
       this.establishedDistance[k] = distance;
       // Where along the segment it crossed: the projection of the position onto A→B.
       const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
       if (along < -segmentMargin || along > 1 + segmentMargin) continue;
       const direction = previous < 0 ? LR : RL;
-      // Against the line's travel direction, only a vehicle seen on its own and moving that way as a whole
-      // counts: a wrong-way rider does; a queue shuffling at a stop line does not.
-      if (direction === this.against[l] && (tracks.singly[t] !== 1 || sustainedAcross * side < minSpeed)) continue;
+      // Against the line's travel direction, only a vehicle seen on its own (now, or lately having come from
+      // far off) and moving that way as a whole counts: a wrong-way rider does; a queue shuffling at a stop
+      // line does not.
+      if (direction === this.against[l]) {
+        const alone = tracks.singly[t] === 1 || (this.frameTime[0]! - tracks.singlyMs[t]! <= SINGLY_WITHIN_MS && cameFrom >= FAR_FRACTION * h);
+        if (!alone || sustainedAcross * side < minSpeed) continue;
+      }
       const bit = 1 << direction;
       if ((this.counted[k]! & bit) !== 0) continue;
       this.counted[k]! |= bit;

@@ -81,6 +81,8 @@ export class Tracker {
   readonly observed: Uint8Array;
   /** Whether the track was observed this frame as a blob of its own (not inside a merge). */
   readonly singly: Uint8Array;
+  /** When the track was last observed as a blob of its own (ms; -Infinity if never). */
+  readonly singlyMs: Float64Array;
   /**
    * Whether the track's position this frame came from a blob of its own (alone or a piece cut from a
    * queue): 0 while it coasts, or sits inside a merged blob at its prediction or at the blob's front edge.
@@ -135,6 +137,7 @@ export class Tracker {
     this.lastSeenMs = new Float64Array(n);
     this.observed = new Uint8Array(n);
     this.singly = new Uint8Array(n);
+    this.singlyMs = new Float64Array(n).fill(-Infinity);
     this.measured = new Uint8Array(n);
     this.predictedX = new Float64Array(n);
     this.predictedY = new Float64Array(n);
@@ -340,6 +343,7 @@ export class Tracker {
         if (t < 0) continue;
         this.id[t] = this.nextId++;
         this.hits[t] = 0;
+        this.singlyMs[t] = -Infinity;
         this.vx[t] = 0;
         this.vy[t] = 0;
         this.sustainedVx[t] = 0;
@@ -412,6 +416,7 @@ export class Tracker {
     this.lastSeenMs[t] = tsMs;
     this.observed[t] = 1;
     this.singly[t] = blobs.cut[b] === 1 ? 0 : 1;
+    if (this.singly[t] === 1) this.singlyMs[t] = tsMs;
     this.measured[t] = 1;
   }
 

@@ -5,7 +5,7 @@ import { LineCounter, type TrackTable } from '../../edge/vision/line-counter.js'
 /** A track table like the tracker's, written by the test before each observation. */
 function table(slots: number): TrackTable {
   const f = () => new Float64Array(slots);
-  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), w: f(), h: f(), judgedW: f(), judgedH: f(), observed: new Uint8Array(slots), singly: new Uint8Array(slots).fill(1) };
+  return { id: new Int32Array(slots), cx: f(), cy: f(), vx: f(), vy: f(), sustainedVx: f(), sustainedVy: f(), w: f(), h: f(), judgedW: f(), judgedH: f(), observed: new Uint8Array(slots), singly: new Uint8Array(slots).fill(1), singlyMs: new Float64Array(slots).fill(-Infinity) };
 }
 
 function observe(counter: LineCounter, tracks: TrackTable, t: number, id: number, x: number, y: number, vx: number, vy: number, size: number, frame: number, tsMs: number): void {
@@ -266,6 +266,27 @@ test('a line crossed one way (a stop line): against it, only a vehicle seen on i
   tracks.singly[2] = 0;
   run(rig, 2, 3, straight(20, 80, 3, 70), 20, 200);
   assert.equal([counter.lr[0], counter.rl[0]], [1, 1]);
+});
+
+test('against a stop line, a rider whose shadow shares its blob at the line counts if it came from far off', () => {
+  const oneWay = [{ ...LINE[0]!, travel: 'lr' as const }];
+  // A track seen on its own until 10 frames (0.67 s) before it reaches the line, then inside a merged blob.
+  const rider = (fromY: number): number => {
+    const rig = counterFor(oneWay, 2);
+    const { counter, tracks } = rig;
+    counter.reset(0);
+    const path = straight(fromY, 20, -3, 40);
+    path.forEach(([x, y], i) => {
+      const alone = y > 50 + 3 * 10;
+      tracks.singly[0] = alone ? 1 : 0;
+      if (alone) tracks.singlyMs[0] = i * FRAME_MS;
+      const [, py] = i > 0 ? path[i - 1]! : [x, y];
+      observe(counter, tracks, 0, 1, x, y, 0, (y - py) / FRAME_MS, 20, i, i * FRAME_MS);
+    });
+    return counter.rl[0]!;
+  };
+  assert.is(rider(140), 1, 'from 90 px below the line (4.5 heights): a wrong-way rider, counted');
+  assert.is(rider(83), 0, 'established only 33 px below (under 2 heights): as a queue shuffling, not counted');
 });
 
 test.run();
