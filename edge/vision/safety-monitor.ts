@@ -1,6 +1,6 @@
 import type { SignalAspect } from '../../protocol/index.js';
 import { FRAME_INDEX, FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
-import type { Point } from './geometry.js';
+import { sideOf, type Point } from './geometry.js';
 import type { LineCounter } from './line-counter.js';
 import type { TrackView } from './track-view.js';
 import { TRACKER_DEFAULTS } from './tracker.js';
@@ -702,11 +702,8 @@ export class SafetyMonitor {
       this.judgeLaneCrossing(c, tracks);
       return;
     }
-    const g = this.stopGroup[s]!;
-    if (this.groupAspect[g] !== 'red') return;
     const tsMs = log.logTs[k]!;
-    const redForMs = tsMs - this.redSinceMs[g]!;
-    if (!(redForMs > this.stopGraceMs[s]!)) return;
+    if (!this.redPastGrace(s, tsMs)) return;
     const t = slotOf(tracks, log.logTrack[k]!);
     if (t < 0 || this.runnerReported[t] === 1 || this.pendingRule[t] !== NONE) return;
     const wanted = this.stopDirection[s]!;
@@ -716,13 +713,7 @@ export class SafetyMonitor {
       return;
     }
     if (this.stoodPastLine(t, s)) return;
-    this.pendingRule[t] = s;
-    this.pendingMs[t] = tsMs;
-    this.pendingFrame[t] = log.logFrame[k]!;
-    this.pendingX[t] = log.logX[k]!;
-    this.pendingY[t] = log.logY[k]!;
-    this.pendingRedForMs[t] = redForMs;
-    this.pendingTravel[t] = this.travel[t]!;
+    this.openCandidate(t, s, tsMs, log.logFrame[k]!, log.logX[k]!, log.logY[k]!);
     if (this.runnerAtCrossing(t, tracks)) this.reportRunner(t, tracks, true);
   }
 
@@ -741,7 +732,7 @@ export class SafetyMonitor {
     const length = this.stopLength[s]!;
     const x = tracks.cx[t]!;
     const y = tracks.cy[t]!;
-    const distance = ((bx - ax) * (y - ay) - (by - ay) * (x - ax)) / length;
+    const distance = sideOf(ax, ay, bx, by, x, y) / length;
     const side = distance > LINE_DEADBAND_PX ? 1 : distance < -LINE_DEADBAND_PX ? -1 : 0;
     if (side === 0) return;
     const previous = this.lineSide[k]!;
@@ -752,19 +743,27 @@ export class SafetyMonitor {
     if (previous === 0 && !(this.clock[FRAME_TS]! - this.bornMs[t]! <= RUNNER_BORN_MS && Math.abs(distance) * this.factor <= RUNNER_BORN_PX)) return;
     const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
     if (along < 0 || along > 1) return;
-    const g = this.stopGroup[s]!;
-    if (this.groupAspect[g] !== 'red') return;
     const tsMs = this.clock[FRAME_TS]!;
-    const redForMs = tsMs - this.redSinceMs[g]!;
-    if (!(redForMs > this.stopGraceMs[s]!)) return;
+    if (!this.redPastGrace(s, tsMs)) return;
     if (this.runnerReported[t] === 1 || this.pendingRule[t] !== NONE || tracks.observed[t] !== 1) return;
     if (this.stoodPastLine(t, s)) return;
+    this.openCandidate(t, s, tsMs, this.clock[FRAME_INDEX]!, x, y);
+  }
+
+  /** Whether stop rule s's group is red at tsMs and has been for longer than the rule's grace. */
+  private redPastGrace(s: number, tsMs: number): boolean {
+    const g = this.stopGroup[s]!;
+    return this.groupAspect[g] === 'red' && tsMs - this.redSinceMs[g]! > this.stopGraceMs[s]!;
+  }
+
+  /** Track t becomes a candidate runner of stop rule s, having crossed at (x, y) at tsMs, frame. */
+  private openCandidate(t: number, s: number, tsMs: number, frame: number, x: number, y: number): void {
     this.pendingRule[t] = s;
     this.pendingMs[t] = tsMs;
-    this.pendingFrame[t] = this.clock[FRAME_INDEX]!;
+    this.pendingFrame[t] = frame;
     this.pendingX[t] = x;
     this.pendingY[t] = y;
-    this.pendingRedForMs[t] = redForMs;
+    this.pendingRedForMs[t] = tsMs - this.redSinceMs[this.stopGroup[s]!]!;
     this.pendingTravel[t] = this.travel[t]!;
   }
 
@@ -1072,11 +1071,13 @@ export class SafetyMonitor {
       if (entering === 0) continue;
       const ax = this.stopAx[s]!;
       const ay = this.stopAy[s]!;
-      const dx = this.stopBx[s]! - ax;
-      const dy = this.stopBy[s]! - ay;
+      const bx = this.stopBx[s]!;
+      const by = this.stopBy[s]!;
       const length = this.stopLength[s]!;
-      const past = ((dx * (tracks.cy[t]! - ay) - dy * (tracks.cx[t]! - ax)) / length) * entering * this.factor;
-      const along = (dx * (tracks.cx[t]! - ax) + dy * (tracks.cy[t]! - ay)) / (length * length);
+      const x = tracks.cx[t]!;
+      const y = tracks.cy[t]!;
+      const past = (sideOf(ax, ay, bx, by, x, y) / length) * entering * this.factor;
+      const along = ((bx - ax) * (x - ax) + (by - ay) * (y - ay)) / (length * length);
       if (past >= 0 && past < QUEUE_SPILL_PX && along >= 0 && along <= 1) return true;
     }
     return false;
