@@ -152,8 +152,13 @@ export class OpenCvMotionDetector implements MotionDetector {
   }
 
   process(gray: Uint8Array, interval: Float64Array): void {
-    this.gray.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
+    this.loadGray(gray);
     this.detect(interval);
+  }
+
+  /** A working-size frame into `gray` (the memory grayMat wraps). */
+  private loadGray(gray: Uint8Array): void {
+    this.gray.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
   }
 
   /**
@@ -370,7 +375,7 @@ export class OpenCvMotionDetector implements MotionDetector {
   }
 
   seedBackground(gray: Uint8Array): void {
-    this.gray.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
+    this.loadGray(gray);
     this.relearn(this.grayMat.gaussianBlur(this.blurSize, 0, 0, this.cv.BORDER_REPLICATE));
   }
 

@@ -123,8 +123,7 @@ export class WasmMotionDetector implements MotionDetector {
   }
 
   process(gray: Uint8Array, interval: Float64Array): void {
-    if (this.kernel.memory.buffer !== this.buffer) this.views();
-    this.grayView.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
+    this.loadGray(gray);
     this.interval[0] = interval[0]!;
     this.detect();
   }
@@ -146,9 +145,14 @@ export class WasmMotionDetector implements MotionDetector {
   }
 
   seedBackground(gray: Uint8Array): void {
+    this.loadGray(gray);
+    this.kernel.relearn();
+  }
+
+  /** A working-size frame into the kernel's memory (its views renewed if the memory grew). */
+  private loadGray(gray: Uint8Array): void {
     if (this.kernel.memory.buffer !== this.buffer) this.views();
     this.grayView.set(gray.length === this.pixels ? gray : gray.subarray(0, this.pixels));
-    this.kernel.relearn();
   }
 
   private configureSource(sourceWidth: number, sourceHeight: number, factor: number): void {
