@@ -154,6 +154,12 @@ const DIRECTION_ANY = -1;
  * at start-up) is born standing, and a track that latches onto one gets there by a segmentation jump.
  */
 const ARRIVAL_PX = 8;
+/**
+ * Fragments of one standing vehicle: boxes that overlap or lie this close, source pixels. The tracker often
+ * splits a stopped vehicle in two (roof and body); the fragment that did the arriving may stand outside
+ * the zone while the one inside was born on the vehicle or coasted there, with no travel of its own.
+ */
+const FRAGMENT_GAP_PX = 2;
 /** A measured position further than this fraction of the box's size from the track's prediction is a segmentation jump, not travel. */
 const JUMP_FRACTION = 0.3;
 /** Smaller standing boxes are not a vehicle (a painted line or a shadow edge flickering), source pixels. */
@@ -309,6 +315,8 @@ export class SafetyMonitor {
   /** Per track slot: this frame's measured step when it was a segmentation jump (else 0). */
   private readonly jumpX: Float64Array;
   private readonly jumpY: Float64Array;
+  /** Set by arrivedStanding: the slot of the arrived fragment beside the track it judged, or NONE. */
+  private arrivedBeside = NONE;
   private readonly anchorX: Float64Array;
   private readonly anchorY: Float64Array;
   private readonly anchorMs: Float64Array;
@@ -1050,7 +1058,30 @@ export class SafetyMonitor {
    */
   private arrivedStanding(t: number, tracks: TrackView): boolean {
     const jumped = this.jumpX[t] !== 0 || this.jumpY[t] !== 0;
-    return !jumped && this.anchorJumped[t] === 0 && this.stopReported[t] === 0 && !this.atStopLine(t, tracks) && this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX && Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor >= MIN_STANDING_SIDE_PX;
+    if (jumped || this.anchorJumped[t] !== 0 || this.stopReported[t] !== 0 || this.atStopLine(t, tracks)) return false;
+    if (Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor < MIN_STANDING_SIDE_PX) return false;
+    this.arrivedBeside = this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX ? NONE : this.arrivedFragmentBeside(t, tracks);
+    return this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX || this.arrivedBeside !== NONE;
+  }
+
+  /**
+   * A standing track that arrived (as arrivedStanding asks, bar the zone and the stop line) with its box
+   * overlapping or within FRAGMENT_GAP_PX of standing track t's: another fragment of the same vehicle, the
+   * one that did the arriving. Its slot, or -1.
+   */
+  private arrivedFragmentBeside(t: number, tracks: TrackView): number {
+    const tsMs = this.clock[FRAME_TS]!;
+    const gap = FRAGMENT_GAP_PX / this.factor;
+    const capacity = Math.min(this.trackCapacity, tracks.capacity);
+    for (let other = 0; other < capacity; other++) {
+      if (other === t || !tracks.isActive(other) || tracks.observed[other] !== 1 || tracks.hits[other]! < this.options.confirmHits) continue;
+      if (!(tsMs - this.anchorMs[other]! >= SPOT_CONFIRM_MS) || this.anchorJumped[other] !== 0 || this.stopReported[other] !== 0) continue;
+      if (this.travelAtAnchor[other]! * this.factor < ARRIVAL_PX) continue;
+      const apartX = Math.abs(tracks.cx[other]! - tracks.cx[t]!) - (tracks.w[other]! + tracks.w[t]!) / 2;
+      const apartY = Math.abs(tracks.cy[other]! - tracks.cy[t]!) - (tracks.h[other]! + tracks.h[t]!) / 2;
+      if (apartX <= gap && apartY <= gap) return other;
+    }
+    return -1;
   }
 
   /** Track t's centre in `point`, for zones.containsPoint (floats passed to a call would be boxed). */
@@ -1129,6 +1160,9 @@ export class SafetyMonitor {
     this.spotBox[chosen * 4 + 2] = tracks.cx[t]! + w / 2;
     this.spotBox[chosen * 4 + 3] = tracks.cy[t]! + h / 2;
     this.spotSinceMs[chosen] = this.anchorMs[t]!;
+    // The fragment that did the arriving (arrivedStanding) stood from when the vehicle stopped.
+    const beside = this.arrivedBeside;
+    if (beside !== NONE && this.anchorMs[beside]! < this.spotSinceMs[chosen]!) this.spotSinceMs[chosen] = this.anchorMs[beside]!;
     this.spotSeenMs[chosen] = tsMs;
     this.spotReported[chosen] = 0;
     this.spotTrack[chosen] = tracks.id[t]!;

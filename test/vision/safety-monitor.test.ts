@@ -502,6 +502,21 @@ test('illegal stop: two fragments of one vehicle, each standing at its own place
   assert.equal(r.events.map((event) => event.trackId), [1, 4]);
 });
 
+test('illegal stop: a vehicle split into roof and body, the roof arriving outside the zone and the body born inside it, is a stop', () => {
+  const run = (roofStopsAtY: number) => {
+    const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
+    // The roof (20×16) drives in and stands with its centre above the zone (y >= 50).
+    r.tracks.set(0, 1, 70, 15, 0, 0, 20, 16);
+    const stoppedAt = drive(r, 0, 70, roofStopsAtY, 0);
+    // The body (20×12), tracked apart from the moment it split off: centre in the zone, box from y 53, no travel.
+    r.tracks.set(1, 2, 70, 59, 0, 0, 20, 12);
+    stand(r, stoppedAt, stoppedAt + 5000);
+    return r.events.map((event) => [event.kind, event.trackId, event.tsMs - stoppedAt]);
+  };
+  assert.equal(run(43), [['illegal-stop', 2, 2100]], 'boxes 2 px apart: one vehicle, standing since the roof stopped');
+  assert.equal(run(36), [], 'boxes 9 px apart: the body alone is a ghost (born standing)');
+});
+
 test('illegal stop: a box jumping as blobs merge and split (the vehicle not moving) is still standing', () => {
   const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] });
   r.tracks.set(0, 1, 70, 20, 0, 0, 20, 20);
