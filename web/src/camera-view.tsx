@@ -136,7 +136,7 @@ export function CameraView({ camera, live, canSave, confirm }: { camera: CameraC
             {geometry.lines.map((line, index) => (
               <tr key={`line-${index}`}>
                 <td>line</td>
-                <td><input aria-label="line name" value={line.name} onChange={(event) => rename('lines', index, (event.target as HTMLInputElement).value)} /></td>
+                <td><input aria-label="line name" value={line.name} onInput={(event) => rename('lines', index, (event.target as HTMLInputElement).value)} /></td>
                 <td><button onClick={() => change(swapLine(geometry, index))} title="reverse which way counts as lr">Swap A/B</button></td>
                 <td><button onClick={() => remove('lines', index)}>Delete</button></td>
               </tr>
@@ -144,7 +144,7 @@ export function CameraView({ camera, live, canSave, confirm }: { camera: CameraC
             {geometry.zones.map((zone, index) => (
               <tr key={`zone-${index}`}>
                 <td>zone</td>
-                <td><input aria-label="zone name" value={zone.name} onChange={(event) => rename('zones', index, (event.target as HTMLInputElement).value)} /></td>
+                <td><input aria-label="zone name" value={zone.name} onInput={(event) => rename('zones', index, (event.target as HTMLInputElement).value)} /></td>
                 <td />
                 <td><button onClick={() => remove('zones', index)}>Delete</button></td>
               </tr>
