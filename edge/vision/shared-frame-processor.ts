@@ -87,7 +87,12 @@ export class SharedFrameProcessor extends FrameLoopViews {
       const index = groupIndex.get(group);
       return index === undefined ? 'dark' : (SIGNAL_ASPECTS[Atomics.load(signal, index)] ?? 'dark');
     };
-    const safety = (this.safety = options.safety ? new SafetyMonitor(options.safety, options.lines.map((line) => line.name), zones, { factor, trackCapacity: pipeline.tracker.capacity, lines: options.lines }) : null);
+    const safety = (this.safety = options.safety ? new SafetyMonitor(options.safety, options.lines.map((line) => line.name), zones, {
+          factor,
+          trackCapacity: pipeline.tracker.capacity,
+          lines: options.lines,
+          image: { workingWidth: pipeline.workingWidth, sourceWidth: options.sourceWidth },
+        }) : null);
     safety?.onEvent((event: SafetyEvent) => {
       // Events are rare: the evidence crop is made while the frame is still in its slot, then posted.
       let evidence: Buffer | null = null;
@@ -120,6 +125,7 @@ export class SharedFrameProcessor extends FrameLoopViews {
     this.publishCrossings();
     if (this.safety) {
       this.currentFrame = frame;
+      this.safety.seeImage(pipeline.motion.mask, frame);
       this.safety.updateAt(pipeline.tracker, this.signalOf, frameClock);
       this.currentFrame = null;
     }

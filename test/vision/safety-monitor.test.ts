@@ -35,7 +35,7 @@ const LINE_GEOMETRY = [
   { a: { x: 0, y: 30 }, b: { x: 100, y: 30 } },
 ];
 
-function rig(config: SafetyConfig, options: { factor?: number; lines?: typeof LINE_GEOMETRY; settleMs?: number } = {}) {
+function rig(config: SafetyConfig, options: { factor?: number; lines?: typeof LINE_GEOMETRY; settleMs?: number; image?: boolean } = {}) {
   const factor = options.factor ?? 1;
   const zones = new ZoneMonitor(ZONES, 8, { workingWidth: 100 / factor, workingHeight: 100 / factor, factor });
   const safety = new SafetyMonitor(config, LINES, zones, {
@@ -46,6 +46,7 @@ function rig(config: SafetyConfig, options: { factor?: number; lines?: typeof LI
     lines: options.lines,
     // The scenes here start at time 0 with the stop under test: no settling time.
     settleMs: options.settleMs ?? 0,
+    ...(options.image ? { image: { workingWidth: 100 / factor, sourceWidth: 100 } } : {}),
   });
   const events: SafetyEvent[] = [];
   safety.onEvent((event) => events.push(event));
@@ -595,6 +596,62 @@ test('illegal stop: driving on and stopping elsewhere restarts the standing time
   assert.equal(r.events.map((event) => [event.trackId, event.tsMs]), [[1, secondStop + 2100]]);
 });
 
+test('illegal stop from the pixels: a vehicle standing in the zone with no steady track of its own is a stop, reported once', () => {
+  const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] }, { image: true, settleMs: 1000 });
+  const mask = new Uint8Array(100 * 100);
+  const frame = new Uint8Array(100 * 100).fill(90);
+  const paint = (gray: number) => {
+    for (let y = 60; y < 80; y++) for (let x = 56; x < 86; x++) {
+      mask[y * 100 + x] = 1;
+      frame[y * 100 + x] = gray;
+    }
+  };
+  // A passing vehicle's track coasts slowly through the standing vehicle's blob: no track stands.
+  r.tracks.set(0, 7, 60, 70, 0.002, 0, 20, 20);
+  let ts = 0;
+  const step = (untilMs: number) => {
+    while (ts < untilMs) {
+      ts += 100;
+      r.tracks.step(0, 100);
+      r.safety.seeImage(mask, frame);
+      r.safety.update(r.tracks, r.signalOf, ts, ts / 100);
+    }
+  };
+  step(500);
+  paint(50); // a vehicle stops at 0.5 s, while the monitor settles (its first second)
+  step(3000);
+  assert.equal(r.events, [], 'a stop that began while the monitor settled is not reported');
+  mask.fill(0);
+  frame.fill(90);
+  step(6000); // it drives off: the pixels are road for longer than the grace (2 s)
+  paint(60);
+  const stoppedAt = ts;
+  step(stoppedAt + 6000);
+  assert.equal(
+    r.events.map((event) => [event.kind, event.zone, event.tsMs - stoppedAt, event.box]),
+    [['illegal-stop', 'box', 2100, { x: 56, y: 60, w: 30, h: 20 }]],
+  );
+  assert.is(r.events[0]!.trackId, 7, 'the track whose centre is on it');
+});
+
+test('illegal stop: a vehicle found by both its track and its pixels is one event', () => {
+  const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] }, { image: true });
+  const mask = new Uint8Array(100 * 100);
+  const frame = new Uint8Array(100 * 100).fill(90);
+  r.tracks.set(0, 1, 70, 22, 0, 0, 20, 20);
+  const stoppedAt = drive(r, 0, 70, 70, 0);
+  for (let y = 60; y < 80; y++) for (let x = 60; x < 80; x++) {
+    mask[y * 100 + x] = 1;
+    frame[y * 100 + x] = 40;
+  }
+  for (let ts = stoppedAt + 100; ts <= stoppedAt + 40_000; ts += 100) {
+    r.tracks.cx[0]! += (ts / 100) % 2 === 0 ? 0.2 : -0.2;
+    r.safety.seeImage(mask, frame);
+    r.safety.update(r.tracks, r.signalOf, ts, ts / 100);
+  }
+  assert.equal(r.events.map((event) => [event.kind, event.trackId]), [['illegal-stop', 1]], 'not again after 30 s either');
+});
+
 test('references to unknown lines and zones are refused, naming the field', () => {
   const problems = validateSafetyConfig(
     {
@@ -697,8 +754,12 @@ test('onCrossing and update allocate nothing per call in steady state', () => {
       lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }],
       noStopping: [{ zone: 'box' }],
     },
-    { lines: LINE_GEOMETRY },
+    { lines: LINE_GEOMETRY, image: true },
   );
+  // Foreground in the box zone whose gray changes every 64 frames (2.6 s): watched, never standing 10 s.
+  const mask = new Uint8Array(100 * 100);
+  const frames = [new Uint8Array(100 * 100).fill(40), new Uint8Array(100 * 100).fill(120)];
+  for (let y = 55; y < 85; y++) mask.fill(1, y * 100 + 55, y * 100 + 85);
   let events = 0;
   safety.onEvent(() => events++);
   for (let t = 0; t < 8; t++) tracks.set(t, t + 1, t < 4 ? 10 + t * 5 : 60 + t, 50, 0, t < 4 ? -0.05 : 0.01);
@@ -709,6 +770,7 @@ test('onCrossing and update allocate nothing per call in steady state', () => {
     for (let t = 0; t < 8; t++) tracks.cy[t] = 10 + ((i + t * 7) % 80);
     safety.onCrossing(0, RL, 1, i, i * 40, 20, 50);
     safety.onCrossing(1, RL, 2, i, i * 40, 15, 50);
+    safety.seeImage(mask, frames[(i >> 6) & 1]!);
     safety.update(tracks, signalOf, i * 40, i);
   });
   assert.is(events, 0, 'no events in the steady state measured');

@@ -88,7 +88,7 @@ export function runSafetyScene(options: SceneOptions, hooks: SafetyRunHooks = {}
     },
     lines.map((line) => line.name),
     zones,
-    { factor: pipeline.factor, trackCapacity: pipeline.tracker.capacity, lines },
+    { factor: pipeline.factor, trackCapacity: pipeline.tracker.capacity, lines, image: { workingWidth: pipeline.workingWidth, sourceWidth: scene.width } },
   );
   const detections: SafetyDetection[] = [];
   // Events are raised inside update(), while the scene is at that frame: its boxes are the vehicles then.
@@ -107,6 +107,7 @@ export function runSafetyScene(options: SceneOptions, hooks: SafetyRunHooks = {}
       onCrossing(lines[line]!.name, direction, trackId, frameIndex, x * pipeline.factor, y * pipeline.factor);
       monitor.onCrossing(line, direction, trackId, frameIndex, ts, x, y);
     });
+    monitor.seeImage(pipeline.motion.mask, frame);
     monitor.update(pipeline.tracker, signalOf, tsMs, index);
     onFrame?.({ index, tsMs, frame, scene, pipeline, monitor });
   }
