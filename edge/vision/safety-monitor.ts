@@ -211,6 +211,9 @@ const RUNNER_CONFIRM_PX = 20;
 const RUNNER_CONFIRM_MS = 2500;
 /** A track that kept within the still radius this long stood (see stoodPastLine), ms … */
 const STOOD_MS = 2000;
+/** A red-light candidate whose box is this much pixels that stood this long (ms) in a no-stopping zone is a vehicle leaving it. */
+const STOOD_PIXELS_MS = 3000;
+const STOOD_PIXELS_FRACTION = 0.5;
 /** … and still counts as having stood this long after it moved off, ms. */
 const STOOD_RECENT_MS = 6000;
 /** A track crossing a line against its lane has come at least this far against it since it was born, source pixels. */
@@ -341,6 +344,8 @@ export class SafetyMonitor {
   private readonly jumpY: Float64Array;
   /** Set by arrivedStanding: the slot of the arrived fragment beside the track it judged, or NONE. */
   private arrivedBeside = NONE;
+  /** A box for calls that take one (onStoodPixels). */
+  private readonly scratchBox = new Float64Array(4);
   private readonly anchorX: Float64Array;
   private readonly anchorY: Float64Array;
   private readonly anchorMs: Float64Array;
@@ -938,6 +943,7 @@ export class SafetyMonitor {
     if (this.sameVehicle(s, t, tracks)) return;
     const tsMs = this.clock[FRAME_TS]!;
     this.runnerReported[t] = 1;
+    if (this.onStoodPixels(t, tracks)) return;
     this.rememberReported(s, t, tracks);
     const line = this.stopLineOfRule[s]!;
     this.emit({
@@ -951,6 +957,21 @@ export class SafetyMonitor {
       redForMs: this.pendingRedForMs[t]!,
       box: this.boxOf(tracks, t),
     });
+  }
+
+  /**
+   * Whether most of track t's box, where it lies in a no-stopping zone, has stood there for STOOD_PIXELS_MS
+   * (StandingForeground): a vehicle that stood in the junction and drives off on red, or a fragment of it,
+   * not a runner. The track rule (stoodPastLine) misses it when the standing vehicle had no steady track.
+   */
+  private onStoodPixels(t: number, tracks: TrackView): boolean {
+    const box = this.scratchBox;
+    box[0] = tracks.cx[t]! - tracks.w[t]! / 2;
+    box[1] = tracks.cy[t]! - tracks.h[t]! / 2;
+    box[2] = tracks.cx[t]! + tracks.w[t]! / 2;
+    box[3] = tracks.cy[t]! + tracks.h[t]! / 2;
+    for (const standing of this.standing) if (standing !== null && standing.stoodFraction(box, 0, STOOD_PIXELS_MS) >= STOOD_PIXELS_FRACTION) return true;
+    return false;
   }
 
   /**

@@ -230,6 +230,31 @@ export class StandingForeground {
     return this.found;
   }
 
+  /**
+   * Of the zone's pixels inside the box at 4k of `box` (working pixels, x0, y0, x1, y1 edges), the fraction
+   * that have stood for at least minMs (0 when none of the zone is inside). For rare questions (a red-light
+   * candidate), not per frame.
+   */
+  stoodFraction(box: Float64Array, k: number, minMs: number): number {
+    const tsMs = this.clock[FRAME_TS]!;
+    const gridHeight = this.gridWidth === 0 ? 0 : this.cellPixel.length / this.gridWidth;
+    const x0 = Math.max(0, Math.floor(box[k * 4]!) - this.gridX0);
+    const y0 = Math.max(0, Math.floor(box[k * 4 + 1]!) - this.gridY0);
+    const x1 = Math.min(this.gridWidth, Math.ceil(box[k * 4 + 2]!) - this.gridX0);
+    const y1 = Math.min(gridHeight, Math.ceil(box[k * 4 + 3]!) - this.gridY0);
+    let inside = 0;
+    let stood = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const i = this.cellPixel[y * this.gridWidth + x]! - 1;
+        if (i < 0) continue;
+        inside++;
+        if (this.state[i] !== IDLE && tsMs - this.standingSinceMs[i]! >= minMs) stood++;
+      }
+    }
+    return inside === 0 ? 0 : stood / inside;
+  }
+
   /** Marks region r of the last find() reported: it is not found again while its pixels stand. */
   markReported(r: number): void {
     const label = this.regionLabel[r]!;

@@ -179,6 +179,31 @@ test('red-light: a vehicle that stood in the no-stopping box and drives off on r
   assert.equal(run(40), ['red-light'], 'stood before the box (at the line)');
 });
 
+test('red-light: a track crossing on red whose box is on pixels that stood in the no-stopping zone is a vehicle leaving it, not a runner', () => {
+  const run = (stoodThere: boolean) => {
+    const r = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 500, direction: 'rl' }], noStopping: [{ zone: 'box', maxStopMs: 60_000 }] }, { image: true });
+    const mask = new Uint8Array(100 * 100);
+    const frame = new Uint8Array(100 * 100).fill(90);
+    // A vehicle standing in the box junction (x 50..62), e.g. an illegal stopper that has no steady track.
+    if (stoodThere) for (let y = 50; y < 90; y++) for (let x = 50; x < 62; x++) {
+      mask[y * 100 + x] = 1;
+      frame[y * 100 + x] = 40;
+    }
+    r.signal.aspect = 'red';
+    // A track whose box (30 wide) reaches into the zone crosses the stop line at 5 s.
+    r.tracks.set(0, 5, 45, 95, 0, -0.01, 30, 20);
+    for (let ts = 100; ts <= 6000; ts += 100) {
+      stepMeasured(r.tracks, 0, 100, ts / 100);
+      if (ts === 5000) r.safety.onCrossing(0, RL, 5, ts / 100, ts, 45, 50);
+      r.safety.seeImage(mask, frame);
+      r.safety.update(r.tracks, r.signalOf, ts, ts / 100);
+    }
+    return r.events.map((event) => event.kind);
+  };
+  assert.equal(run(false), ['red-light']);
+  assert.equal(run(true), []);
+});
+
 test('red-light with the stop line\'s geometry: runners the counter never counted are followed across by the monitor', () => {
   const config: SafetyConfig = { stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] };
   /** One track driving up the lane at 50 px/s (measured) from fromY for `frames` frames; no crossings handed in. */
