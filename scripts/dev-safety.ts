@@ -75,7 +75,7 @@ for (const offset of offsets) {
       if (onlyKind !== undefined && kind !== onlyKind) continue;
       for (const [i, j] of r.pairs) {
         const d = r.detections[j]!.event;
-        lines.push(`  ok    ${kind} truth f${r.truth[i]!.frame} v${r.truth[i]!.vehicleId} <- det f${d.frame} track ${d.trackId} (${d.frame - r.truth[i]!.frame >= 0 ? '+' : ''}${d.frame - r.truth[i]!.frame}) ${features(d.trackId, d.frame)}`);
+        lines.push(`  ok    ${kind} truth f${r.truth[i]!.frame} v${r.truth[i]!.vehicleId} <- det f${d.frame} track ${d.trackId} box ${d.box.w.toFixed(0)}×${d.box.h.toFixed(0)} (${d.frame - r.truth[i]!.frame >= 0 ? '+' : ''}${d.frame - r.truth[i]!.frame}) ${features(d.trackId, d.frame)}`);
       }
       for (const i of r.missed) {
         const event = r.truth[i]!;
