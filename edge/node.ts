@@ -477,5 +477,6 @@ function publishMonitorEvent(publisher: TelemetryPublisher, event: MonitorEvent)
 function describeSafetyEvent(camera: string, event: SafetyEvent): string {
   const where = event.line ? `line ${event.line}` : event.zone ? `zone ${event.zone}` : 'the scene';
   const what = { 'red-light': 'red-light running', 'wrong-way': 'wrong-way movement', 'illegal-stop': 'illegal stop' }[event.kind];
-  return `${what} by track ${event.trackId} at ${where} on ${camera}${event.group ? ` (group ${event.group} ${event.signal ?? ''})` : ''}`.trim();
+  const who = event.trackId >= 0 ? `track ${event.trackId}` : 'a vehicle without a track (seen standing in the image)';
+  return `${what} by ${who} at ${where} on ${camera}${event.group ? ` (group ${event.group} ${event.signal ?? ''})` : ''}`.trim();
 }

@@ -1,8 +1,8 @@
 import type { SignalAspect } from '../../protocol/index.js';
 import { FRAME_INDEX, FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
 import { sideOf, type Point } from './geometry.js';
-import { StandingForeground, STANDING_FOREGROUND_DEFAULTS } from './standing-foreground.js';
 import type { LineCounter } from './line-counter.js';
+import { StandingForeground, STANDING_FOREGROUND_DEFAULTS } from './standing-foreground.js';
 import type { TrackView } from './track-view.js';
 import { TRACKER_DEFAULTS } from './tracker.js';
 
@@ -140,6 +140,7 @@ export type CrossingLog = Pick<LineCounter, 'logLine' | 'logDirection' | 'logTra
 
 export interface SafetyEvent {
   kind: SafetyEventKind;
+  /** The track that did it, or -1 for an illegal stop seen in the image with no track on it (StandingForeground). */
   trackId: number;
   tsMs: number;
   frame: number;
@@ -670,7 +671,7 @@ export class SafetyMonitor {
     if (mask === null || frame === null) return;
     for (let r = 0; r < this.standing.length; r++) {
       const standing = this.standing[r];
-      if (standing === null || standing === undefined) continue;
+      if (!standing) continue;
       standing.observe(mask, frame);
       const found = standing.find();
       for (let k = 0; k < found; k++) this.reportStandingRegion(r, k, tracks);
@@ -1158,8 +1159,12 @@ export class SafetyMonitor {
     const jumped = this.jumpX[t] !== 0 || this.jumpY[t] !== 0;
     if (jumped || this.anchorJumped[t] !== 0 || this.stopReported[t] !== 0 || this.atStopLine(t, tracks)) return false;
     if (Math.min(tracks.w[t]!, tracks.h[t]!) * this.factor < MIN_STANDING_SIDE_PX) return false;
-    this.arrivedBeside = this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX ? NONE : this.arrivedFragmentBeside(t, tracks);
-    return this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX || this.arrivedBeside !== NONE;
+    if (this.travelAtAnchor[t]! * this.factor >= ARRIVAL_PX) {
+      this.arrivedBeside = NONE;
+      return true;
+    }
+    this.arrivedBeside = this.arrivedFragmentBeside(t, tracks);
+    return this.arrivedBeside !== NONE;
   }
 
   /**
