@@ -967,10 +967,7 @@ export class SafetyMonitor {
    */
   private onStoodPixels(t: number, tracks: TrackView): boolean {
     const box = this.scratchBox;
-    box[0] = tracks.cx[t]! - tracks.w[t]! / 2;
-    box[1] = tracks.cy[t]! - tracks.h[t]! / 2;
-    box[2] = tracks.cx[t]! + tracks.w[t]! / 2;
-    box[3] = tracks.cy[t]! + tracks.h[t]! / 2;
+    boxInto(box, 0, tracks, t);
     for (const standing of this.standing) if (standing !== null && standing.stoodFraction(box, 0, STOOD_PIXELS_MS) >= STOOD_PIXELS_FRACTION) return true;
     return false;
   }
@@ -1060,10 +1057,7 @@ export class SafetyMonitor {
   /** Remembers track t, reported now, as vehicle i (see sameVehicle). */
   private rememberReported(i: number, t: number, tracks: TrackView): void {
     this.reportedMs[i] = this.clock[FRAME_TS]!;
-    this.reportedBox[i * 4] = tracks.cx[t]! - tracks.w[t]! / 2;
-    this.reportedBox[i * 4 + 1] = tracks.cy[t]! - tracks.h[t]! / 2;
-    this.reportedBox[i * 4 + 2] = tracks.cx[t]! + tracks.w[t]! / 2;
-    this.reportedBox[i * 4 + 3] = tracks.cy[t]! + tracks.h[t]! / 2;
+    boxInto(this.reportedBox, i, tracks, t);
     this.reportedVx[i] = tracks.vx[t]!;
     this.reportedVy[i] = tracks.vy[t]!;
   }
@@ -1256,12 +1250,7 @@ export class SafetyMonitor {
       }
       if (this.spotSeenMs[i]! < this.spotSeenMs[chosen]!) chosen = i;
     }
-    const w = tracks.w[t]!;
-    const h = tracks.h[t]!;
-    this.spotBox[chosen * 4] = tracks.cx[t]! - w / 2;
-    this.spotBox[chosen * 4 + 1] = tracks.cy[t]! - h / 2;
-    this.spotBox[chosen * 4 + 2] = tracks.cx[t]! + w / 2;
-    this.spotBox[chosen * 4 + 3] = tracks.cy[t]! + h / 2;
+    boxInto(this.spotBox, chosen, tracks, t);
     this.spotSinceMs[chosen] = this.anchorMs[t]!;
     // The fragment that did the arriving (arrivedStanding) stood from when the vehicle stopped.
     const beside = this.arrivedBeside;
@@ -1392,6 +1381,16 @@ export class SafetyMonitor {
 function slotOf(tracks: TrackView, trackId: number): number {
   for (let t = 0; t < tracks.capacity; t++) if (tracks.id[t] === trackId && tracks.isActive(t)) return t;
   return -1;
+}
+
+/** Track t's box (working pixels, x0, y0, x1, y1) into `out` at 4k: indices only, so no float is boxed on the way. */
+function boxInto(out: Float64Array, k: number, tracks: TrackView, t: number): void {
+  const halfW = tracks.w[t]! / 2;
+  const halfH = tracks.h[t]! / 2;
+  out[k * 4] = tracks.cx[t]! - halfW;
+  out[k * 4 + 1] = tracks.cy[t]! - halfH;
+  out[k * 4 + 2] = tracks.cx[t]! + halfW;
+  out[k * 4 + 3] = tracks.cy[t]! + halfH;
 }
 
 /** Every problem with a safety config, each naming its field, e.g. `stopLines[0].line: unknown count line 'X'`. */

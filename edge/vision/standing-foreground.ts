@@ -52,9 +52,11 @@ export class StandingForeground {
   /** The frame's time, set by the caller before observe() and find(). */
   readonly clock: FrameClock;
   private readonly pixels: Int32Array;
+  /** Per zone pixel: its working-pixel column and row. */
+  private readonly pixelX: Int32Array;
+  private readonly pixelY: Int32Array;
   /** Per zone pixel: where it is sampled in the source frame. */
   private readonly sourceIndex: Int32Array;
-  private readonly workingWidth: number;
   /** Of the last observe(): how many pixels had stood for standingForMs (find() has nothing to find below minArea). */
   private oldCount = 0;
   private readonly options: StandingForegroundOptions;
@@ -82,41 +84,25 @@ export class StandingForeground {
 
   constructor(pixels: Int32Array, workingWidth: number, factor: number, sourceWidth: number, options: StandingForegroundOptions, clock: FrameClock = createFrameClock(), maxRegions = 8) {
     this.pixels = pixels;
-    this.workingWidth = workingWidth;
     this.options = options;
     this.clock = clock;
-    this.sourceIndex = Int32Array.from(pixels, (p) => {
-      const x = p % workingWidth;
-      const y = (p - x) / workingWidth;
-      return y * factor * sourceWidth + x * factor;
-    });
+    this.pixelX = Int32Array.from(pixels, (p) => p % workingWidth);
+    this.pixelY = Int32Array.from(pixels, (p) => Math.floor(p / workingWidth));
+    const { pixelX, pixelY } = this;
+    this.sourceIndex = Int32Array.from(pixels, (_, i) => pixelY[i]! * factor * sourceWidth + pixelX[i]! * factor);
     this.state = new Uint8Array(pixels.length);
     this.standingSinceMs = new Float64Array(pixels.length);
     this.changedSinceMs = new Float64Array(pixels.length);
     this.reference = new Uint8Array(pixels.length);
     this.reported = new Uint8Array(pixels.length);
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let x1 = -1;
-    let y1 = -1;
-    for (const p of pixels) {
-      const x = p % workingWidth;
-      const y = (p - x) / workingWidth;
-      x0 = Math.min(x0, x);
-      y0 = Math.min(y0, y);
-      x1 = Math.max(x1, x);
-      y1 = Math.max(y1, y);
-    }
-    this.gridX0 = pixels.length === 0 ? 0 : x0;
-    this.gridY0 = pixels.length === 0 ? 0 : y0;
-    this.gridWidth = pixels.length === 0 ? 0 : x1 - x0 + 1;
-    const gridHeight = pixels.length === 0 ? 0 : y1 - y0 + 1;
+    // The grid spans the zone's bounding box (reduce, not a spread into Math.min, which overflows the stack for a large zone).
+    const empty = pixels.length === 0;
+    this.gridX0 = empty ? 0 : pixelX.reduce((a, b) => Math.min(a, b));
+    this.gridY0 = empty ? 0 : pixelY.reduce((a, b) => Math.min(a, b));
+    this.gridWidth = empty ? 0 : pixelX.reduce((a, b) => Math.max(a, b)) - this.gridX0 + 1;
+    const gridHeight = empty ? 0 : pixelY.reduce((a, b) => Math.max(a, b)) - this.gridY0 + 1;
     this.cellPixel = new Int32Array(this.gridWidth * gridHeight);
-    pixels.forEach((p, i) => {
-      const x = p % workingWidth;
-      const y = (p - x) / workingWidth;
-      this.cellPixel[(y - this.gridY0) * this.gridWidth + (x - this.gridX0)] = i + 1;
-    });
+    for (let i = 0; i < pixels.length; i++) this.cellPixel[this.cellOf(i)] = i + 1;
     this.visited = new Int32Array(this.cellPixel.length);
     this.regionLabel = new Int32Array(maxRegions);
     this.stack = new Int32Array(pixels.length);
@@ -175,7 +161,7 @@ export class StandingForeground {
    * boxes and sinceMs (at most maxRegions). Returns how many.
    */
   find(): number {
-    const { pixels, standingSinceMs, cellPixel, visited, stack, gridWidth, gridX0, gridY0, workingWidth, boxes } = this;
+    const { pixels, standingSinceMs, cellPixel, visited, stack, gridWidth, gridX0, gridY0, boxes } = this;
     const { minArea, minSide, standingForMs } = this.options;
     const tsMs = this.clock[FRAME_TS]!;
     const maxRegions = this.sinceMs.length;
@@ -186,9 +172,7 @@ export class StandingForeground {
     let label = 0;
     for (let start = 0; start < pixels.length && this.found < maxRegions; start++) {
       if (!this.isOld(start, tsMs, standingForMs)) continue;
-      const p0 = pixels[start]!;
-      const sx = p0 % workingWidth;
-      const startCell = ((p0 - sx) / workingWidth - gridY0) * gridWidth + (sx - gridX0);
+      const startCell = this.cellOf(start);
       if (visited[startCell] !== 0) continue;
       label++;
       visited[startCell] = label;
@@ -266,14 +250,18 @@ export class StandingForeground {
    * reported another way (the tracks) is not reported again from its pixels.
    */
   markBoxReported(box: Float64Array, k: number): void {
-    const { pixels, workingWidth } = this;
+    const { pixels, pixelX, pixelY } = this;
     for (let i = 0; i < pixels.length; i++) {
       if (this.state[i] === IDLE) continue;
-      const p = pixels[i]!;
-      const x = p % workingWidth;
-      const y = (p - x) / workingWidth;
+      const x = pixelX[i]!;
+      const y = pixelY[i]!;
       if (x >= box[k * 4]! && x < box[k * 4 + 2]! && y >= box[k * 4 + 1]! && y < box[k * 4 + 3]!) this.reported[i] = 1;
     }
+  }
+
+  /** Zone pixel i's cell in the grid over the zone's bounding box. */
+  private cellOf(i: number): number {
+    return (this.pixelY[i]! - this.gridY0) * this.gridWidth + (this.pixelX[i]! - this.gridX0);
   }
 
   private visit(cell: number, top: number, tsMs: number, standingForMs: number, label: number): number {
