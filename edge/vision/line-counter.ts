@@ -309,7 +309,8 @@ export class LineCounter {
         const slot = this.recentSlot[r]!;
         let movedOn: number;
         if (tracks.id[slot] === this.recentTrackId[r] && tracks.observed[slot] === 1) {
-          const aheadDistance = sideOf(ax, ay, bx, by, tracks.cx[slot]!, tracks.cy[slot]!) / length;
+          // sideOf() written out too: a call this rare is not inlined, and its float arguments are boxed.
+          const aheadDistance = ((bx - ax) * (tracks.cy[slot]! - ay) - (by - ay) * (tracks.cx[slot]! - ax)) / length;
           movedOn = Math.abs(aheadDistance);
           // Or this box follows the counted one nose to tail at its pace: the rear of a long vehicle cut
           // from its front by a band the background matches (a bus's roof, a truck's gap), which crosses

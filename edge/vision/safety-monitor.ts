@@ -793,6 +793,9 @@ export class SafetyMonitor {
       this.judgeLaneCrossing(c, tracks);
       return;
     }
+    // Most crossings are on green: told apart before any float is read, since this runs too rarely to be
+    // optimised and unoptimised code boxes every float it reads (a heap number each).
+    if (this.groupAspect[this.stopGroup[s]!] !== 'red') return;
     const tsMs = log.logTs[k]!;
     if (!this.redPastGrace(s, tsMs)) return;
     const t = slotOf(tracks, log.logTrack[k]!);
@@ -1134,10 +1137,12 @@ export class SafetyMonitor {
       // Looked up for every observed track, standing or not, in the zone or not: a lookup made only while a
       // vehicle stands in a zone runs too rarely to be optimised, and unoptimised code boxes every float it
       // reads (about 20 bytes a frame, all of the frame loop's allocation).
+      // So is whether it arrived, needed only when it stands in the zone where no place is open yet.
       const spot = this.spotAt(r, t, tracks);
+      const arrived = this.arrivedStanding(t, tracks);
       if (!standing || !this.zones.containsPoint(this.noStopZone[r]!, this.trackPoint(t, tracks))) continue;
       if (spot >= 0) this.spotSeenMs[spot] = tsMs;
-      else if (this.arrivedStanding(t, tracks)) this.openSpot(r, t, tracks);
+      else if (arrived) this.openSpot(r, t, tracks);
     }
   }
 
