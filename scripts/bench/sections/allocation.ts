@@ -29,17 +29,26 @@ interface ChildReport {
 /**
  * Steady-state allocation of the vision worker's per-frame path (pipeline, lane divider, zones, safety
  * rules, image statistics, shared-memory publishing): a child process with --expose-gc loops the clip
- * through it (two passes of the clip as warm-up, then N measured), counting GC events and heapUsed growth.
+ * through it (whole passes of the clip as warm-up, about 30,000 frames, then N measured), counting GC events and heapUsed growth.
  */
+/**
+ * Frames run before measuring: about half an hour of a 15 fps camera, the time a field node takes to reach
+ * its steady state (V8 optimises a function after enough of its bytecode has run, so a rule met once every
+ * few seconds is optimised only after minutes).
+ */
+const WARMUP_FRAMES = 30_000;
+
 export async function allocationSection(context: BenchContext, options: BenchOptions): Promise<Record<string, unknown>> {
   const clip = await context.nativeClip();
   const raw = context.writeRaw(clip);
   const line = loadClipTruth().line;
   const frames = Math.round(options.allocationFrames);
-  // Warm-up: two passes of the clip, so that every path the clip reaches (crossings, merges) has run often
-  // enough to be optimised. Code not yet optimised boxes every float it computes: that garbage is the JIT
-  // warming up, not the steady state (with 500 frames it was ~210 of ~255 bytes a frame, measured here).
-  const warmupFrames = 2 * clip.frames.length;
+  // Warm-up: whole passes of the clip, at least WARMUP_FRAMES, so that every path the clip reaches
+  // (crossings, merges, standing vehicles) has run often enough to be optimised. Code not yet optimised
+  // boxes every float it computes: that garbage is the JIT warming up, not the steady state (with 500 frames
+  // it was ~210 of ~255 bytes a frame; after two passes, 3,400 frames, still 3.3, from the safety rules'
+  // rare paths, which V8 compiles only after thousands of calls; after 30,000 frames 0.7, measured here).
+  const warmupFrames = Math.ceil(WARMUP_FRAMES / clip.frames.length) * clip.frames.length;
   log(`allocation: ${frames} frames (+${warmupFrames} warm-up) in a child process with --expose-gc`);
   const args = ['--expose-gc', '--import', 'tsx', join(BENCH_DIR, 'allocation-child.ts')];
   args.push('--raw', raw, '--width', String(clip.width), '--height', String(clip.height), '--fps', String(clip.fps), '--line', line.join(','));
