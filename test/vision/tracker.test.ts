@@ -155,4 +155,48 @@ test('in a merged queue the front vehicle follows the blob front as the queue pu
   assert.ok(Math.abs(tracker.cy[behind]! - 30) < 1, `the one behind stays: ${tracker.cy[behind]}`);
 });
 
+test('a track that comes to sit on another in one blob is the same vehicle tracked twice: the older follows the blob, the other is lost', () => {
+  const tracker = newTracker();
+  const blobs = new BlobList(8);
+  const twoBlobs = (secondX: number) => {
+    oneBlob(blobs, 50, 40, 59, 59);
+    blobs.count = 2;
+    blobs.minX[1] = secondX;
+    blobs.maxX[1] = secondX + 9;
+    blobs.minY[1] = 40;
+    blobs.maxY[1] = 59;
+    blobs.area[1] = 200;
+    blobs.sumX[1] = (secondX + 4.5) * 200;
+    blobs.sumY[1] = 49.5 * 200;
+    blobs.cut[1] = 0;
+    blobs.cutEdges[1] = 0;
+  };
+  // A standing vehicle, tracked alone for a while.
+  for (let f = 0; f < 10; f++) {
+    oneBlob(blobs, 50, 40, 59, 59);
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  const older = onlyTrack(tracker);
+  // A second track arrives from the side, 10 px a frame, until its blob and the first are one.
+  let f = 10;
+  for (let x = 110; x >= 70; x -= 10, f++) {
+    twoBlobs(x);
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  const younger = Array.from({ length: tracker.capacity }, (_, t) => t).find((t) => t !== older && tracker.isActive(t))!;
+  assert.ok(tracker.hits[younger]! >= 3, 'the second track is confirmed');
+  oneBlob(blobs, 50, 40, 69, 59);
+  tracker.update(blobs, f * FRAME_MS, f++);
+  oneBlob(blobs, 50, 40, 59, 59);
+  tracker.update(blobs, f * FRAME_MS, f++);
+  // Now both predictions sit in one vehicle-sized blob, their boxes nearly the same: not two vehicles
+  // touching (which would coast both, unmeasured, as the blob moved on), one vehicle.
+  assert.equal([tracker.measured[older], tracker.measured[younger]], [1, 0], 'the older track is measured from the blob');
+  for (let k = 0; k < 12; k++, f++) {
+    oneBlob(blobs, 50, 40, 59, 59);
+    tracker.update(blobs, f * FRAME_MS, f);
+  }
+  assert.ok(tracker.isActive(older) && !tracker.isActive(younger), 'the twin, never measured again, is lost');
+});
+
 test.run();
