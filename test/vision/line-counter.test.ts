@@ -93,8 +93,42 @@ test('a track first seen past the line has no side to come from and does not cou
   const rig = counterFor(LINE, 4);
   const { counter } = rig;
   counter.reset(0);
-  run(rig, 0, 1, straight(55, 90, 3));
+  // First established 11 px past the line: over a quarter of its height of 20.
+  run(rig, 0, 1, straight(58, 90, 3));
   assert.is(counter.lr[0], 0);
+});
+
+test('a track first seen just past the line (its vehicle re-tracked while crossing) counts once it has moved on', () => {
+  const rig = counterFor(LINE, 4);
+  const { counter, tracks } = rig;
+  counter.reset(0);
+  // First established 3 px past the line (its second frame on that side; under a quarter of 20), then
+  // moving on: it counts half a vehicle (10 px) further, not before.
+  run(rig, 0, 1, [[50, 52], [50, 53], ...straight(56, 62, 3)]);
+  assert.is(counter.lr[0], 0, 'not yet: 62 − 53 < 10');
+  run(rig, 0, 1, straight(65, 90, 3), 20, 5);
+  assert.equal([counter.lr[0], counter.rl[0]], [1, 0]);
+  // Standing still there never counts (a queued vehicle re-tracked past a stop line does not move on).
+  counter.reset(1);
+  run(rig, 1, 2, Array.from({ length: 30 }, () => [70, 52] as [number, number]), 20, 40);
+  assert.is(counter.lr[0], 1);
+  assert.ok(tracks.id[1] === 2);
+});
+
+test('a track first seen just past the line does not count where a crossing was counted just before (its earlier track)', () => {
+  const rig = counterFor(LINE, 4);
+  const { counter } = rig;
+  counter.reset(0);
+  counter.reset(1);
+  // The earlier track counts, then is lost; 15 frames (1 s) later a new track on the vehicle, just past the line.
+  const bornJustPast: Array<[number, number]> = [[52, 52], [52, 53], ...straight(56, 90, 3, 52)];
+  run(rig, 0, 1, straight(20, 56, 3, 50));
+  run(rig, 1, 2, bornJustPast, 20, 15);
+  assert.is(counter.lr[0], 1);
+  // The same 3 s later (beyond 2 s) is another vehicle, and counts.
+  counter.reset(2);
+  run(rig, 2, 3, bornJustPast, 20, 60);
+  assert.is(counter.lr[0], 2);
 });
 
 test('a centre that jumps across the line without moving (a merged queue blob) does not count', () => {
