@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import { decodeVideo } from '../../edge/hal/drivers/video-file-reader.js';
 import { VisionPipeline } from '../../edge/vision/pipeline.js';
+import { matchFrames } from '../../scripts/bench/truth.js';
 
 /**
  * Regression on real footage (../shared/data: 27 vehicles, hand-counted, crossing frames ±2). It pins
@@ -29,13 +30,11 @@ test('bgslibrary video03: about 27 vehicles lr, none rl, and nearly every hand-c
   assert.is(pipeline.counter.rl[0], 0, 'nothing moves up the image in this clip');
   const lr = pipeline.counter.lr[0]!;
   assert.ok(Math.abs(lr - 27) <= 2, `counted ${lr} lr against 27`);
-  // Greedy matching within ±10 frames (the shadows move box centres by a few frames).
-  const unmatched = [...truthFrames];
-  for (const frame of counted) {
-    const i = unmatched.findIndex((t) => Math.abs(t - frame) <= 10);
-    if (i >= 0) unmatched.splice(i, 1);
-  }
-  assert.ok(unmatched.length <= 2, `missed crossings: ${unmatched.join(', ')} (counted at ${counted.join(', ')})`);
+  // One-to-one matching within ±8 frames, as the benchmark reports it (the shadows move box centres by a
+  // few frames). Greedy first-come matching within ±10 used to be here: it passed or failed on one
+  // crossing counted 10 or 12 frames after its hand-counted frame.
+  const match = matchFrames(counted, truthFrames, 8);
+  assert.ok(match.matches.length >= 24, `missed crossings: ${match.missed.join(', ')} (counted at ${counted.join(', ')})`);
 });
 
 test.run();
