@@ -1031,7 +1031,9 @@ export class SafetyMonitor {
    * not counted in the simulator scenes, only more false reports.)
    */
   private riderCrossing(t: number, line: number, tracks: TrackView): void {
-    if (this.wrongWayReported[t] === 1 || tracks.hits[t]! < this.options.confirmHits) return;
+    // Seen as many times as a rider followed up its lane must have been measured: a track a few frames old
+    // counted against the lane is a merged blob re-tracked (simulator: the false ones were 3-6 frames old).
+    if (this.wrongWayReported[t] === 1 || tracks.hits[t]! < this.options.wrongWayMinMeasurements) return;
     const at = this.laneCrossing;
     const tsMs = at[2]!;
     if (!(this.ownBlobMs[t]! >= tsMs - WRONG_WAY_MEASURED_WITHIN_MS)) return;

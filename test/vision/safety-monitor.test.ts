@@ -361,11 +361,13 @@ test('wrong-way: only sustained motion against the lane, once per track', () => 
 });
 
 test('wrong-way: a crossing of a count line against the lane, by a track come from the lane\'s far end, is reported at the crossing', () => {
-  const run = (bornY: number, line: number) => {
+  const run = (bornY: number, line: number, seenTimes = 1) => {
     const r = rig({ stopLines: [{ line: 'stop-N', group: 'G1' }], lanes: [{ zone: 'lane-N', direction: { x: 0, y: -1 } }] });
     r.tracks.set(0, 3, 20, bornY, 0, 0.05, 6, 10); // 50 px/s down a northbound lane
+    r.tracks.hits[0] = seenTimes; // at birth; one more a frame
     for (let frame = 1; frame <= 8; frame++) {
       stepMeasured(r.tracks, 0, 100, frame);
+      r.tracks.hits[0]!++;
       if (r.tracks.cy[0]! >= 30 && r.tracks.cy[0]! < 35) r.safety.onCrossing(line, RL, 3, frame, frame * 100, 20, 32);
       r.safety.update(r.tracks, r.signalOf, frame * 100, frame);
     }
@@ -373,6 +375,9 @@ test('wrong-way: a crossing of a count line against the lane, by a track come fr
   };
   // Born at y = 5: 25 px against the lane when it crosses at y = 30 (frame 5), before the sustained rule.
   assert.equal(run(5, 1), [['wrong-way', 3, 'L2', 'lane-N', 5]]);
+  // Seen 6 times by then (wrongWayMinMeasurements); the same by a track seen 5 times is a merged blob
+  // re-tracked, not a rider come up the lane.
+  assert.equal(run(5, 1, 0), []);
   // Born 15 px before the line: a blob's centre shifting back, not a rider come up the lane.
   assert.equal(run(15, 1), []);
   // Stop lines are left to the stop-line rules (a queue's blobs shuffle back and forth across them).
