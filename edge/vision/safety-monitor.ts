@@ -977,7 +977,7 @@ export class SafetyMonitor {
 
   /**
    * A second track on vehicle i already reported (a runner or rider the tracker split or gave a new id):
-   * soon after (sameRunnerMs), within the region its box swept from the report on at its velocity then
+   * soon after (sameRunnerMs), its box touching the region the reported box swept from the report on at its velocity then
    * (allowing half the box again on every side, as a split track's box is a part of the vehicle). A runner
    * pulling away from the line speeds up, so the sweep goes twice as far as that velocity would carry it.
    */
@@ -995,11 +995,15 @@ export class SafetyMonitor {
     const sweepY = 2 * this.reportedVy[i]! * dt;
     const marginX = (x1 - x0) / 2;
     const marginY = (y1 - y0) / 2;
+    // The track's box, not only its centre: a runner first reported by a small fragment of it (its roof)
+    // and then by a track on the whole vehicle, whose centre is off the fragment's box, is one runner.
+    const halfW = tracks.w[t]! / 2;
+    const halfH = tracks.h[t]! / 2;
     return (
-      x >= x0 + Math.min(0, sweepX) - marginX &&
-      x <= x1 + Math.max(0, sweepX) + marginX &&
-      y >= y0 + Math.min(0, sweepY) - marginY &&
-      y <= y1 + Math.max(0, sweepY) + marginY
+      x + halfW >= x0 + Math.min(0, sweepX) - marginX &&
+      x - halfW <= x1 + Math.max(0, sweepX) + marginX &&
+      y + halfH >= y0 + Math.min(0, sweepY) - marginY &&
+      y - halfH <= y1 + Math.max(0, sweepY) + marginY
     );
   }
 

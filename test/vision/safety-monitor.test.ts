@@ -263,6 +263,26 @@ test('red-light: a runner the tracker split into two tracks is reported once', (
   assert.equal(events.map((event) => event.trackId), [5, 7]);
 });
 
+test('red-light: a runner reported by a fragment of it and by a track on the whole vehicle in one frame is one runner', () => {
+  const { safety, events, signal, signalOf, tracks } = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] });
+  signal.aspect = 'red';
+  // 50 px/s up the image to the stop line at y = 50: a 4×4 fragment, and the whole vehicle (16×12) whose
+  // centre is 6 px to the side, off the fragment's box even grown by half its size.
+  tracks.set(0, 5, 20, 60, 0, -0.05, 4, 4);
+  tracks.set(1, 6, 26, 60, 0, -0.05, 16, 12);
+  tracks.set(2, 7, 60, 60, 0, -0.05, 16, 12); // another runner, beside it in the next lane
+  for (let frame = 0; frame <= 2; frame++) {
+    for (let t = 0; t < 3; t++) stepMeasured(tracks, t, 100, frame);
+    if (frame === 2) {
+      safety.onCrossing(0, RL, 5, frame, frame * 100, 20, 50);
+      safety.onCrossing(0, RL, 6, frame, frame * 100, 26, 50);
+      safety.onCrossing(0, RL, 7, frame, frame * 100, 60, 50);
+    }
+    safety.update(tracks, signalOf, frame * 100, frame);
+  }
+  assert.equal(events.map((event) => event.trackId), [5, 7]);
+});
+
 test('red-light: a runner seen again by a new track further on, a second later, is still one runner', () => {
   const { safety, events, signal, signalOf, tracks } = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] });
   signal.aspect = 'red';
