@@ -256,6 +256,14 @@ export class LineCounter {
         this.runLength[k] = 1;
       }
       if (this.runLength[k]! < confirmFrames) continue;
+      // Moving across the line toward this side (d side/dt has its sign), or it has not crossed yet; and its
+      // box as a whole has been moving that way over the last second: a queue blob's centre creeps and jumps
+      // as vehicles join, merge and split, which a moment's velocity cannot tell from motion.
+      const across = ((bx - ax) * vy - (by - ay) * vx) / length;
+      const sustainedAcross = ((bx - ax) * tracks.sustainedVy[t]! - (by - ay) * tracks.sustainedVx[t]!) / length;
+      const movingOn = across * side >= minSpeed && sustainedAcross * side > 0;
+      // Where along the segment it is: the projection of the position onto A→B (0 at A, 1 at B).
+      const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
       const previous = this.established[k]!;
       // The side the track comes from: the one it was established on, or for a track first seen just past
       // the line the other one, once it has moved on from there (below).
@@ -268,12 +276,11 @@ export class LineCounter {
         // by BORN_TRAVEL_FRACTION of a vehicle, unless that earlier track counted it (sameVehicle, below).
         const born = this.bornDistance[k]!;
         if (Number.isNaN(born) || !mayCount || Math.abs(distance) - Math.abs(born) < BORN_TRAVEL_FRACTION * h) continue;
-        // Moving on, as a crossing must be (checked again below): until then the chance is kept.
-        if ((((bx - ax) * vy - (by - ay) * vx) / length) * side < minSpeed) continue;
-        if ((((bx - ax) * tracks.sustainedVy[t]! - (by - ay) * tracks.sustainedVx[t]!) / length) * side <= 0) continue;
+        // Moving on, as a crossing must be: until then the chance is kept.
+        if (!movingOn) continue;
         this.bornDistance[k] = Number.NaN;
         // Not if a crossing was counted here lately: that was this vehicle's earlier track.
-        const bornAlong = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / length;
+        const bornAlong = along * length;
         const bornWidth = tracks.judgedW[t]!;
         let countedHere = false;
         for (let r = l * LineCounter.RECENT; r < (l + 1) * LineCounter.RECENT; r++) {
@@ -288,14 +295,7 @@ export class LineCounter {
         continue;
       }
       // An unconfirmed track keeps its old side until it is confirmed (then it counts if it qualifies).
-      if (!mayCount) continue;
-      // Moving across the line toward this side (d side/dt has its sign), or it has not crossed yet.
-      const across = ((bx - ax) * vy - (by - ay) * vx) / length;
-      if (across * side < minSpeed) continue;
-      // And its box as a whole has been moving that way over the last second: a queue blob's centre creeps
-      // and jumps as vehicles join, merge and split, which a moment's velocity cannot tell from motion.
-      const sustainedAcross = ((bx - ax) * tracks.sustainedVy[t]! - (by - ay) * tracks.sustainedVx[t]!) / length;
-      if (sustainedAcross * side <= 0) continue;
+      if (!mayCount || !movingOn) continue;
       // And it travelled a good part of a vehicle's length across: a merged queue blob whose centre
       // shifts by a few pixels has not.
       if (from === previous) {
@@ -314,8 +314,6 @@ export class LineCounter {
       const cameFrom = from === previous ? Math.abs(this.establishedDistance[k]!) : 0;
       this.established[k] = side;
       this.establishedDistance[k] = distance;
-      // Where along the segment it crossed: the projection of the position onto A→B.
-      const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
       if (along < -segmentMargin || along > 1 + segmentMargin) continue;
       const direction = from < 0 ? LR : RL;
       // Against the line's travel direction, only a vehicle seen on its own (now, or lately having come from
