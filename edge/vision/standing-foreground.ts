@@ -1,18 +1,6 @@
 import { FRAME_TS, createFrameClock, type FrameClock } from './frame-clock.js';
 
-/**
- * How long each pixel of a zone has shown the same standing foreground: the pixel-level view of a stopped
- * vehicle, independent of the tracker. In heavy traffic a vehicle stopped in a box junction is merged,
- * frame after frame, with the vehicles passing it; the tracker gives it no steady track (the passers' tracks
- * coast through it), but its pixels stay foreground and keep their gray value. Dual-background and
- * "static foreground" detectors of abandoned objects and illegal parking work this way.
- *
- * A pixel stands from the frame it is foreground; it keeps standing while it stays foreground with its gray
- * within `toleranceGray` of the value it had then. A vehicle passing in front of it, or a moment of mask
- * noise, changes that for less than `graceMs`, which it outlives; longer, and it stands afresh from then.
- * Nothing is allocated per frame: the time is read from a FrameClock (a float passed to a call that is not
- * inlined would be boxed), and find() only searches once enough pixels have stood long enough.
- */
+/** The thresholds of a StandingForeground. */
 export interface StandingForegroundOptions {
   /** Gray levels a standing pixel may drift from its value when it started standing (sensor noise, slow light). */
   toleranceGray: number;
@@ -42,13 +30,26 @@ const CHANGED = 2;
 /** observe() looks at most this often, ms. */
 export const OBSERVE_EVERY_MS = 200;
 
+/**
+ * How long each pixel of a zone has shown the same standing foreground: the pixel-level view of a stopped
+ * vehicle, independent of the tracker. In heavy traffic a vehicle stopped in a box junction is merged,
+ * frame after frame, with the vehicles passing it; the tracker gives it no steady track (the passers' tracks
+ * coast through it), but its pixels stay foreground and keep their gray value. Dual-background and
+ * "static foreground" detectors of abandoned objects and illegal parking work this way.
+ *
+ * A pixel stands from the frame it is foreground; it keeps standing while it stays foreground with its gray
+ * within `toleranceGray` of the value it had then. A vehicle passing in front of it, or a moment of mask
+ * noise, changes that for less than `graceMs`, which it outlives; longer, and it stands afresh from then.
+ * Nothing is allocated per frame: the time is read from a FrameClock (a float passed to a call that is not
+ * inlined would be boxed), and find() only searches once enough pixels have stood long enough.
+ */
 export class StandingForeground {
   /** Of the last find(): the regions found, each as x0, y0, x1, y1 at 4r (working pixels, pixel edges: x1 = last x + 1). */
   readonly boxes: Float64Array;
   /** Of the last find(): since when each region has stood (the latest of its pixels' start times). */
   readonly sinceMs: Float64Array;
-  /** How many regions the last find() found. */
-  found = 0;
+  /** How many regions the last find() found (its return value). */
+  private found = 0;
   /** The frame's time, set by the caller before observe() and find(). */
   readonly clock: FrameClock;
   private readonly pixels: Int32Array;
