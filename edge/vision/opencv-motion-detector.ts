@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import { downscaleBox } from './downscale.js';
 import { GAIN_BINS, gainOfBin, medianGainBin } from './global-gain.js';
 import { MOTION_DEFAULTS, type MotionDetector, type MotionOptions, type PackedMask } from './motion-detector.js';
@@ -13,11 +14,13 @@ import { medianBin, noiseThreshold } from './noise-threshold.js';
  * Per frame, as few native calls and full-frame passes as the algorithm allows (a call costs ~1.5 µs of
  * binding overhead; at 320×240 the f32 passes are memory-bound): a 3×3 Gaussian blur (bit-exact with the
  * TS row/column [1 2 1], BORDER_REPLICATE); the global gain in JS (median of frame ÷ background on TS's
- * sparse grid, 1 pixel in 16); |blur − gain × background| in f32 (convertTo, absdiff); its noise
+ * sparse grid, 1 pixel in 16); the blur ÷ gain in f32 (what the background learns) and its absdiff with
+ * the background, which is TS's |blur − gain × background| ÷ gain (the threshold is divided by the gain
+ * to match, the noise samples multiplied by it); its noise
  * histogram in JS on TS's noise grid (every 4th pixel of every 2nd row), picked out natively by a
  * nearest-neighbour resize by ¼ × ½ into a small JS buffer (sizes not a multiple of 4 × 2 copy the whole
  * difference instead); the threshold as one convertTo to 8 bits with a huge scale (nonzero exactly where
- * the f32 difference exceeds the threshold); the background update; a 3×3 MORPH_OPEN of the foreground
+ * the f32 difference exceeds the threshold ÷ gain); the background update; a 3×3 MORPH_OPEN of the foreground
  * in a zero-framed Mat (so edge pixels erode as in the TS bit morphology), binarised into `mask`, which
  * is then packed into bits for the connected components.
  *
@@ -229,16 +232,16 @@ export class OpenCvMotionDetector implements MotionDetector {
     const alphaForeground = warming ? alphaBackground : 1 - Math.exp(-dtS / this.options.foregroundTauS);
     const gain = gainOfBin(medianGainBin(this.gray, this.background, this.width, this.height, this.gainHistogram));
     const threshold = this.currentThreshold;
-    // |blur − gain × background| in f32, as the WASM kernel computes it.
-    const level = blurred.convertTo(cv.CV_32F);
-    const expected = this.backgroundMat.convertTo(cv.CV_32F, gain);
-    const difference = level.absdiff(expected);
-    level.release();
-    expected.release();
-    this.sampleNoise(difference);
-    // SCALE·(difference − threshold) rounds to ≥ 1 exactly when difference > threshold (both f32, so
-    // they differ by at least an ulp of the threshold), else saturates to 0: the foreground as nonzero.
-    const foreground = difference.convertTo(cv.CV_8U, SCALE, -SCALE * threshold);
+    // The frame ÷ gain, which the background learns (so it keeps its own brightness, see
+    // TsMotionDetector), and |blur ÷ gain − background|: TS's |blur − gain × background| divided by the
+    // gain, so the threshold and the noise samples are divided and multiplied by it instead. Two f32
+    // passes fewer than computing blur − gain × background.
+    const normalised = blurred.convertTo(cv.CV_32F, 1 / gain);
+    const difference = normalised.absdiff(this.backgroundMat);
+    this.sampleNoise(difference, gain);
+    // SCALE·(difference − threshold ÷ gain) rounds to ≥ 1 exactly when difference > threshold ÷ gain
+    // (both f32, so they differ by at least an ulp), else saturates to 0: the foreground as nonzero.
+    const foreground = difference.convertTo(cv.CV_8U, SCALE, -SCALE * (threshold / gain));
     difference.release();
     const count = foreground.countNonZero();
 
@@ -248,13 +251,12 @@ export class OpenCvMotionDetector implements MotionDetector {
       // A global change (light switched, camera moved, lens covered): relearn from this frame (TS
       // learns first, then overwrites; the result is the same).
       foreground.release();
+      normalised.release();
       this.resets++;
       this.relearn(blurred);
       this.clearMask();
       return;
     }
-    // The background learns the frame ÷ gain, so it keeps its own brightness (see TsMotionDetector).
-    const normalised = blurred.convertTo(cv.CV_32F, 1 / gain);
     blurred.release();
     this.learn(normalised, foreground, count, warming, alphaBackground, alphaForeground);
     normalised.release();
@@ -328,8 +330,11 @@ export class OpenCvMotionDetector implements MotionDetector {
     }
   }
 
-  /** As TS: the histogram of |difference| (clamped to 255) on every 4th pixel of every 2nd row. */
-  private sampleNoise(difference: Mat): void {
+  /**
+   * As TS: the histogram of |blur − gain × background| (clamped to 255) on every 4th pixel of every 2nd
+   * row; `difference` is that ÷ gain.
+   */
+  private sampleNoise(difference: Mat, gain: number): void {
     const { noiseSamples, histogram } = this;
     histogram.fill(0);
     if (this.samplesByResize) {
@@ -338,7 +343,7 @@ export class OpenCvMotionDetector implements MotionDetector {
       samples.copyTo(this.noiseSamplesMat);
       samples.release();
       for (let i = 0, n = noiseSamples.length; i < n; i++) {
-        const value = noiseSamples[i]!;
+        const value = noiseSamples[i]! * gain;
         histogram[value < 255 ? value | 0 : 255]!++;
       }
       return;
@@ -347,7 +352,7 @@ export class OpenCvMotionDetector implements MotionDetector {
     const { width, height } = this;
     for (let y = 0; y < height; y += 2) {
       for (let i = y * width, end = i + width; i < end; i += 4) {
-        const value = noiseSamples[i]!;
+        const value = noiseSamples[i]! * gain;
         histogram[value < 255 ? value | 0 : 255]!++;
       }
     }
@@ -396,7 +401,8 @@ export class OpenCvMotionDetector implements MotionDetector {
 }
 
 /**
- * The scale of the thresholding convertTo: 2^22 makes one ulp of any threshold ≥ 2 round to ≥ 1, and
+ * The scale of the thresholding convertTo: 2^22 makes one ulp of any threshold ≥ 2 round to ≥ 1 (the
+ * threshold there is the noise threshold ÷ gain: ≥ 4 with the default minThreshold 16, gains being ≤ 4), and
  * 2^22 × 512 (above the largest difference) stays below 2^31, where OpenCV's float-to-int rounding
  * would overflow (and saturate to 0).
  */
@@ -424,6 +430,7 @@ export function loadOpenCv(packageName: string = OPENCV_PACKAGE): OpenCv {
   const useCache = packageName === OPENCV_PACKAGE;
   if (useCache && cached !== undefined) return cached;
   if (useCache && cachedError !== undefined) throw cachedError;
+  keepOpenCvSingleThreaded();
   try {
     const cv = requireQuietly(packageName);
     if (useCache) cached = cv;
@@ -434,6 +441,17 @@ export function loadOpenCv(packageName: string = OPENCV_PACKAGE): OpenCv {
     if (useCache) cachedError = wrapped;
     throw wrapped;
   }
+}
+
+/**
+ * Turns OpenCV's own thread pool off (unless OPENCV_FOR_THREADS_NUM is set): vision runs on one worker
+ * thread by design, leaving the other cores to the main thread (MQTT, the signal controller); at the
+ * working size a split over 2 cores saved nothing measurable anyway. OpenCV reads the variable from the
+ * process environment when it loads; only the main thread can set that (a worker's process.env is its
+ * own copy), so the vision worker host calls this before it starts the worker, and loadOpenCv too.
+ */
+export function keepOpenCvSingleThreaded(): void {
+  if (isMainThread && process.env.OPENCV_FOR_THREADS_NUM === undefined) process.env.OPENCV_FOR_THREADS_NUM = '1';
 }
 
 /** Whether the OpenCV backend can run here (loads the module on first call). */
