@@ -193,6 +193,15 @@ const SPOT_HOLD_MS = 3000;
 /** Illegal stops reported within this long of each other, on boxes within half a box, are one vehicle's. */
 const SAME_STOP_MS = 30_000;
 const RECENT_STOP_REPORTS = 8;
+/**
+ * A stop about to be reported whose standing pixels look as they did when last empty, this many of them
+ * within GHOST_TOLERANCE_GRAY, is a ghost (StandingForeground.emptyFraction), not reported. Simulator
+ * offsets 0–6000 (69 true stops reported, 9 false): true stops had at most 0.54 of their pixels so, 3 of
+ * the false 0.86–0.96 (the other false ones were not ghosts: 0.59 and less).
+ */
+const GHOST_EMPTY_FRACTION = 0.7;
+/** Gray levels: looser than a standing pixel's drift (toleranceGray), for sensor noise and light between the two looks. */
+const GHOST_TOLERANCE_GRAY = 20;
 /** A standing track whose box overlaps a standing place by this fraction of the smaller is on it. */
 const SPOT_OVERLAP = 0.3;
 /** Standing places remembered per no-stopping zone. */
@@ -1322,6 +1331,8 @@ export class SafetyMonitor {
   private reportStopBox(box: Float64Array, i: number, r: number, trackId: number, frame: number): void {
     const tsMs = this.clock[FRAME_TS]!;
     this.standing[r]?.markBoxReported(box, i);
+    // A place that looks as it did when empty is the ghost of a vehicle gone (see emptyFraction).
+    if ((this.standing[r]?.emptyFraction(box, i, GHOST_TOLERANCE_GRAY) ?? 0) >= GHOST_EMPTY_FRACTION) return;
     // A second place on a vehicle reported moments ago (another fragment, or its track lost and found
     // again) is the same stop: one vehicle, one event.
     const recent = this.stopReportBox;

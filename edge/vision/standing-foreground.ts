@@ -81,6 +81,12 @@ export class StandingForeground {
   private readonly regionLabel: Int32Array;
   /** Per zone pixel: 1 once a region it stood in was reported (until it stands afresh). */
   private readonly reported: Uint8Array;
+  /** Per zone pixel: its gray when last seen background (the empty road there), or -1 before it was. */
+  private readonly emptyGray: Int16Array;
+  /** Per zone pixel: its gray at the last observe(). */
+  private readonly lastGray: Uint8Array;
+  /** zonePixelsIn()'s answer: zone pixel indices. */
+  private readonly boxPixels: Int32Array;
   private readonly stack: Int32Array;
 
   constructor(pixels: Int32Array, workingWidth: number, factor: number, sourceWidth: number, options: StandingForegroundOptions, clock: FrameClock = createFrameClock(), maxRegions = 8) {
@@ -96,6 +102,9 @@ export class StandingForeground {
     this.changedSinceMs = new Float64Array(pixels.length);
     this.reference = new Uint8Array(pixels.length);
     this.reported = new Uint8Array(pixels.length);
+    this.emptyGray = new Int16Array(pixels.length).fill(-1);
+    this.lastGray = new Uint8Array(pixels.length);
+    this.boxPixels = new Int32Array(pixels.length);
     // The grid spans the zone's bounding box (reduce, not a spread into Math.min, which overflows the stack for a large zone).
     const empty = pixels.length === 0;
     this.gridX0 = empty ? 0 : pixelX.reduce((a, b) => Math.min(a, b));
@@ -113,7 +122,7 @@ export class StandingForeground {
 
   /** One frame, at clock's time: the working-size foreground mask (1 = foreground) and the source-size gray frame. */
   observe(mask: Uint8Array, frame: Uint8Array): void {
-    const { pixels, sourceIndex, state, standingSinceMs, changedSinceMs, reference, reported } = this;
+    const { pixels, sourceIndex, state, standingSinceMs, changedSinceMs, reference, reported, emptyGray, lastGray } = this;
     const { toleranceGray, graceMs, standingForMs } = this.options;
     const tsMs = this.clock[FRAME_TS]!;
     // Standing is timed in seconds: a few looks a second are plenty, and cost a third of every frame's.
@@ -124,16 +133,17 @@ export class StandingForeground {
     for (let i = 0; i < pixels.length; i++) {
       const foreground = mask[pixels[i]!] === 1;
       const was = state[i]!;
+      const gray = frame[sourceIndex[i]!]!;
+      lastGray[i] = gray;
       if (was === IDLE) {
         if (foreground) {
           state[i] = STANDING;
           standingSinceMs[i] = tsMs;
-          reference[i] = frame[sourceIndex[i]!]!;
+          reference[i] = gray;
           reported[i] = 0;
-        }
+        } else emptyGray[i] = gray;
         continue;
       }
-      const gray = frame[sourceIndex[i]!]!;
       const drift = gray - reference[i]!;
       if (foreground && drift <= toleranceGray && drift >= -toleranceGray) {
         state[i] = STANDING;
@@ -222,22 +232,53 @@ export class StandingForeground {
    */
   stoodFraction(box: Float64Array, k: number, minMs: number): number {
     const tsMs = this.clock[FRAME_TS]!;
+    const inside = this.zonePixelsIn(box, k);
+    let stood = 0;
+    for (let n = 0; n < inside; n++) {
+      const i = this.boxPixels[n]!;
+      if (this.state[i] !== IDLE && tsMs - this.standingSinceMs[i]! >= minMs) stood++;
+    }
+    return inside === 0 ? 0 : stood / inside;
+  }
+
+  /**
+   * Of the standing zone pixels inside the box at 4k of `box` (working pixels, x0, y0, x1, y1 edges), the
+   * fraction that look now (at the last observe) as they did when last seen background, within `tolerance`
+   * gray levels; 0 when none stands there. A vehicle that stood long enough is partly learnt into the
+   * background; when it leaves, the road it uncovers differs from that background and stands as
+   * foreground, a "ghost" of it, which looks like the empty road it is; a vehicle does not. For rare
+   * questions (a stop about to be reported), not per frame.
+   */
+  emptyFraction(box: Float64Array, k: number, tolerance: number): number {
+    const inside = this.zonePixelsIn(box, k);
+    let standing = 0;
+    let empty = 0;
+    for (let n = 0; n < inside; n++) {
+      const i = this.boxPixels[n]!;
+      if (this.state[i] === IDLE) continue;
+      standing++;
+      const was = this.emptyGray[i]!;
+      const drift = this.lastGray[i]! - was;
+      if (was >= 0 && drift <= tolerance && drift >= -tolerance) empty++;
+    }
+    return standing === 0 ? 0 : empty / standing;
+  }
+
+  /** The zone's pixels inside the box at 4k of `box` (working pixels) into boxPixels; returns how many. */
+  private zonePixelsIn(box: Float64Array, k: number): number {
     const gridHeight = this.gridWidth === 0 ? 0 : this.cellPixel.length / this.gridWidth;
     const x0 = Math.max(0, Math.floor(box[k * 4]!) - this.gridX0);
     const y0 = Math.max(0, Math.floor(box[k * 4 + 1]!) - this.gridY0);
     const x1 = Math.min(this.gridWidth, Math.ceil(box[k * 4 + 2]!) - this.gridX0);
     const y1 = Math.min(gridHeight, Math.ceil(box[k * 4 + 3]!) - this.gridY0);
-    let inside = 0;
-    let stood = 0;
+    let count = 0;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         const i = this.cellPixel[y * this.gridWidth + x]! - 1;
-        if (i < 0) continue;
-        inside++;
-        if (this.state[i] !== IDLE && tsMs - this.standingSinceMs[i]! >= minMs) stood++;
+        if (i >= 0) this.boxPixels[count++] = i;
       }
     }
-    return inside === 0 ? 0 : stood / inside;
+    return count;
   }
 
   /** Marks region r of the last find() reported: it is not found again while its pixels stand. */

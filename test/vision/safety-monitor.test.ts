@@ -684,6 +684,54 @@ test('illegal stop from the pixels: a vehicle standing in the zone with no stead
   assert.is(r.events[0]!.trackId, 7, 'the track whose centre is on it');
 });
 
+/**
+ * A vehicle stands in the zone 40 s (reported), drives off, and its ghost stays foreground where it stood:
+ * a background that had partly learnt the vehicle sees the uncovered road as foreground. A passing track
+ * latches onto that blob and stands there past the limit. `after` paints what the pixels show then: the
+ * road (a ghost) or another vehicle (a real second stop). Returns the events' track ids.
+ */
+function stopThenGhost(after: 'road' | 'vehicle'): number[] {
+  const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] }, { image: true });
+  const mask = new Uint8Array(100 * 100);
+  const frame = new Uint8Array(100 * 100).fill(90);
+  const paint = (gray: number) => {
+    for (let y = 60; y < 80; y++) for (let x = 60; x < 80; x++) {
+      mask[y * 100 + x] = 1;
+      // Sensor noise of ±4.
+      frame[y * 100 + x] = gray + (((x * 7 + y * 13) % 9) - 4);
+    }
+  };
+  let ts = 0;
+  const look = (untilMs: number, jitter: boolean) => {
+    while (ts < untilMs) {
+      ts += 100;
+      for (let t = 0; t < r.tracks.capacity; t++) if (jitter && r.tracks.isActive(t)) r.tracks.cx[t]! += (ts / 100) % 2 === 0 ? 0.2 : -0.2;
+      r.safety.seeImage(mask, frame);
+      r.safety.update(r.tracks, r.signalOf, ts, ts / 100);
+    }
+  };
+  look(1000, false); // the empty road
+  r.tracks.set(0, 1, 70, 22, 0, 0, 20, 20);
+  ts = drive(r, 0, 70, 70, ts);
+  paint(40);
+  look(ts + 40_000, true);
+  r.tracks.remove(0); // it drives off
+  frame.fill(90);
+  if (after === 'vehicle') paint(170);
+  else for (let y = 60; y < 80; y++) for (let x = 60; x < 80; x++) mask[y * 100 + x] = 1;
+  look(ts + 3000, false);
+  // A track latches onto the blob from the side and stands on it.
+  r.tracks.set(1, 2, 70, 22, 0, 0, 20, 20);
+  ts = drive(r, 1, 70, 70, ts);
+  look(ts + 6000, true);
+  return r.events.map((event) => event.trackId);
+}
+
+test('illegal stop: the ghost a vehicle leaves where it stood (the empty road as foreground) is not a stop; a vehicle there is', () => {
+  assert.equal(stopThenGhost('road'), [1]);
+  assert.equal(stopThenGhost('vehicle'), [1, 2]);
+});
+
 test('illegal stop: a vehicle found by both its track and its pixels is one event', () => {
   const r = rig({ noStopping: [{ zone: 'box', maxStopMs: 2000 }] }, { image: true });
   const mask = new Uint8Array(100 * 100);

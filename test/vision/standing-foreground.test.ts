@@ -103,6 +103,33 @@ test('moving traffic, a small standing blob and a standing blob that was reporte
   assert.is(found, 0, 'a stop reported by its tracks is not reported again from its pixels');
 });
 
+test('emptyFraction: a standing vehicle does not look like the road seen there before; its ghost, once it has gone, does', () => {
+  const r = rig();
+  const box = new Float64Array([CAR.x0, CAR.y0, CAR.x1, CAR.y1]);
+  const look = (boxes: Parameters<typeof paint>[1], i: number) => {
+    paint(r, boxes, i);
+    r.at(i * FRAME_MS, i);
+  };
+  let i = 0;
+  // Nothing has stood there yet.
+  for (; i < 5; i++) look([], i);
+  assert.is(r.standing.emptyFraction(box, 0, 20), 0, 'no standing pixels: nothing to judge');
+  for (; i < 30; i++) look([CAR], i);
+  assert.is(r.standing.emptyFraction(box, 0, 20), 0, 'the car (gray 40) is not the road (90)');
+  // The car leaves, the mask still shows it: the road, uncovered, differs from the background.
+  for (; i < 60; i++) look([{ ...CAR, gray: 90 }], i);
+  assert.is(r.standing.emptyFraction(box, 0, 20), 1, 'the ghost is the road seen before the car came');
+  // A box mostly off the ghost (the zone's pixels outside it are not standing): judged by its standing pixels only.
+  assert.is(r.standing.emptyFraction(new Float64Array([0, 0, 60, 40]), 0, 20), 1);
+  // Pixels never seen empty (standing since the first look) do not look empty.
+  const fresh = rig();
+  for (let k = 0; k < 30; k++) {
+    paint(fresh, [{ ...CAR, gray: 90 }], k);
+    fresh.at(k * FRAME_MS, k);
+  }
+  assert.is(fresh.standing.emptyFraction(box, 0, 20), 0);
+});
+
 test('observe and find allocate nothing per frame', () => {
   const r = rig();
   paint(r, [CAR], 0);
