@@ -14,7 +14,7 @@ import { BlobList } from '../../edge/vision/blob-list.js';
 import { ConnectedComponents } from '../../edge/vision/connected-components.js';
 import { downscaleBox } from '../../edge/vision/downscale.js';
 import { intervalOf, type MotionDetector, type MotionOptions } from '../../edge/vision/motion-detector.js';
-import { loadOpenCv, OPENCV_MISSING_MESSAGE, OpenCvMotionDetector, openCvAvailable } from '../../edge/vision/opencv-motion-detector.js';
+import { keepOpenCvSingleThreaded, loadOpenCv, OPENCV_MISSING_MESSAGE, OpenCvMotionDetector, openCvAvailable } from '../../edge/vision/opencv-motion-detector.js';
 import { VisionPipeline } from '../../edge/vision/pipeline.js';
 import { TsMotionDetector } from '../../edge/vision/ts-motion-detector.js';
 import { WasmMotionDetector, wasmSimdSupported } from '../../edge/vision/wasm-motion-detector.js';
@@ -39,6 +39,32 @@ test('loadOpenCv() names the install script when the module is missing', () => {
     assert.is((error as Error).message, 'the OpenCV backend needs @u4/opencv4nodejs: run scripts/install-opencv.sh');
     assert.is((error as Error).message, OPENCV_MISSING_MESSAGE);
   }
+});
+
+test('OpenCV is kept to one thread (OPENCV_FOR_THREADS_NUM=1) unless the environment says otherwise', () => {
+  const before = process.env.OPENCV_FOR_THREADS_NUM;
+  try {
+    delete process.env.OPENCV_FOR_THREADS_NUM;
+    keepOpenCvSingleThreaded();
+    assert.is(process.env.OPENCV_FOR_THREADS_NUM, '1');
+    process.env.OPENCV_FOR_THREADS_NUM = '3';
+    keepOpenCvSingleThreaded();
+    assert.is(process.env.OPENCV_FOR_THREADS_NUM, '3', "a user's setting is kept");
+  } finally {
+    if (before === undefined) delete process.env.OPENCV_FOR_THREADS_NUM;
+    else process.env.OPENCV_FOR_THREADS_NUM = before;
+  }
+  // Loading sets it (before OpenCV reads it), whether or not the module is there.
+  const saved = process.env.OPENCV_FOR_THREADS_NUM;
+  delete process.env.OPENCV_FOR_THREADS_NUM;
+  try {
+    loadOpenCv('@u4/opencv4nodejs-that-is-not-installed');
+  } catch {
+    // Expected: not installed.
+  }
+  assert.is(process.env.OPENCV_FOR_THREADS_NUM, '1');
+  if (saved === undefined) delete process.env.OPENCV_FOR_THREADS_NUM;
+  else process.env.OPENCV_FOR_THREADS_NUM = saved;
 });
 
 const available = openCvAvailable();
