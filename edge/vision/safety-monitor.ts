@@ -987,7 +987,7 @@ export class SafetyMonitor {
   /**
    * A second track on vehicle i already reported (a runner or rider the tracker split or gave a new id):
    * soon after (sameRunnerMs), its box touching the region the reported box swept from the report on at its velocity then
-   * (allowing half the box again on every side, as a split track's box is a part of the vehicle). A runner
+   * (allowing half of either box again on every side, as a split track's box is a part of the vehicle). A runner
    * pulling away from the line speeds up, so the sweep goes twice as far as that velocity would carry it.
    */
   private sameVehicle(i: number, t: number, tracks: TrackView): boolean {
@@ -1002,12 +1002,14 @@ export class SafetyMonitor {
     const y1 = box[i * 4 + 3]!;
     const sweepX = 2 * this.reportedVx[i]! * dt;
     const sweepY = 2 * this.reportedVy[i]! * dt;
-    const marginX = (x1 - x0) / 2;
-    const marginY = (y1 - y0) / 2;
     // The track's box, not only its centre: a runner first reported by a small fragment of it (its roof)
     // and then by a track on the whole vehicle, whose centre is off the fragment's box, is one runner.
     const halfW = tracks.w[t]! / 2;
     const halfH = tracks.h[t]! / 2;
+    // Either box grown by half its own size: a small fragment reported first allows little room, and a
+    // larger track on another part of the vehicle can lie a few pixels off it.
+    const marginX = Math.max((x1 - x0) / 2, halfW);
+    const marginY = Math.max((y1 - y0) / 2, halfH);
     return (
       x + halfW >= x0 + Math.min(0, sweepX) - marginX &&
       x - halfW <= x1 + Math.max(0, sweepX) + marginX &&

@@ -263,24 +263,38 @@ test('red-light: a runner the tracker split into two tracks is reported once', (
   assert.equal(events.map((event) => event.trackId), [5, 7]);
 });
 
-test('red-light: a runner reported by a fragment of it and by a track on the whole vehicle in one frame is one runner', () => {
+/**
+ * Runners crossing the stop line (y = 50) up the image at 50 px/s, all counted in one frame: a 4×4
+ * fragment of a vehicle (track 5), a second track on the same vehicle (track 6, centre and size given),
+ * and another runner beside them in the next lane (track 7). Returns the reported tracks.
+ */
+function runnersReported(second: { x: number; y: number; w: number; h: number }): number[] {
   const { safety, events, signal, signalOf, tracks } = rig({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 0, direction: 'rl' }] });
   signal.aspect = 'red';
-  // 50 px/s up the image to the stop line at y = 50: a 4×4 fragment, and the whole vehicle (16×12) whose
-  // centre is 6 px to the side, off the fragment's box even grown by half its size.
   tracks.set(0, 5, 20, 60, 0, -0.05, 4, 4);
-  tracks.set(1, 6, 26, 60, 0, -0.05, 16, 12);
-  tracks.set(2, 7, 60, 60, 0, -0.05, 16, 12); // another runner, beside it in the next lane
+  tracks.set(1, 6, second.x, second.y, 0, -0.05, second.w, second.h);
+  tracks.set(2, 7, 60, 60, 0, -0.05, 16, 12);
   for (let frame = 0; frame <= 2; frame++) {
     for (let t = 0; t < 3; t++) stepMeasured(tracks, t, 100, frame);
     if (frame === 2) {
       safety.onCrossing(0, RL, 5, frame, frame * 100, 20, 50);
-      safety.onCrossing(0, RL, 6, frame, frame * 100, 26, 50);
+      safety.onCrossing(0, RL, 6, frame, frame * 100, second.x, 50);
       safety.onCrossing(0, RL, 7, frame, frame * 100, 60, 50);
     }
     safety.update(tracks, signalOf, frame * 100, frame);
   }
-  assert.equal(events.map((event) => event.trackId), [5, 7]);
+  return events.map((event) => event.trackId);
+}
+
+test('red-light: a runner reported by a fragment of it and by a track on the whole vehicle in one frame is one runner', () => {
+  // The whole vehicle (16×12), its centre 6 px to the side, off the fragment's box even grown by half its size.
+  assert.equal(runnersReported({ x: 26, y: 60, w: 16, h: 12 }), [5, 7]);
+});
+
+test('red-light: a runner reported by a small fragment and by a larger track on another part of it, a few pixels off, is one runner', () => {
+  // A van split in two (seen on the simulator): the fragment on its front and a 16×12 track on its back,
+  // 3 px apart: more than half the fragment's size, less than half the back's.
+  assert.equal(runnersReported({ x: 20, y: 71, w: 16, h: 12 }), [5, 7]);
 });
 
 test('red-light: a runner seen again by a new track further on, a second later, is still one runner', () => {
