@@ -986,9 +986,10 @@ export class SafetyMonitor {
 
   /**
    * A second track on vehicle i already reported (a runner or rider the tracker split or gave a new id):
-   * soon after (sameRunnerMs), its box touching the region the reported box swept from the report on at its velocity then
-   * (allowing half of either box again on every side, as a split track's box is a part of the vehicle). A runner
-   * pulling away from the line speeds up, so the sweep goes twice as far as that velocity would carry it.
+   * soon after (sameRunnerMs), its box touching the region the reported box swept from the report on at
+   * its velocity then (allowing half of either box again on every side, as a split track's box is a part
+   * of the vehicle). A runner pulling away from the line speeds up, so the sweep goes twice as far as that
+   * velocity would carry it.
    */
   private sameVehicle(i: number, t: number, tracks: TrackView): boolean {
     const dt = this.clock[FRAME_TS]! - this.reportedMs[i]!;

@@ -1,6 +1,5 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
-import { keepOpenCvSingleThreaded } from './opencv-motion-detector.js';
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import type { SafetyEvent } from './safety-monitor.js';
 import {
@@ -92,8 +91,6 @@ export class VisionWorkerHost extends FrameLoopViews {
     // A plain copy: workerData is structured-cloned, and config objects may carry prototypes.
     const loopOptions: FrameLoopOptions = JSON.parse(JSON.stringify(options)) as FrameLoopOptions;
     const buffers = allocateBuffers(loopOptions);
-    // Before the worker can load OpenCV (if its backend is opencv): only this thread sets the environment.
-    keepOpenCvSingleThreaded();
     const worker = spawnWorker(new URL('./vision-worker.ts', import.meta.url), { buffers, options: loopOptions });
     const ready = await new Promise<{ workingWidth: number; workingHeight: number; backend: string }>((resolve, reject) => {
       worker.once('message', resolve);
