@@ -45,8 +45,8 @@ for (const offset of offsets) for (const [name, basePreset] of Object.entries(SC
   }
   if (values.list) {
     for (const c of result.crossings) {
-      if (c.outcome === 'matched') continue;
-      const who = c.source === 'truth' ? `vehicle ${c.id} ${c.kind}` : `track ${c.id}`;
+      if (c.outcome === 'matched' && !process.env.LIST_ALL) continue;
+      const who = c.source === 'truth' ? `vehicle ${c.id} ${c.kind}` : `track ${c.id}${c.within ? ` in ${c.within}` : ''}`;
       console.log(`  ${String(c.frame).padStart(5)} ${c.line} ${c.direction} ${c.outcome.padEnd(14)} ${who} at ${c.x.toFixed(0)},${c.y.toFixed(0)}`);
     }
   }

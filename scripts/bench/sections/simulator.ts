@@ -58,6 +58,8 @@ export interface CrossingDetail {
   /** Truth: the vehicle and its kind; counted: the track id. */
   id: number;
   kind?: string;
+  /** Counted: the truth vehicle whose box held the crossing point then (a fragment's), as "kind vId", if any. */
+  within?: string;
 }
 
 export interface SimulatorRunOptions {
@@ -100,7 +102,7 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
   const frames = Math.round(options.seconds * scene.fps);
   const buffer = new Uint8Array(scene.width * scene.height);
   const factor = pipeline.factor;
-  const counted: { line: string; direction: Direction; frame: number; x: number; y: number; track: number }[] = [];
+  const counted: { line: string; direction: Direction; frame: number; x: number; y: number; track: number; within?: string }[] = [];
   const details: CrossingDetail[] = [];
   const kindOf = new Map<number, string>();
   // Per truth crossing (by index in the truth list): the vehicle's box centre then, and whether it touched another vehicle.
@@ -123,7 +125,10 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
     options.onFrame?.(i, pipeline, scene);
     for (const box of boxes) kindOf.set(box.vehicleId, box.kind);
     pipeline.counter.drain((l, direction, trackId, frame, _tsMs, x, y) => {
-      counted.push({ line: lines[l]!.name, direction: direction === 0 ? 'lr' : 'rl', frame, x: x * factor, y: y * factor, track: trackId });
+      const sx = x * factor;
+      const sy = y * factor;
+      const holder = boxes.find((b) => sx >= b.x0 && sx <= b.x1 && sy >= b.y0 && sy <= b.y1);
+      counted.push({ line: lines[l]!.name, direction: direction === 0 ? 'lr' : 'rl', frame, x: sx, y: sy, track: trackId, ...(holder ? { within: `${holder.kind} v${holder.vehicleId}` } : {}) });
     });
     const crossings = scene.truth().crossings;
     for (let k = touching.length; k < crossings.length; k++) {
@@ -166,7 +171,7 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
       countedHere.forEach((crossing, c) => {
         const outcome = matched.has(c) ? 'matched' : pairs.some((pair) => pair.c === c) ? 'double' : 'spurious';
         if (outcome !== 'matched') failures[outcome]++;
-        details.push({ source: 'counted', line: line.name, direction, frame: crossing.frame, x: crossing.x, y: crossing.y, outcome, id: crossing.track });
+        details.push({ source: 'counted', line: line.name, direction, frame: crossing.frame, x: crossing.x, y: crossing.y, outcome, id: crossing.track, ...(crossing.within ? { within: crossing.within } : {}) });
       });
       for (const t of truthHere) {
         const outcome = claimed.has(t.k) ? 'matched' : touching[t.k] ? 'missedTouching' : 'missedAlone';
