@@ -316,6 +316,7 @@ export class IntersectionNode {
         lines: countLinesOf(camera),
         countPeriodS: camera.countPeriodS,
         maxWorkingWidth: camera.maxWorkingWidth,
+        motionBackend: camera.motionBackend,
         zones: camera.zones.map((zone) => zoneConfig(zone, camera.lines)),
         laneDividers: camera.laneDividers,
         groups: config.signal.groups.map((group) => group.id),
@@ -336,6 +337,11 @@ export class IntersectionNode {
           }),
       });
       await service.start();
+      const fallback = service.backendFallback;
+      if (fallback) {
+        const index = config.cameras.indexOf(camera);
+        void publisher.event('camera.backend-fallback', 'warning', `camera ${camera.id}: cameras[${index}].motionBackend '${fallback.requested}' cannot run here (${fallback.reason}); vision runs on '${fallback.running}'`, { camera: camera.id, ...fallback });
+      }
       for (const [group, aspect] of Object.entries(this.signal?.aspects() ?? {})) service.setSignal(group, aspect);
       this.cameraServices.push(service);
     } catch (error) {

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { decodeVideo, probeVideo, VideoDecodeError, VideoInputError } from '../hal/drivers/video-file-reader.js';
 import { parseLineOption, type CountLineSpec } from '../vision/geometry.js';
-import { VisionPipeline, type MotionBackendChoice } from '../vision/pipeline.js';
+import { VisionPipeline } from '../vision/pipeline.js';
+import { MOTION_BACKENDS, type MotionBackendChoice } from '../vision/motion-backends.js';
 import { UsageError, type CommandIo } from './command.js';
 
 export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--divider x1,y1,x2,y2 …] [--backend auto|wasm|ts|opencv] [--max-width N] [--crossings] [--json]
@@ -54,7 +55,7 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
   if (!values.video) throw new UsageError('--video FILE is required');
   if (!values.line || values.line.length === 0) throw new UsageError('at least one --line NAME:x1,y1,x2,y2 is required');
   const backend = values.backend as MotionBackendChoice;
-  if (!['auto', 'wasm', 'ts', 'opencv'].includes(backend)) throw new UsageError(`--backend: '${values.backend}' is not a backend; use auto, wasm, ts or opencv`);
+  if (!MOTION_BACKENDS.includes(backend)) throw new UsageError(`--backend: '${values.backend}' is not a backend; use auto, wasm, ts or opencv`);
   const maxWidth = Number(values['max-width']);
   if (!Number.isInteger(maxWidth) || maxWidth < 32) throw new UsageError('--max-width: must be a whole number of pixels, at least 32');
   const lines: CountLineSpec[] = [];

@@ -79,6 +79,26 @@ const countLinesFitTheImage: CrossCheck = {
 };
 
 /** Zones and safety rules refer to this camera's lines and zones and to the signal groups. */
+/**
+ * @u4/opencv4nodejs is not context-aware: it works in one thread of a process, and a second thread that
+ * loads it gets type errors (measured: "expected argument 0 to be of type Size"), so at most one camera's
+ * vision worker may run the opencv backend.
+ */
+const oneOpenCvCamera: CrossCheck = {
+  reads: ['cameras'],
+  run(config) {
+    const first = config.cameras.findIndex((camera) => camera.motionBackend === 'opencv');
+    if (first < 0) return [];
+    const errors: string[] = [];
+    config.cameras.forEach((camera, c) => {
+      if (c > first && camera.motionBackend === 'opencv') {
+        errors.push(`${configPath('cameras', c, 'motionBackend')}: only one camera can use 'opencv' (cameras[${first}] does; @u4/opencv4nodejs runs in one thread per process): use 'auto' here`);
+      }
+    });
+    return errors;
+  },
+};
+
 const cameraReferencesExist: CrossCheck = {
   reads: ['cameras', 'signal.groups'],
   run(config) {
@@ -390,6 +410,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   uniquePhaseIds,
   uniqueCameraIds,
   countLinesFitTheImage,
+  oneOpenCvCamera,
   cameraReferencesExist,
   phaseGroupsExist,
   conflictMembersValid,

@@ -14,6 +14,7 @@ import { CommandsSchema } from './commands-schema.js';
 import { OutboxSchema } from './outbox-schema.js';
 import { UpdateSchema } from './update-schema.js';
 import { WebSchema } from './web-schema.js';
+import { MOTION_BACKENDS } from '../vision/motion-backends.js';
 
 /** GPIO drivers the runtime can bind; adding a driver is one entry here, one branch of GpioSchema, and its binding. */
 export const GPIO_DRIVERS = ['sim', 'onoff', 'gpiod', 'firmata'] as const;
@@ -345,6 +346,12 @@ const CameraSchema = strictObject({
   countPeriodS: wholeNumber(10, 3600, 's', 60),
   /** Frames wider than this are downscaled by an integer factor before vision. */
   maxWorkingWidth: wholeNumber(64, 1920, 'px', 320),
+  /**
+   * The motion stage: auto (WebAssembly SIMD where the runtime has it, else plain TypeScript), wasm, ts,
+   * or opencv (needs scripts/install-opencv.sh). A backend that cannot run here falls back to auto, with
+   * a camera.backend-fallback event: the camera keeps counting.
+   */
+  motionBackend: oneOf(MOTION_BACKENDS, { default: 'auto' }),
 });
 
 export const ConfigSchema = strictObject({

@@ -8,6 +8,7 @@ import type { CountLineSpec, Point } from './geometry.js';
 import type { SafetyConfig, SafetyEvent } from './safety-monitor.js';
 import { VisionWorkerHost, type TrackSnapshot } from './vision-worker-host.js';
 import type { ZoneConfig } from './zone-monitor.js';
+import type { MotionBackendChoice } from './motion-backends.js';
 
 export interface CameraServiceOptions {
   source: FrameSource;
@@ -23,6 +24,8 @@ export interface CameraServiceOptions {
   safety?: SafetyConfig;
   privacyMasks?: Point[][];
   metresPerPixel?: number;
+  /** The motion stage (default auto); one that cannot run here falls back to auto, see backendFallback. */
+  motionBackend?: MotionBackendChoice;
   /** Receives each finished counting period (the body of a `counts` message). */
   onCounts: (period: CountsPeriod) => void;
   /** Receives each traffic-safety event with its evidence JPEG. */
@@ -89,8 +92,15 @@ export class CameraService {
     return this.options.source.id;
   }
 
+  /** The motion backend asked for, the one running instead and why, when the asked-for one could not run; else null. */
+  get backendFallback(): { requested: MotionBackendChoice; running: string; reason: string } | null {
+    const host = this.host;
+    if (!host || host.backendFallback === null) return null;
+    return { requested: this.options.motionBackend ?? 'auto', running: host.backend, reason: host.backendFallback };
+  }
+
   async start(): Promise<void> {
-    const { source, lines, maxWorkingWidth, clock, log, zones, laneDividers, groups, safety, privacyMasks, metresPerPixel } = this.options;
+    const { source, lines, maxWorkingWidth, clock, log, zones, laneDividers, groups, safety, privacyMasks, metresPerPixel, motionBackend } = this.options;
     this.host = await VisionWorkerHost.start({
       sourceWidth: source.width,
       sourceHeight: source.height,
@@ -102,7 +112,10 @@ export class CameraService {
       ...(safety ? { safety } : {}),
       ...(privacyMasks ? { privacyMasks } : {}),
       ...(metresPerPixel === undefined ? {} : { metresPerPixel }),
+      ...(motionBackend === undefined ? {} : { motionBackend }),
     });
+    const fallback = this.backendFallback;
+    if (fallback) log.error(`camera ${source.id}: motionBackend '${fallback.requested}' cannot run here (${fallback.reason}); vision runs on '${fallback.running}' instead`, { camera: source.id });
     this.host.onError((error) => log.error('vision worker failed', { camera: source.id, error }));
     const onSafetyEvent = this.options.onSafetyEvent;
     if (onSafetyEvent) this.safetyListeners.add(onSafetyEvent);

@@ -448,8 +448,8 @@ export function loadOpenCv(packageName: string = OPENCV_PACKAGE): OpenCv {
  * thread by design, leaving the other cores to the main thread (MQTT, the signal controller); at the
  * working size a split over 2 cores saved nothing measurable anyway. OpenCV reads the variable from the
  * process environment when it loads; only the main thread can set that (a worker's process.env is its
- * own copy). loadOpenCv calls this: the OpenCV backend is loaded on the main thread (`nutgiao count
- * --backend opencv`, the bench); the vision worker's frame loop never picks it (auto is WASM or TS).
+ * own copy). loadOpenCv calls this where it loads on the main thread (`nutgiao count --backend opencv`,
+ * the bench); VisionWorkerHost calls it before it starts a worker for a camera set to opencv.
  */
 export function keepOpenCvSingleThreaded(): void {
   if (isMainThread && process.env.OPENCV_FOR_THREADS_NUM === undefined) process.env.OPENCV_FOR_THREADS_NUM = '1';

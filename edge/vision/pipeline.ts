@@ -14,6 +14,7 @@ import { OpenCvMotionDetector } from './opencv-motion-detector.js';
 import { TsMotionDetector } from './ts-motion-detector.js';
 import { WasmMotionDetector, wasmSimdSupported } from './wasm-motion-detector.js';
 import { VehicleSizeModel } from './vehicle-size-model.js';
+import type { MotionBackendChoice } from './motion-backends.js';
 
 export interface PipelineOptions {
   sourceWidth: number;
@@ -202,7 +203,7 @@ export class VisionPipeline {
   }
 }
 
-export type MotionBackendChoice = 'auto' | 'ts' | 'wasm' | 'opencv';
+export type { MotionBackendChoice } from './motion-backends.js';
 
 /** What VisionPipeline.freezeZones() needs of the zones (ZoneMonitor.freeze): whether anything is frozen. */
 export interface FreezingZones {

@@ -1,3 +1,4 @@
+import type { MotionBackendChoice } from './motion-backends.js';
 import type { CountLineSpec, Point } from './geometry.js';
 import type { SafetyConfig } from './safety-monitor.js';
 import type { ZoneConfig } from './zone-monitor.js';
@@ -79,6 +80,8 @@ export interface FrameLoopOptions {
   /** Polygons blanked in every image that leaves the node (evidence crops). */
   privacyMasks?: Point[][];
   metresPerPixel?: number;
+  /** The motion stage asked for (default auto); one that cannot run here falls back to auto (see SharedFrameProcessor). */
+  motionBackend?: MotionBackendChoice;
 }
 
 export function allocateBuffers(options: FrameLoopOptions): FrameLoopBuffers {

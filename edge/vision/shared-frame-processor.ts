@@ -2,7 +2,7 @@ import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import { evidenceJpeg } from './evidence.js';
 import { FRAME_INDEX, FRAME_TS, createFrameClock } from './frame-clock.js';
 import { ImageStats } from './image-stats.js';
-import { VisionPipeline } from './pipeline.js';
+import { createMotionDetector, VisionPipeline } from './pipeline.js';
 import { SafetyMonitor, type SafetyEvent } from './safety-monitor.js';
 import { ZoneMonitor } from './zone-monitor.js';
 import {
@@ -39,6 +39,15 @@ export const TIMED_FRAME_INTERVAL = 1024;
 export class SharedFrameProcessor extends FrameLoopViews {
   readonly pipeline: VisionPipeline;
   readonly zones: ZoneMonitor;
+  /**
+   * Why the motion backend asked for could not run (the reason, naming the fix), in which case the
+   * pipeline runs on auto; null when it runs on the one asked for. A camera that cannot have OpenCV keeps
+   * counting on the default backend rather than going dark.
+   */
+  get backendFallback(): string | null {
+    return this.fallbackReason;
+  }
+  private fallbackReason: string | null = null;
   private readonly zoneVolume: Int32Array;
   private readonly signal: Int8Array;
   private readonly imageStatsShared: Float64Array;
@@ -67,6 +76,16 @@ export class SharedFrameProcessor extends FrameLoopViews {
       lines: options.lines,
       ...(options.maxWorkingWidth === undefined ? {} : { maxWorkingWidth: options.maxWorkingWidth }),
       ...(options.laneDividers === undefined ? {} : { laneDividers: options.laneDividers }),
+      motionBackend: (motionOptions) => {
+        const requested = options.motionBackend ?? 'auto';
+        try {
+          return createMotionDetector(requested, motionOptions);
+        } catch (error) {
+          if (requested === 'auto') throw error;
+          this.fallbackReason = (error as Error).message;
+          return createMotionDetector('auto', motionOptions);
+        }
+      },
     }));
     const factor = (this.factor = pipeline.factor);
     this.lineCount = options.lines.length;

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import type { SafetyEvent } from './safety-monitor.js';
+import { keepOpenCvSingleThreaded } from './opencv-motion-detector.js';
 import {
   FrameLoopViews,
   allocateBuffers,
@@ -70,6 +71,8 @@ export class VisionWorkerHost extends FrameLoopViews {
     readonly workingWidth: number,
     readonly workingHeight: number,
     readonly backend: string,
+    /** Why the motion backend asked for could not run (backend is then auto's), or null. */
+    readonly backendFallback: string | null,
   ) {
     super(buffers, options);
     const zoneCount = options.zones?.length ?? 0;
@@ -91,13 +94,15 @@ export class VisionWorkerHost extends FrameLoopViews {
     // A plain copy: workerData is structured-cloned, and config objects may carry prototypes.
     const loopOptions: FrameLoopOptions = JSON.parse(JSON.stringify(options)) as FrameLoopOptions;
     const buffers = allocateBuffers(loopOptions);
+    // OpenCV reads its thread count from the process environment, which only the main thread can set.
+    if (loopOptions.motionBackend === 'opencv') keepOpenCvSingleThreaded();
     const worker = spawnWorker(new URL('./vision-worker.ts', import.meta.url), { buffers, options: loopOptions });
-    const ready = await new Promise<{ workingWidth: number; workingHeight: number; backend: string }>((resolve, reject) => {
+    const ready = await new Promise<{ workingWidth: number; workingHeight: number; backend: string; backendFallback: string | null }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`vision worker exited with code ${code} before it was ready`)));
     });
-    return new VisionWorkerHost(worker, buffers, loopOptions, ready.workingWidth, ready.workingHeight, ready.backend);
+    return new VisionWorkerHost(worker, buffers, loopOptions, ready.workingWidth, ready.workingHeight, ready.backend, ready.backendFallback);
   }
 
   /** Hands a frame to the worker; false when an older waiting frame had to be dropped for it. */

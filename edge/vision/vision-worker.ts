@@ -28,7 +28,7 @@ function takeNewestReady(): number {
 }
 
 function run(): void {
-  parentPort!.postMessage({ type: 'ready', workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, backend: pipeline.motion.backend });
+  parentPort!.postMessage({ type: 'ready', workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, backend: pipeline.motion.backend, backendFallback: processor.backendFallback });
   while (Atomics.load(control, CONTROL.stop) === 0) {
     const wake = Atomics.load(control, CONTROL.wake);
     const slot = takeNewestReady();

@@ -33,6 +33,11 @@ const schemaCases: BadConfigCase[] = [
     errors: ['signal.phases[1].maxGreen: must be <= 300 s'],
   },
   {
+    name: 'an unknown motion backend',
+    mutate: (raw) => (raw.cameras[0].motionBackend = 'cuda'),
+    errors: ["cameras[0].motionBackend: must be one of 'auto', 'wasm', 'ts', 'opencv'"],
+  },
+  {
     name: 'walk below its minimum',
     mutate: (raw) => (raw.signal.phases[1].walk = 2),
     errors: ['signal.phases[1].walk: must be >= 4 s'],
@@ -291,6 +296,14 @@ const crossCases: BadConfigCase[] = [
     name: 'a duplicate phase id',
     mutate: (raw) => raw.signal.phases.push({ ...raw.signal.phases[0] }),
     errors: ["signal.phases[4].id: duplicate id 'ns-left' (first used at signal.phases[0].id)"],
+  },
+  {
+    name: 'a second camera on the opencv motion backend',
+    mutate: (raw) => {
+      raw.cameras[0].motionBackend = 'opencv';
+      raw.cameras.push({ id: 'cam2', source: { kind: 'sim' }, motionBackend: 'opencv' });
+    },
+    errors: ["cameras[1].motionBackend: only one camera can use 'opencv' (cameras[0] does; @u4/opencv4nodejs runs in one thread per process): use 'auto' here"],
   },
   {
     name: 'a duplicate camera id',

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { SequenceTracker } from '../../protocol/index.js';
 import { Collector } from '../support/collector.js';
 import { MosquittoBroker } from '../support/mosquitto.js';
-import { NodeProcess, writeTestConfig } from '../support/node-process.js';
+import { join } from 'node:path';
+import { NodeProcess, PROJECT_ROOT, writeTestConfig } from '../support/node-process.js';
 
 /**
  * The real node process against a real Mosquitto: birth, health, events, the last will after SIGKILL,
@@ -152,6 +153,21 @@ test('a camera that cannot start is reported and left out; the node keeps its si
   await collector.waitFor((entry) => entry.kind === 'health' && entry.message.node === 'badcam-1', 'health');
   const signal = await collector.waitFor((entry) => entry.kind === 'signal' && entry.message.node === 'badcam-1', 'signal state');
   assert.is(signal.message.mode, 'startup');
+  assert.is(node.child.exitCode, null, 'still running');
+});
+
+test('a camera set to the opencv backend on a node without it: a camera.backend-fallback event, and it counts on auto', async () => {
+  const collector = await collect();
+  const { configPath } = await writeTestConfig({ nodeId: 'fallback-1', broker: broker.url, mutate: (config) => (config.cameras[0].motionBackend = 'opencv') });
+  // As on a node where scripts/install-opencv.sh never ran (or npm ci removed the package).
+  const hide = join(PROJECT_ROOT, 'test', 'support', 'hide-opencv.cjs');
+  const node = NodeProcess.spawn(['run', '--config', configPath], { env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${hide}`.trim() } });
+  running.push(node);
+  const event = await collector.waitFor((entry) => entry.kind === 'event' && entry.message.node === 'fallback-1' && entry.message.type === 'camera.backend-fallback', 'camera.backend-fallback event');
+  assert.is(event.message.severity, 'warning');
+  assert.match(String(event.message.message), /cameras\[0\]\.motionBackend 'opencv' cannot run here \(the OpenCV backend needs @u4\/opencv4nodejs: run scripts\/install-opencv\.sh\); vision runs on '(wasm|ts)'/);
+  assert.equal((event.message.data as Record<string, unknown>).requested, 'opencv');
+  await node.waitForLine(/cam1 [\d.]+ fps/); // the camera and its vision worker run
   assert.is(node.child.exitCode, null, 'still running');
 });
 
