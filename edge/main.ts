@@ -74,6 +74,10 @@ const cameraSources: { [K in CameraConfig['source']['kind']]: CameraFactory<K> }
     const { RpicamFrameSource } = await import('./hal/drivers/rpicam-frame-source.js');
     return new RpicamFrameSource({ id, width: source.width, height: source.height, fps: source.fps, clock, log });
   },
+  opencv: async (id, source, clock, log) => {
+    const { OpenCvFrameSource } = await import('./hal/drivers/opencv-frame-source.js');
+    return new OpenCvFrameSource({ id, source: source.device, width: source.width, height: source.height, fps: source.fps, clock, log });
+  },
 };
 
 export function openCamera(camera: CameraConfig, clock: Clock, log: Logger, board: SignalBoard): Promise<FrameSource> {

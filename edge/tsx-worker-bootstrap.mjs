@@ -1,5 +1,6 @@
-// Worker threads do not inherit tsx's loader: when NutGiao runs from its TypeScript sources, a worker
-// starts here, registers tsx, then imports the real worker module named in argv.
+// Worker threads, and child processes started by childProcessArgs, do not inherit tsx's loader: when
+// NutGiao runs from its TypeScript sources, they start here, register tsx, then import the real module
+// named in argv.
 const { register } = await import('tsx/esm/api');
 register();
 await import(process.argv[2]);

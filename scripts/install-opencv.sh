@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs the optional OpenCV motion backend (edge/vision/opencv-motion-detector.ts): Debian's
-# libopencv-dev, then @u4/opencv4nodejs built against it. Run from anywhere in the checkout:
+# Installs the optional OpenCV motion backend (edge/vision/opencv-motion-detector.ts) and camera source
+# (edge/hal/drivers/opencv-capture.ts): Debian's libopencv-dev, then @u4/opencv4nodejs built against it.
+# Run from anywhere in the checkout:
 #
 #   scripts/install-opencv.sh            # ~150 s on a 2-core machine (JOBS=2)
 #
@@ -40,7 +41,8 @@ JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}" OPENCV4NODEJS_DISABLE_AUTOBUILD=1
 
 echo "checking that it loads ..."
 if ! npx --no-install tsx -e "
-import { loadOpenCv, OpenCvMotionDetector } from './edge/vision/opencv-motion-detector.ts';
+import { loadOpenCv } from './edge/opencv-loader.ts';
+import { OpenCvMotionDetector } from './edge/vision/opencv-motion-detector.ts';
 const cv = loadOpenCv();
 const detector = new OpenCvMotionDetector({ width: 8, height: 8 });
 detector.process(new Uint8Array(64), 0);

@@ -250,8 +250,17 @@ const RpicamCameraSourceSchema = strictObject({
   ...frameSize,
 });
 
-const CameraSourceSchema = Type.Union([SimCameraSourceSchema, FileCameraSourceSchema, V4l2CameraSourceSchema, RtspCameraSourceSchema, RpicamCameraSourceSchema]);
-export const CAMERA_SOURCE_KINDS = ['sim', 'file', 'v4l2', 'rtsp', 'rpicam'] as const;
+/** A camera, device, stream or file opened by OpenCV's VideoCapture (needs scripts/install-opencv.sh). */
+const OpenCvCameraSourceSchema = strictObject({
+  kind: Type.Literal('opencv'),
+  ...frameSize,
+  device: Type.Union([Type.Integer({ minimum: 0, maximum: 63 }), Type.String({ minLength: 1 })], {
+    allowed: 'a camera index (0 for /dev/video0), a device path, a stream URL or a video file',
+  }),
+});
+
+const CameraSourceSchema = Type.Union([SimCameraSourceSchema, FileCameraSourceSchema, V4l2CameraSourceSchema, RtspCameraSourceSchema, RpicamCameraSourceSchema, OpenCvCameraSourceSchema]);
+export const CAMERA_SOURCE_KINDS = ['sim', 'file', 'v4l2', 'rtsp', 'rpicam', 'opencv'] as const;
 
 const ImagePointSchema = strictObject({
   x: Type.Number({ minimum: 0, unit: 'px' }),

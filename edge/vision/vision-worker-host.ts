@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import type { SafetyEvent } from './safety-monitor.js';
-import { keepOpenCvSingleThreaded } from './opencv-motion-detector.js';
+import { keepOpenCvSingleThreaded } from '../opencv-loader.js';
 import {
   FrameLoopViews,
   allocateBuffers,

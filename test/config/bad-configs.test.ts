@@ -33,6 +33,16 @@ const schemaCases: BadConfigCase[] = [
     errors: ['signal.phases[1].maxGreen: must be <= 300 s'],
   },
   {
+    name: 'an opencv camera source without its device',
+    mutate: (raw) => (raw.cameras[0].source = { kind: 'opencv', width: 320, height: 240, fps: 15 }),
+    errors: ['cameras[0].source.device: is required'],
+  },
+  {
+    name: 'an opencv camera source with a device that is neither an index nor a path',
+    mutate: (raw) => (raw.cameras[0].source = { kind: 'opencv', device: true }),
+    errors: ['cameras[0].source.device: must be a camera index (0 for /dev/video0), a device path, a stream URL or a video file'],
+  },
+  {
     name: 'an unknown motion backend',
     mutate: (raw) => (raw.cameras[0].motionBackend = 'cuda'),
     errors: ["cameras[0].motionBackend: must be one of 'auto', 'wasm', 'ts', 'opencv'"],
@@ -105,7 +115,7 @@ const schemaCases: BadConfigCase[] = [
   {
     name: 'a camera source kind that does not exist',
     mutate: (raw) => (raw.cameras[0].source.kind = 'webcam'),
-    errors: ["cameras[0].source.kind: must be one of 'sim', 'file', 'v4l2', 'rtsp', 'rpicam'"],
+    errors: ["cameras[0].source.kind: must be one of 'sim', 'file', 'v4l2', 'rtsp', 'rpicam', 'opencv'"],
   },
   {
     name: 'an rtsp camera without a URL',

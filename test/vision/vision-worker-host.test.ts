@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { decodeVideo } from '../../edge/hal/drivers/video-file-reader.js';
 import { VisionPipeline } from '../../edge/vision/pipeline.js';
 import { VisionWorkerHost } from '../../edge/vision/vision-worker-host.js';
-import { OPENCV_MISSING_MESSAGE, openCvAvailable } from '../../edge/vision/opencv-motion-detector.js';
+import { OPENCV_MISSING_MESSAGE, openCvAvailable } from '../../edge/opencv-loader.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

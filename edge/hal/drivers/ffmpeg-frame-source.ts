@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../../log.js';
 import { buildFfmpegArgs, isLiveInput, type FfmpegInput } from './ffmpeg-args.js';
 import { ChildProcessFrameSource } from './child-process-frame-source.js';
-import { DEFAULT_STALL_TIMEOUT_MS, RawFrameStream, type RestartBackoff } from './raw-frame-stream.js';
+import { DEFAULT_STALL_TIMEOUT_MS, RawFrameStream, grayPlanes, supervisionOf, type RestartBackoff } from './raw-frame-stream.js';
 
 export interface FfmpegFrameSourceOptions {
   id: string;
@@ -34,21 +34,12 @@ export class FfmpegFrameSource extends ChildProcessFrameSource {
     if (options.fps !== null && !(options.fps > 0)) throw new RangeError(`FfmpegFrameSource ${options.id}: fps must be > 0 or null`);
     const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     const stream = new RawFrameStream({
-      id: options.id,
-      width: options.width,
-      height: options.height,
-      frameBytes: options.width * options.height,
-      keepOffset: 0,
+      ...grayPlanes(options),
       command: options.ffmpegPath ?? 'ffmpeg',
       args: buildFfmpegArgs(options.input, { width: options.width, height: options.height, fps: options.fps, socketTimeoutMs: stallTimeoutMs }),
       live: isLiveInput(options.input),
-      clock: options.clock,
-      log: options.log,
+      ...supervisionOf(options),
       stallTimeoutMs,
-      isConsumerBusy: options.isConsumerBusy,
-      restart: options.restart,
-      killGraceMs: options.killGraceMs,
-      random: options.random,
     });
     super(options.id, options.width, options.height, options.fps ?? 0, stream);
   }

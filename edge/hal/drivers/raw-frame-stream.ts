@@ -59,6 +59,20 @@ export interface RawFrameStreamOptions {
   random?: () => number;
 }
 
+/** A stream of bare gray planes of width × height (ffmpeg's gray output, the OpenCV capture's). */
+export function grayPlanes(options: { id: string; width: number; height: number }): Pick<RawFrameStreamOptions, 'id' | 'width' | 'height' | 'frameBytes' | 'keepOffset'> {
+  return { id: options.id, width: options.width, height: options.height, frameBytes: options.width * options.height, keepOffset: 0 };
+}
+
+/** What every child-process source passes through to its stream unchanged: clock, log and supervision. */
+export type StreamSupervision = Pick<RawFrameStreamOptions, 'clock' | 'log' | 'isConsumerBusy' | 'restart' | 'stallTimeoutMs' | 'killGraceMs' | 'random'>;
+
+/** Those options picked out of a source's own (which carries more). */
+export function supervisionOf(options: StreamSupervision): StreamSupervision {
+  const { clock, log, isConsumerBusy, restart, stallTimeoutMs, killGraceMs, random } = options;
+  return { clock, log, isConsumerBusy, restart, stallTimeoutMs, killGraceMs, random };
+}
+
 export const DEFAULT_RESTART_BACKOFF: RestartBackoff = { minMs: 1000, maxMs: 30_000 };
 export const DEFAULT_STALL_TIMEOUT_MS = 5000;
 const DEFAULT_KILL_GRACE_MS = 1000;

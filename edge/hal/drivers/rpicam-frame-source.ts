@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../../log.js';
 import { ChildProcessFrameSource } from './child-process-frame-source.js';
-import { RawFrameStream, type RestartBackoff } from './raw-frame-stream.js';
+import { RawFrameStream, supervisionOf, type RestartBackoff } from './raw-frame-stream.js';
 
 export interface RpicamFrameSourceOptions {
   id: string;
@@ -55,13 +55,7 @@ export class RpicamFrameSource extends ChildProcessFrameSource {
       command: options.command ?? 'rpicam-vid',
       args: [...rpicamVidArgs(options.width, options.height, options.fps), ...(options.extraArgs ?? [])],
       live: true,
-      clock: options.clock,
-      log: options.log,
-      isConsumerBusy: options.isConsumerBusy,
-      restart: options.restart,
-      stallTimeoutMs: options.stallTimeoutMs,
-      killGraceMs: options.killGraceMs,
-      random: options.random,
+      ...supervisionOf(options),
     });
     super(options.id, options.width, options.height, options.fps, stream);
   }

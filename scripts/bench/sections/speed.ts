@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BlobList } from '../../../edge/vision/blob-list.js';
 import { ConnectedComponents } from '../../../edge/vision/connected-components.js';
 import { downscaleBox } from '../../../edge/vision/downscale.js';
-import { openCvAvailable } from '../../../edge/vision/opencv-motion-detector.js';
+import { openCvAvailable } from '../../../edge/opencv-loader.js';
 import { VisionPipeline, type MotionBackendChoice } from '../../../edge/vision/pipeline.js';
 import { wasmSimdSupported } from '../../../edge/vision/wasm-motion-detector.js';
 import { BENCH_DIR, log, PYTHON, run, type BenchContext, type ClipFrames } from '../context.js';
