@@ -6,7 +6,7 @@
 // PIPELINE='{"tracker":{…},"counter":{…},"queueSplitter":{…},"motion":{…},"motionBackend":"ts"}' (settings to try;
 // "motionBackend":"ts" measures with the TypeScript motion stage, whose mask is the WASM kernel's, while the kernel is being rebuilt).
 import { parseArgs } from 'node:util';
-import { errorOf, runSimulatorPreset, type FailureKinds } from './bench/sections/simulator.js';
+import { errorOf, runSimulatorPreset, tallyByKind, type FailureKinds, type KindTally } from './bench/sections/simulator.js';
 import { SCENE_PRESETS } from '../sim/scene/presets.js';
 
 const { values, positionals } = parseArgs({
@@ -17,6 +17,7 @@ const offsets = values['seed-offset'].split(',').map(Number);
 const only = positionals[0];
 const totals = { odd: { error: 0, truth: 0 }, even: { error: 0, truth: 0 } };
 const kinds: FailureKinds = { missedAlone: 0, missedTouching: 0, double: 0, spurious: 0 };
+const byKind: Record<string, KindTally> = {};
 let wrongCounted = 0;
 let wrongTruth = 0;
 for (const offset of offsets) for (const [name, basePreset] of Object.entries(SCENE_PRESETS)) {
@@ -43,6 +44,7 @@ for (const offset of offsets) for (const [name, basePreset] of Object.entries(SC
     wrongCounted += result.stopLineWrongDirection.counted;
     wrongTruth += result.stopLineWrongDirection.truth;
   }
+  tallyByKind(result.crossings, byKind);
   if (values.list) {
     for (const c of result.crossings) {
       if (c.outcome === 'matched' && !process.env.LIST_ALL) continue;
@@ -56,3 +58,4 @@ const all = { error: totals.odd.error + totals.even.error, truth: totals.odd.tru
 const pct = (t: { error: number; truth: number }) => (t.truth === 0 ? '-' : `${((100 * t.error) / t.truth).toFixed(1)} %`);
 console.log(`overall |error| ${all.error} of ${all.truth} = ${pct(all)} (odd seeds ${pct(totals.odd)}, even seeds ${pct(totals.even)}); stop-line wrong direction ${wrongCounted} counted / ${wrongTruth} true`);
 console.log(`failures: ${JSON.stringify(kinds)}`);
+console.log(`by vehicle kind (truth crossings, missed, counts inside one of that kind): ${Object.entries(byKind).map(([kind, t]) => `${kind} ${t.truth}/${t.missed}/${t.countsInside}`).join(', ')}`);

@@ -196,6 +196,32 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
   };
 }
 
+/**
+ * Per vehicle kind: its truth crossings, how many no count matched, and the counts whose crossing point lay
+ * inside a vehicle of that kind then (where boxes overlap, the first one listed). countsInside / truth says
+ * how a kind is counted: above 1 its vehicles come apart into several tracks (a bus's fragments), below 1
+ * they go missing (merged into a neighbour's blob). Counts inside no vehicle are under 'none'.
+ */
+export interface KindTally {
+  truth: number;
+  missed: number;
+  countsInside: number;
+}
+
+export function tallyByKind(crossings: readonly CrossingDetail[], into: Record<string, KindTally> = {}): Record<string, KindTally> {
+  const entry = (kind: string) => (into[kind] ??= { truth: 0, missed: 0, countsInside: 0 });
+  for (const crossing of crossings) {
+    if (crossing.source === 'truth') {
+      const tally = entry(crossing.kind ?? '?');
+      tally.truth++;
+      if (crossing.outcome !== 'matched') tally.missed++;
+    } else {
+      entry(crossing.within?.split(' ')[0] ?? 'none').countsInside++;
+    }
+  }
+  return into;
+}
+
 /** Σ|counted − truth| over lines and directions, and Σtruth. */
 export function errorOf(result: PresetResult): { absError: number; truth: number; counted: number } {
   let absError = 0;
@@ -235,6 +261,7 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
   let renderMs = 0;
   let pipelineMs = 0;
   let frameSum = 0;
+  const byKind: Record<string, KindTally> = {};
   for (const offset of [0, ...HELD_OUT_SEED_OFFSETS]) {
     for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
       const scene = offset === 0 ? name : `${name}+${offset}`;
@@ -251,6 +278,7 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
       renderMs += result.renderMs;
       pipelineMs += result.pipelineMs;
       frameSum += result.frames;
+      tallyByKind(result.crossings, byKind);
       results[scene] = { seed: result.seed, frames: result.frames, error: error.truth === 0 ? null : round(error.absError / error.truth, 4), lines: result.lines, stopLineWrongDirection: result.stopLineWrongDirection };
       log(`simulator: ${scene}: ${JSON.stringify(result.lines)}`);
     }
@@ -275,6 +303,10 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
     truth: all.truth,
     stopLineWrongDirection: { counted: all.wrongDirectionCounted, truth: all.wrongDirectionTruth },
     stopLineWrongDirectionHeldOut: { counted: heldOut.wrongDirectionCounted, truth: heldOut.wrongDirectionTruth },
+    // Per vehicle kind over every scene: see tallyByKind (countRatio above 1: split into several tracks).
+    byVehicleKind: Object.fromEntries(
+      Object.entries(byKind).map(([kind, tally]) => [kind, { ...tally, countRatio: tally.truth === 0 ? null : round(tally.countsInside / tally.truth, 3) }]),
+    ),
     renderMsPerFrame: round(renderMs / Math.max(1, frameSum), 3),
     pipelineMsPerFrame: round(pipelineMs / Math.max(1, frameSum), 3),
     presets: results,
