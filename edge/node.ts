@@ -1,3 +1,4 @@
+import { GroundPlane } from './vision/ground-plane.js';
 import type { Config } from './config/index.js';
 import type { FrameSource } from './hal/camera.js';
 import type { Clock, TimerHandle } from './hal/clock.js';
@@ -317,6 +318,7 @@ export class IntersectionNode {
         countPeriodS: camera.countPeriodS,
         maxWorkingWidth: camera.maxWorkingWidth,
         motionBackend: camera.motionBackend,
+        ...this.cameraSpeeds(camera, publisher),
         zones: camera.zones.map((zone) => zoneConfig(zone, camera.lines)),
         laneDividers: camera.laneDividers,
         groups: config.signal.groups.map((group) => group.id),
@@ -349,6 +351,24 @@ export class IntersectionNode {
       void publisher.event('camera.failed', 'error', `camera ${camera.id} did not start: ${(error as Error).message}`, { camera: camera.id });
       await service?.stop().catch(() => undefined);
     }
+  }
+
+  /** Spot speeds between the camera's line pairs, published per counting period as a `speed.period` event. */
+  private cameraSpeeds(camera: Config['cameras'][number], publisher: TelemetryPublisher): Pick<ConstructorParameters<typeof CameraService>[0], 'speeds'> {
+    if (camera.speeds.length === 0 || camera.calibration === undefined) return {};
+    const lineIndex = (name: string) => camera.lines.findIndex((line) => line.name === name);
+    return {
+      speeds: {
+        ground: GroundPlane.fromPoints(camera.calibration.image, camera.calibration.ground),
+        pairs: camera.speeds.map((pair) => ({ name: pair.name, lines: [lineIndex(pair.between[0]!), lineIndex(pair.between[1]!)] as const })),
+        onSpeeds: (period) => {
+          const summary = Object.entries(period.pairs)
+            .map(([name, stats]) => (stats.vehicles === 0 ? `${name}: none` : `${name}: ${stats.vehicles} vehicles, mean ${stats.meanKmh} km/h, 85th percentile ${stats.p85Kmh} km/h`))
+            .join('; ');
+          void publisher.event('speed.period', 'info', `camera ${camera.id} speeds over ${period.periodS} s: ${summary}`, { ...period });
+        },
+      },
+    };
   }
 
   /** A camera zone bound to a signal group is that group's detector: presence places or drops a call. */

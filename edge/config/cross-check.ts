@@ -12,6 +12,7 @@ import { checkOutboxConfig } from './outbox-schema.js';
 import { checkWebConfig } from './web-schema.js';
 import type { Config } from './schema.js';
 import { closestName } from './suggest.js';
+import { GroundPlane } from '../vision/ground-plane.js';
 
 export interface CrossCheck {
   /** Config paths (`signal.phases`, `mqtt.reconnect`) this check reads. */
@@ -19,15 +20,21 @@ export interface CrossCheck {
   run(config: Config): string[];
 }
 
-function duplicateIds(items: ReadonlyArray<{ id: string }>, base: string): string[] {
+/** Errors for items whose `key` (id, name) repeats an earlier item's, naming both paths. */
+function duplicateKeys<K extends string>(items: ReadonlyArray<Record<K, string>>, key: K, base: string): string[] {
   const firstIndex = new Map<string, number>();
   const errors: string[] = [];
-  items.forEach(({ id }, index) => {
-    const first = firstIndex.get(id);
-    if (first === undefined) firstIndex.set(id, index);
-    else errors.push(`${base}[${index}].id: duplicate id '${id}' (first used at ${base}[${first}].id)`);
+  items.forEach((item, index) => {
+    const value = item[key];
+    const first = firstIndex.get(value);
+    if (first === undefined) firstIndex.set(value, index);
+    else errors.push(`${base}[${index}].${key}: duplicate ${key} '${value}' (first used at ${base}[${first}].${key})`);
   });
   return errors;
+}
+
+function duplicateIds(items: ReadonlyArray<{ id: string }>, base: string): string[] {
+  return duplicateKeys(items, 'id', base);
 }
 
 function unknownReference(path: string, what: string, id: string, known: readonly string[]): string {
@@ -78,7 +85,6 @@ const countLinesFitTheImage: CrossCheck = {
   },
 };
 
-/** Zones and safety rules refer to this camera's lines and zones and to the signal groups. */
 /**
  * @u4/opencv4nodejs is not context-aware: it works in one thread of a process, and a second thread that
  * loads it gets type errors (measured: "expected argument 0 to be of type Size"), so at most one camera's
@@ -99,6 +105,40 @@ const oneOpenCvCamera: CrossCheck = {
   },
 };
 
+/**
+ * A speed pair names two distinct lines of its camera, and the camera has a calibration that defines a
+ * ground plane (four points, no three on one line, in the image and on the ground).
+ */
+const speedsMeasurable: CrossCheck = {
+  reads: ['cameras'],
+  run(config) {
+    const errors: string[] = [];
+    config.cameras.forEach((camera, c) => {
+      if (camera.calibration !== undefined) {
+        try {
+          GroundPlane.fromPoints(camera.calibration.image, camera.calibration.ground);
+        } catch (error) {
+          errors.push(`${configPath('cameras', c, 'calibration')}: ${(error as Error).message}`);
+        }
+      }
+      const lines = camera.lines.map((line) => line.name);
+      errors.push(...duplicateKeys(camera.speeds, 'name', configPath('cameras', c, 'speeds')));
+      camera.speeds.forEach((pair, p) => {
+        const path = (...rest: Array<string | number>) => configPath('cameras', c, 'speeds', p, ...rest);
+        // With two lines of one name (reported by countLinesFitTheImage) which one is meant is unknown.
+        const linesUnique = new Set(lines).size === lines.length;
+        pair.between.forEach((name, i) => {
+          if (linesUnique && !lines.includes(name)) errors.push(unknownReference(path('between', i), 'count line', name, lines));
+        });
+        if (pair.between[0] === pair.between[1]) errors.push(`${path('between')}: a speed needs two different lines, both are '${pair.between[0]}'`);
+        if (camera.calibration === undefined) errors.push(`${path()}: speeds need cameras[${c}].calibration (four image points and their ground positions in metres)`);
+      });
+    });
+    return errors;
+  },
+};
+
+/** Zones and safety rules refer to this camera's lines and zones and to the signal groups. */
 const cameraReferencesExist: CrossCheck = {
   reads: ['cameras', 'signal.groups'],
   run(config) {
@@ -411,6 +451,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
   uniqueCameraIds,
   countLinesFitTheImage,
   oneOpenCvCamera,
+  speedsMeasurable,
   cameraReferencesExist,
   phaseGroupsExist,
   conflictMembersValid,

@@ -349,6 +349,18 @@ const CameraSchema = strictObject({
   safety: Type.Optional(SafetySchema),
   /** Polygons blanked in every image that leaves the node (evidence crops, snapshots). */
   privacyMasks: Type.Array(Type.Array(ImagePointSchema, { minItems: 3 }), { default: [] }),
+  /**
+   * Four image points and where they are on the road (metres in any flat frame, e.g. measured from a
+   * kerb corner): the road plane, for vehicle speeds between two count lines (`speeds`).
+   */
+  calibration: Type.Optional(
+    strictObject({
+      image: Type.Array(ImagePointSchema, { minItems: 4, maxItems: 4 }),
+      ground: Type.Array(strictObject({ x: Type.Number({ unit: 'm' }), y: Type.Number({ unit: 'm' }) }), { minItems: 4, maxItems: 4 }),
+    }),
+  ),
+  /** Spot speeds of the vehicles that cross both lines of a pair, per counting period (needs `calibration`). */
+  speeds: Type.Array(strictObject({ name: IdSchema, between: Type.Array(IdSchema, { minItems: 2, maxItems: 2 }) }), { default: [] }),
   /** Ground distance per image pixel near the stop line, for queue lengths in metres. */
   metresPerPixel: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10, unit: 'm' })),
   /** Counts are aggregated over periods of this length, aligned to the wall clock. */

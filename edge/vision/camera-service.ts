@@ -9,6 +9,8 @@ import type { SafetyConfig, SafetyEvent } from './safety-monitor.js';
 import { VisionWorkerHost, type TrackSnapshot } from './vision-worker-host.js';
 import type { ZoneConfig } from './zone-monitor.js';
 import type { MotionBackendChoice } from './motion-backends.js';
+import type { GroundPlane } from './ground-plane.js';
+import { SpeedMeter, type SpeedPair, type SpeedStats } from './speed-meter.js';
 
 export interface CameraServiceOptions {
   source: FrameSource;
@@ -26,6 +28,11 @@ export interface CameraServiceOptions {
   metresPerPixel?: number;
   /** The motion stage (default auto); one that cannot run here falls back to auto, see backendFallback. */
   motionBackend?: MotionBackendChoice;
+  /**
+   * Spot speeds between pairs of count lines through the camera's ground plane; onSpeeds receives each
+   * counting period's speeds (with the period's start and length) when the period closes.
+   */
+  speeds?: { ground: GroundPlane; pairs: SpeedPair[]; onSpeeds: (period: SpeedPeriod) => void };
   /** Receives each finished counting period (the body of a `counts` message). */
   onCounts: (period: CountsPeriod) => void;
   /** Receives each traffic-safety event with its evidence JPEG. */
@@ -44,6 +51,14 @@ export interface CapturedFrame {
   width: number;
   height: number;
   capturedAt: number;
+}
+
+/** One counting period's spot speeds per line pair (SpeedMeter.takePeriod), on the counts period's clock. */
+export interface SpeedPeriod {
+  camera: string;
+  periodStart: number;
+  periodS: number;
+  pairs: Record<string, SpeedStats>;
 }
 
 export interface CameraSummary {
@@ -72,6 +87,7 @@ export class CameraService {
   private readonly frameWaiters: Array<(frame: CapturedFrame) => void> = [];
   /** Zone presence as last told to onZonePresence. */
   private readonly present: boolean[];
+  private readonly speedMeter: SpeedMeter | null;
 
   constructor(private readonly options: CameraServiceOptions) {
     this.lr = new Int32Array(options.lines.length);
@@ -84,7 +100,12 @@ export class CameraService {
       periodS: options.countPeriodS,
       now: () => options.clock.now(),
     });
-    this.aggregator.onPeriod((period) => options.onCounts(period));
+    const speeds = options.speeds;
+    this.speedMeter = speeds && speeds.pairs.length > 0 ? new SpeedMeter(speeds.pairs, speeds.ground) : null;
+    this.aggregator.onPeriod((period) => {
+      options.onCounts(period);
+      if (this.speedMeter && speeds) speeds.onSpeeds({ camera: period.camera, periodStart: period.periodStart, periodS: period.periodS, pairs: this.speedMeter.takePeriod() });
+    });
     this.health = options.health ? new CameraHealthMonitor(options.source.id, options.health.options, options.health.actions, options.health.onEvent) : null;
   }
 
@@ -142,7 +163,11 @@ export class CameraService {
       this.lr[l] = totals.lr;
       this.rl[l] = totals.rl;
     }
-    host.drainCrossings(() => undefined);
+    const meter = this.speedMeter;
+    // Speeds from where the vehicle meets the road (its box's bottom), which the ground plane maps: its
+    // centre is a point above the road, which would map too far away, the more so the farther it is.
+    if (meter) host.drainCrossings((line, _direction, trackId, _frame, tsMs, x, _y, bottom) => meter.crossing(line, trackId, tsMs, x, bottom));
+    else host.drainCrossings(() => undefined);
     host.readZones();
     this.reportPresence(host);
     this.aggregator.sample({ lr: this.lr, rl: this.rl }, { occupancy: host.zoneOccupancy, volume: host.zoneVolume, queueM: host.zoneQueueM });

@@ -123,6 +123,8 @@ export class LineCounter {
   readonly logTs: Float64Array;
   readonly logX: Float32Array;
   readonly logY: Float32Array;
+  /** The bottom of the track's box when logged (where it meets the road: what a ground plane maps). */
+  readonly logBottom: Float32Array;
   private tracks: TrackTable | null = null;
   /** The current frame's time, in a typed array so setting it boxes nothing. */
   private readonly frameTime = new Float64Array(1);
@@ -192,6 +194,7 @@ export class LineCounter {
     this.logTs = new Float64Array(logCapacity);
     this.logX = new Float32Array(logCapacity);
     this.logY = new Float32Array(logCapacity);
+    this.logBottom = new Float32Array(logCapacity);
   }
 
   /** A new track in slot t: no side known yet. */
@@ -393,6 +396,7 @@ export class LineCounter {
       this.logTs[i] = tsMs;
       this.logX[i] = x;
       this.logY[i] = y;
+      this.logBottom[i] = y + 0.5 * tracks.h[t]!;
       this.logHead = (i + 1) % this.logCapacity;
       if (this.logSize < this.logCapacity) this.logSize++;
       else this.logOverflow++;
@@ -418,10 +422,10 @@ export class LineCounter {
   }
 
   /** Hands every logged crossing to fn, oldest first, and empties the log. */
-  drain(fn: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => void): void {
+  drain(fn: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number, bottom: number) => void): void {
     for (let n = 0; n < this.logSize; n++) {
       const k = this.logSlot(n);
-      fn(this.logLine[k]!, this.logDirection[k]!, this.logTrack[k]!, this.logFrame[k]!, this.logTs[k]!, this.logX[k]!, this.logY[k]!);
+      fn(this.logLine[k]!, this.logDirection[k]!, this.logTrack[k]!, this.logFrame[k]!, this.logTs[k]!, this.logX[k]!, this.logY[k]!, this.logBottom[k]!);
     }
     this.clearLog();
   }

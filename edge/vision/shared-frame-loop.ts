@@ -36,7 +36,7 @@ export const CONTROL = {
 export const CROSSING_CAPACITY = 1024;
 /** Per crossing: line, direction, trackId, frame as Int32; tsMs, x, y as Float64. */
 export const CROSSING_INTS = 4;
-export const CROSSING_FLOATS = 3;
+export const CROSSING_FLOATS = 4;
 export const TRACK_CAPACITY = 96;
 /** Per track: id, cx, cy, w, h, vx, vy (source pixels; velocity in px/s). */
 export const TRACK_FIELDS = 7;

@@ -203,6 +203,7 @@ export class SharedFrameProcessor extends FrameLoopViews {
       crossingFloats[slot * CROSSING_FLOATS] = counter.logTs[k]!;
       crossingFloats[slot * CROSSING_FLOATS + 1] = counter.logX[k]! * factor;
       crossingFloats[slot * CROSSING_FLOATS + 2] = counter.logY[k]! * factor;
+      crossingFloats[slot * CROSSING_FLOATS + 3] = counter.logBottom[k]! * factor;
       Atomics.store(control, CONTROL.crossingHead, head + 1);
     }
     counter.clearLog();

@@ -161,15 +161,15 @@ export class VisionWorkerHost extends FrameLoopViews {
     return { lr: Atomics.load(this.counts, line * 2), rl: Atomics.load(this.counts, line * 2 + 1) };
   }
 
-  /** Every crossing published since the last call, oldest first. */
-  drainCrossings(fn: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number) => void): void {
+  /** Every crossing published since the last call, oldest first: x, y the track's centre, bottom its box's lower edge (source px). */
+  drainCrossings(fn: (line: number, direction: number, trackId: number, frame: number, tsMs: number, x: number, y: number, bottom: number) => void): void {
     const head = Atomics.load(this.control, CONTROL.crossingHead);
     let tail = Atomics.load(this.control, CONTROL.crossingTail);
     while (tail < head) {
       const slot = tail % CROSSING_CAPACITY;
       const i = slot * CROSSING_INTS;
       const f = slot * CROSSING_FLOATS;
-      fn(this.crossingInts[i]!, this.crossingInts[i + 1]!, this.crossingInts[i + 2]!, this.crossingInts[i + 3]!, this.crossingFloats[f]!, this.crossingFloats[f + 1]!, this.crossingFloats[f + 2]!);
+      fn(this.crossingInts[i]!, this.crossingInts[i + 1]!, this.crossingInts[i + 2]!, this.crossingInts[i + 3]!, this.crossingFloats[f]!, this.crossingFloats[f + 1]!, this.crossingFloats[f + 2]!, this.crossingFloats[f + 3]!);
       tail++;
     }
     Atomics.store(this.control, CONTROL.crossingTail, tail);

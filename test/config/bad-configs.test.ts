@@ -33,6 +33,31 @@ const schemaCases: BadConfigCase[] = [
     errors: ['signal.phases[1].maxGreen: must be <= 300 s'],
   },
   {
+    name: 'speeds without a calibration',
+    mutate: (raw) => delete raw.cameras[0].calibration,
+    errors: ['cameras[0].speeds[0]: speeds need cameras[0].calibration (four image points and their ground positions in metres)'],
+  },
+  {
+    name: 'speeds between a line that does not exist and the same line twice',
+    mutate: (raw) => raw.cameras[0].speeds.push({ name: 'approach', between: ['stpo', 'stpo'] }),
+    errors: [
+      "cameras[0].speeds[1].name: duplicate name 'approach' (first used at cameras[0].speeds[0].name)",
+      "cameras[0].speeds[1].between[0]: unknown count line 'stpo' (did you mean 'stop'?)",
+      "cameras[0].speeds[1].between[1]: unknown count line 'stpo' (did you mean 'stop'?)",
+      "cameras[0].speeds[1].between: a speed needs two different lines, both are 'stpo'",
+    ],
+  },
+  {
+    name: 'a calibration with three image points on one line',
+    mutate: (raw) => (raw.cameras[0].calibration.image = [{ x: 0, y: 0 }, { x: 50, y: 50 }, { x: 100, y: 100 }, { x: 0, y: 200 }]),
+    errors: ['cameras[0].calibration: three of the four image points lie on one line: pick points spread over the road'],
+  },
+  {
+    name: 'a calibration with three ground points',
+    mutate: (raw) => raw.cameras[0].calibration.ground.pop(),
+    errors: ['cameras[0].calibration.ground: must have at least 4 items'],
+  },
+  {
     name: 'an opencv camera source without its device',
     mutate: (raw) => (raw.cameras[0].source = { kind: 'opencv', width: 320, height: 240, fps: 15 }),
     errors: ['cameras[0].source.device: is required'],

@@ -9,6 +9,7 @@ import { createMemoryLogger } from '../../edge/log.js';
 import { parseFaultSpecs } from '../../sim/intersection/fault-spec.js';
 import { runIntersectionSim, type IntersectionSimReport } from '../../sim/intersection/intersection-sim.js';
 import { NodeProcess } from '../support/node-process.js';
+import { Collector } from '../support/collector.js';
 
 /** `nutgiao sim`: the whole node on the simulated intersection, with injected lamp and controller faults. */
 const test = suite('intersection simulation');
@@ -42,7 +43,8 @@ async function simulate(durationS: number, faults: string, seed = 7): Promise<In
   }
 }
 
-test('without faults: phases cycle, no conflict ever lit, no trip, every frame seen, counts near the truth', async () => {
+test('without faults: phases cycle, no conflict ever lit, no trip, every frame seen, counts near the truth, speeds reported', async () => {
+  const central = await Collector.connect(broker.url);
   const report = await simulate(150, '');
   assert.is(report.simulatedS, 150);
   assert.is(report.conflictMsAtLamps, 0);
@@ -56,6 +58,18 @@ test('without faults: phases cycle, no conflict ever lit, no trip, every frame s
   assert.ok(count.truth.lr + count.truth.rl > 20, 'traffic crossed the count line');
   // The counting accuracy target is the bench's business; here the node must plainly be counting this scene.
   assert.ok(count.error !== null && count.error < 0.25, `count line error ${count.error}`);
+  // The example's calibration and speed pair: a speed.period event per counting period (accuracy against
+  // the simulator's truth is test/vision/speed-meter.test.ts's).
+  try {
+    const speeds = await central.waitFor((entry) => entry.kind === 'event' && entry.message.type === 'speed.period' && ((entry.message.data as any)?.pairs?.approach?.vehicles ?? 0) > 0, 'a speed.period event with vehicles');
+    const approach = (speeds.message.data as { camera: string; pairs: Record<string, { vehicles: number; meanKmh: number; p85Kmh: number }> }).pairs.approach!;
+    assert.is((speeds.message.data as { camera: string }).camera, 'cam1');
+    assert.ok(approach.meanKmh > 5 && approach.meanKmh < 80, `mean ${approach.meanKmh} km/h`);
+    assert.ok(approach.p85Kmh >= approach.meanKmh * 0.8, `85th percentile ${approach.p85Kmh} km/h`);
+    assert.match(String(speeds.message.message), /camera cam1 speeds over \d+ s: approach: \d+ vehicles, mean [\d.]+ km\/h/);
+  } finally {
+    await central.close();
+  }
 });
 
 test('each injected fault trips the monitor within its trip time, and the cabinet goes to flash', async () => {
