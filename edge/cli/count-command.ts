@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { decodeVideo, probeVideo, VideoDecodeError, VideoInputError } from '../hal/drivers/video-file-reader.js';
-import { parseLineOption, type CountLineSpec } from '../vision/geometry.js';
+import { parseLineOption, parseZoneOption, type CountLineSpec, type ZoneSpec } from '../vision/geometry.js';
+import { ZoneMonitor } from '../vision/zone-monitor.js';
 import { VisionPipeline } from '../vision/pipeline.js';
 import { MOTION_BACKENDS, type MotionBackendChoice } from '../vision/motion-backends.js';
 import { UsageError, type CommandIo } from './command.js';
 
-export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--divider x1,y1,x2,y2 …] [--backend auto|wasm|ts|opencv] [--max-width N] [--crossings] [--json]
+export const COUNT_HELP = `nutgiao count --video FILE --line NAME:x1,y1,x2,y2 [--line …] [--zone NAME:x,y;x,y;x,y… …] [--divider x1,y1,x2,y2 …] [--backend auto|wasm|ts|opencv] [--max-width N] [--crossings] [--json]
 
 Runs the node's vision pipeline on a video file (decoded by ffmpeg, every frame) and reports the vehicles
 counted across each line, per direction: a technician's check of a camera placement, and our measure.
@@ -14,6 +15,10 @@ Lines are two points A→B in pixels of the source video. For side(P) = (Bx−Ax
 
   --video FILE     the video (anything ffmpeg reads)
   --line SPEC      NAME:x1,y1,x2,y2, repeatable
+  --zone SPEC      NAME:x,y;x,y;x,y…, a polygon of at least 3 points (quote it: ';' ends a shell command),
+                   repeatable: its mean occupancy (% of its pixels in motion or standing), the share of
+                   the time a vehicle was present (a virtual detector's occupancy) and its volume (vehicles
+                   that entered it)
   --divider SPEC   x1,y1,x2,y2: a line between two lanes, repeatable; blobs spanning both lanes are cut
                    along it, so queued vehicles side by side count as two
   --backend NAME   motion backend: wasm (WebAssembly SIMD), ts (plain TypeScript), opencv (needs
@@ -39,6 +44,7 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     options: {
       video: { type: 'string' },
       line: { type: 'string', multiple: true },
+      zone: { type: 'string', multiple: true },
       divider: { type: 'string', multiple: true },
       backend: { type: 'string', default: 'auto' },
       'max-width': { type: 'string', default: '320' },
@@ -66,6 +72,14 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     lines.push(parsed);
   }
 
+  const zoneSpecs: ZoneSpec[] = [];
+  for (const text of values.zone ?? []) {
+    const parsed = parseZoneOption(text);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    if (zoneSpecs.some((zone) => zone.name === parsed.name)) throw new UsageError(`--zone: the name '${parsed.name}' is used twice`);
+    zoneSpecs.push(parsed);
+  }
+
   const laneDividers = (values.divider ?? []).map((text) => {
     const parsed = parseLineOption(`divider:${text}`);
     if (typeof parsed === 'string') throw new UsageError(`--divider '${text}': expected x1,y1,x2,y2 in pixels of the source video`);
@@ -91,7 +105,18 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     }
   }
 
+  for (const zone of zoneSpecs) {
+    const outside = zone.points.find((point) => point.x < 0 || point.y < 0 || point.x > info.width || point.y > info.height);
+    if (outside) {
+      io.err(`nutgiao count: --zone ${zone.name}: point (${outside.x},${outside.y}) is outside the ${info.width}×${info.height} image`);
+      return 2;
+    }
+  }
+
   const pipeline = new VisionPipeline({ sourceWidth: info.width, sourceHeight: info.height, lines, laneDividers, maxWorkingWidth: maxWidth, motionBackend: backend });
+  const zones = new ZoneMonitor(zoneSpecs, pipeline.tracker.capacity, { workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, factor: pipeline.factor });
+  const occupancySum = new Float64Array(zoneSpecs.length);
+  const presentFrames = new Int32Array(zoneSpecs.length);
   let frameTimes = new Float64Array(info.frames ?? 1024);
   const crossings: CrossingRecord[] = [];
   const record = (line: number, direction: number, track: number, frame: number, _ts: number, x: number, y: number) => {
@@ -102,6 +127,13 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     await decodeVideo(values.video, {}, (frame) => {
       const started = performance.now();
       pipeline.process(frame.data, frame.tsMs, frame.index);
+      if (zoneSpecs.length > 0) {
+        zones.update(pipeline.motion.mask, pipeline.tracker, frame.tsMs);
+        for (let z = 0; z < zoneSpecs.length; z++) {
+          occupancySum[z]! += zones.occupancy[z]!;
+          presentFrames[z]! += zones.present[z]!;
+        }
+      }
       const elapsed = performance.now() - started;
       if (frames >= frameTimes.length) {
         const grown = new Float64Array(frameTimes.length * 2);
@@ -135,7 +167,12 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
       framesPerSecond: total > 0 ? round((frames * 1000) / total, 1) : null,
     },
     lines: Object.fromEntries(lines.map((line, l) => [line.name, { lr: pipeline.counter.lr[l]!, rl: pipeline.counter.rl[l]!, total: pipeline.counter.lr[l]! + pipeline.counter.rl[l]! }])),
-    zones: {},
+    zones: Object.fromEntries(
+      zoneSpecs.map((zone, z) => [
+        zone.name,
+        { occupancyPct: round((100 * occupancySum[z]!) / Math.max(1, frames), 2), presentPct: round((100 * presentFrames[z]!) / Math.max(1, frames), 2), volume: zones.volume[z]! },
+      ]),
+    ),
   };
   if (values.crossings) result.crossings = crossings;
   if (values.json) {
@@ -144,6 +181,9 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
   }
   io.out(`${values.video}: ${frames} frames ${info.width}×${info.height} at ${round(info.fps, 2)} fps; working size ${pipeline.workingWidth}×${pipeline.workingHeight}, ${round(median, 3)} ms/frame (median, ${pipeline.motion.backend} backend)`);
   for (const [l, line] of lines.entries()) io.out(`  ${line.name}: lr ${pipeline.counter.lr[l]}  rl ${pipeline.counter.rl[l]}  total ${pipeline.counter.lr[l]! + pipeline.counter.rl[l]!}`);
+  for (const [name, zone] of Object.entries(result.zones as Record<string, { occupancyPct: number; presentPct: number; volume: number }>)) {
+    io.out(`  zone ${name}: occupancy ${zone.occupancyPct} %  vehicle present ${zone.presentPct} % of the time  volume ${zone.volume}`);
+  }
   if (values.crossings) for (const crossing of crossings) io.out(`  frame ${crossing.frame} ${crossing.line} ${crossing.direction} track ${crossing.track} at (${round(crossing.x, 1)}, ${round(crossing.y, 1)})`);
   return 0;
 }

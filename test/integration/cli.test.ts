@@ -109,9 +109,9 @@ test('start: a self-contained simulated node on the embedded broker (MQTT 3.1.1 
   assert.not.ok(existsSync(join(cwd, 'var', 'broker.url')), 'the broker URL file is removed on stop');
 });
 
-test('count: JSON with counts per line and pipeline timing; bad input exits 2 with a one-line reason', async () => {
+test('count: JSON with counts per line and zone, and pipeline timing; bad input exits 2 with a one-line reason', async () => {
   const clip = new URL('../../../shared/data/bgslibrary_video03.avi', import.meta.url).pathname;
-  const good = await finish(['count', '--video', clip, '--line', 'L:50,130,275,130', '--json']);
+  const good = await finish(['count', '--video', clip, '--line', 'L:50,130,275,130', '--zone', 'road:40,100;290,100;290,200;40,200', '--json']);
   assert.is(good.code, 0, good.stderr);
   const result = JSON.parse(good.stdout);
   assert.is(result.frames, 1699);
@@ -121,11 +121,17 @@ test('count: JSON with counts per line and pipeline timing; bad input exits 2 wi
   assert.ok(result.pipeline.msPerFrameMedian > 0 && result.pipeline.framesPerSecond > 0);
   assert.is(result.lines.L.total, result.lines.L.lr + result.lines.L.rl);
   assert.ok(Math.abs(result.lines.L.lr - 27) <= 2);
+  // A zone over the whole road below and above the line: every vehicle passes through it.
+  const road = result.zones.road;
+  assert.ok(road.occupancyPct > 0 && road.occupancyPct < 100, `occupancy ${road.occupancyPct} %`);
+  assert.ok(road.presentPct >= road.occupancyPct && road.presentPct <= 100, `present ${road.presentPct} % of the time`);
+  assert.ok(road.volume >= result.lines.L.lr * 0.8, `volume ${road.volume} for ${result.lines.L.lr} crossings`);
 
   for (const [args, reason] of [
     [['--video', '/nonexistent.mp4', '--line', 'L:1,1,2,2'], /not found/],
     [['--video', 'README.md', '--line', 'L:1,1,2,2'], /not a video/],
     [['--video', clip, '--line', 'L:50,130,400,130'], /outside the 320×240 image/],
+    [['--video', clip, '--line', 'L:50,130,275,130', '--zone', 'Z:0,0;400,0;0,100'], /--zone Z: point \(400,0\) is outside the 320×240 image/],
   ] as const) {
     const bad = await finish(['count', ...args]);
     assert.is(bad.code, 2, bad.stderr);
@@ -135,6 +141,9 @@ test('count: JSON with counts per line and pipeline timing; bad input exits 2 wi
   const usage = await finish(['count', '--video', clip, '--line', 'nonsense']);
   assert.is(usage.code, 2);
   assert.match(usage.stderr, /expected NAME:x1,y1,x2,y2/);
+  const badZone = await finish(['count', '--video', clip, '--line', 'L:50,130,275,130', '--zone', 'Z:1,1;2,2']);
+  assert.is(badZone.code, 2);
+  assert.match(badZone.stderr, /a zone needs at least 3 points/);
 });
 
 test.run();
