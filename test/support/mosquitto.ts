@@ -37,7 +37,8 @@ export class MosquittoBroker {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<MosquittoBroker> {
+  /** A broker on a free port; `settings` are extra mosquitto.conf lines (queue limits, say). */
+  static async start(settings: readonly string[] = []): Promise<MosquittoBroker> {
     const dir = await mkdtemp(join(tmpdir(), 'nutgiao-mosquitto-'));
     // Started as root, mosquitto drops to its own user, which must be able to write its database here.
     await chmod(dir, 0o777);
@@ -53,6 +54,7 @@ export class MosquittoBroker {
         'autosave_interval 1',
         'log_type error',
         'log_dest stderr',
+        ...settings,
       ].join('\n') + '\n',
     );
     const broker = new MosquittoBroker(port, configPath, dir);
