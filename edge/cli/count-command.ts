@@ -96,19 +96,11 @@ export async function countCommand(argv: string[], io: CommandIo): Promise<numbe
     }
     throw error;
   }
-  for (const line of lines) {
-    for (const point of [line.a, line.b]) {
-      if (point.x < 0 || point.y < 0 || point.x > info.width || point.y > info.height) {
-        io.err(`nutgiao count: --line ${line.name}: point (${point.x},${point.y}) is outside the ${info.width}×${info.height} image`);
-        return 2;
-      }
-    }
-  }
-
-  for (const zone of zoneSpecs) {
-    const outside = zone.points.find((point) => point.x < 0 || point.y < 0 || point.x > info.width || point.y > info.height);
+  const shapes = [...lines.map((line) => ({ option: '--line', name: line.name, points: [line.a, line.b] })), ...zoneSpecs.map((zone) => ({ option: '--zone', ...zone }))];
+  for (const shape of shapes) {
+    const outside = shape.points.find((point) => point.x < 0 || point.y < 0 || point.x > info.width || point.y > info.height);
     if (outside) {
-      io.err(`nutgiao count: --zone ${zone.name}: point (${outside.x},${outside.y}) is outside the ${info.width}×${info.height} image`);
+      io.err(`nutgiao count: ${shape.option} ${shape.name}: point (${outside.x},${outside.y}) is outside the ${info.width}×${info.height} image`);
       return 2;
     }
   }

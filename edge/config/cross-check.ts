@@ -122,11 +122,11 @@ const speedsMeasurable: CrossCheck = {
         }
       }
       const lines = camera.lines.map((line) => line.name);
+      // With two lines of one name (reported by countLinesFitTheImage) which one is meant is unknown.
+      const linesUnique = new Set(lines).size === lines.length;
       errors.push(...duplicateKeys(camera.speeds, 'name', configPath('cameras', c, 'speeds')));
       camera.speeds.forEach((pair, p) => {
         const path = (...rest: Array<string | number>) => configPath('cameras', c, 'speeds', p, ...rest);
-        // With two lines of one name (reported by countLinesFitTheImage) which one is meant is unknown.
-        const linesUnique = new Set(lines).size === lines.length;
         pair.between.forEach((name, i) => {
           if (linesUnique && !lines.includes(name)) errors.push(unknownReference(path('between', i), 'count line', name, lines));
         });

@@ -34,7 +34,7 @@ export const CONTROL = {
 } as const;
 
 export const CROSSING_CAPACITY = 1024;
-/** Per crossing: line, direction, trackId, frame as Int32; tsMs, x, y as Float64. */
+/** Per crossing: line, direction, trackId, frame as Int32; tsMs, x, y (the track's centre), bottom (its box's lower edge) as Float64. */
 export const CROSSING_INTS = 4;
 export const CROSSING_FLOATS = 4;
 export const TRACK_CAPACITY = 96;
