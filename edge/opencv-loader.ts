@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { isMainThread } from 'node:worker_threads';
 
 /**
  * @u4/opencv4nodejs, the optional native OpenCV binding, loaded lazily and quietly: the OpenCV motion
@@ -28,9 +27,9 @@ export function loadOpenCv(packageName: string = OPENCV_PACKAGE): OpenCv {
   const useCache = packageName === OPENCV_PACKAGE;
   if (useCache && cached !== undefined) return cached;
   if (useCache && cachedError !== undefined) throw cachedError;
-  keepOpenCvSingleThreaded();
   try {
     const cv = requireQuietly(packageName);
+    cv.setNumThreads(openCvThreads());
     if (useCache) cached = cv;
     return cv;
   } catch (error) {
@@ -42,15 +41,16 @@ export function loadOpenCv(packageName: string = OPENCV_PACKAGE): OpenCv {
 }
 
 /**
- * Turns OpenCV's own thread pool off (unless OPENCV_FOR_THREADS_NUM is set): vision runs on one worker
- * thread by design, leaving the other cores to the main thread (MQTT, the signal controller); at the
- * working size a split over 2 cores saved nothing measurable anyway. OpenCV reads the variable from the
- * process environment when it loads; only the main thread can set that (a worker's process.env is its
- * own copy). loadOpenCv calls this where it loads on the main thread (`nutgiao count --backend opencv`,
- * the bench); VisionWorkerHost calls it before it starts a worker for a camera set to opencv.
+ * OpenCV's thread count: 1 unless OPENCV_FOR_THREADS_NUM asks for more. Vision runs on one worker
+ * thread per camera by design, leaving the other cores to the main thread (MQTT, the signal
+ * controller); OpenCV's own pool split each call over every core, and at the working size the
+ * hand-off cost more than it saved (a 3×3 blur of 320×240: 51 µs on 2 threads, 25 µs on 1). Set
+ * through the binding after it loads: Debian's OpenCV runs its loops on TBB, which ignores the
+ * OPENCV_FOR_THREADS_NUM environment variable itself.
  */
-export function keepOpenCvSingleThreaded(): void {
-  if (isMainThread && process.env.OPENCV_FOR_THREADS_NUM === undefined) process.env.OPENCV_FOR_THREADS_NUM = '1';
+export function openCvThreads(environment: NodeJS.ProcessEnv = process.env): number {
+  const requested = Number(environment.OPENCV_FOR_THREADS_NUM);
+  return Number.isInteger(requested) && requested >= 1 ? requested : 1;
 }
 
 /** Whether the OpenCV backend can run here (loads the module on first call). */
@@ -78,7 +78,7 @@ function requireQuietly(packageName: string): OpenCv {
     }
     const loaded = packageRequire(entry) as { cv?: OpenCv } & Partial<OpenCv>;
     const cv = (loaded.cv ?? loaded) as OpenCv;
-    if (typeof cv.accumulateWeighted !== 'function' || typeof cv.Mat !== 'function') throw new Error(`${packageName} loaded without accumulateWeighted/Mat`);
+    if (typeof cv.accumulateWeighted !== 'function' || typeof cv.Mat !== 'function' || typeof cv.setNumThreads !== 'function') throw new Error(`${packageName} loaded without accumulateWeighted/Mat/setNumThreads`);
     return cv;
   } finally {
     process.stdout.write = write;
@@ -142,6 +142,9 @@ export interface OpenCv {
   Size: new (width: number, height: number) => Size;
   Rect: new (x: number, y: number, width: number, height: number) => Rect;
   accumulateWeighted(src: Mat, dst: Mat, alpha: number, mask?: Mat): void;
+  /** The size of OpenCV's thread pool for its parallel loops (process-wide). */
+  setNumThreads(threads: number): void;
+  getNumThreads(): number;
   getStructuringElement(shape: number, kernelSize: Size): Mat;
   version: { major: number; minor: number; revision: number };
   readonly CV_8U: number;

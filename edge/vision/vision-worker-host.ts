@@ -2,7 +2,6 @@ import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import type { SafetyEvent } from './safety-monitor.js';
-import { keepOpenCvSingleThreaded } from '../opencv-loader.js';
 import {
   FrameLoopViews,
   allocateBuffers,
@@ -94,8 +93,6 @@ export class VisionWorkerHost extends FrameLoopViews {
     // A plain copy: workerData is structured-cloned, and config objects may carry prototypes.
     const loopOptions: FrameLoopOptions = JSON.parse(JSON.stringify(options)) as FrameLoopOptions;
     const buffers = allocateBuffers(loopOptions);
-    // OpenCV reads its thread count from the process environment, which only the main thread can set.
-    if (loopOptions.motionBackend === 'opencv') keepOpenCvSingleThreaded();
     const worker = spawnWorker(new URL('./vision-worker.ts', import.meta.url), { buffers, options: loopOptions });
     const ready = await new Promise<{ workingWidth: number; workingHeight: number; backend: string; backendFallback: string | null }>((resolve, reject) => {
       worker.once('message', resolve);
