@@ -6,7 +6,7 @@
 // PIPELINE='{"tracker":{…},"counter":{…},"queueSplitter":{…},"motion":{…},"motionBackend":"ts"}' (settings to try;
 // "motionBackend":"ts" measures with the TypeScript motion stage, whose mask is the WASM kernel's, while the kernel is being rebuilt).
 import { parseArgs } from 'node:util';
-import { errorOf, runSimulatorPreset, tallyByKind, type FailureKinds, type KindTally } from './bench/sections/simulator.js';
+import { errorOf, runSimulatorPreset, tallyByKind, zoneVolumeErrorOf, type FailureKinds, type KindTally } from './bench/sections/simulator.js';
 import { SCENE_PRESETS } from '../sim/scene/presets.js';
 
 const { values, positionals } = parseArgs({
@@ -18,6 +18,7 @@ const only = positionals[0];
 const totals = { odd: { error: 0, truth: 0 }, even: { error: 0, truth: 0 } };
 const kinds: FailureKinds = { missedAlone: 0, missedTouching: 0, double: 0, spurious: 0 };
 const byKind: Record<string, KindTally> = {};
+const zoneTotals = { absError: 0, volume: 0, truth: 0 };
 let wrongCounted = 0;
 let wrongTruth = 0;
 for (const offset of offsets) for (const [name, basePreset] of Object.entries(SCENE_PRESETS)) {
@@ -45,6 +46,8 @@ for (const offset of offsets) for (const [name, basePreset] of Object.entries(SC
     wrongTruth += result.stopLineWrongDirection.truth;
   }
   tallyByKind(result.crossings, byKind);
+  const zoneError = zoneVolumeErrorOf(result);
+  for (const key of Object.keys(zoneTotals) as (keyof typeof zoneTotals)[]) zoneTotals[key] += zoneError[key];
   if (values.list) {
     for (const c of result.crossings) {
       if (c.outcome === 'matched' && !process.env.LIST_ALL) continue;
@@ -52,10 +55,11 @@ for (const offset of offsets) for (const [name, basePreset] of Object.entries(SC
       console.log(`  ${String(c.frame).padStart(5)} ${c.line} ${c.direction} ${c.outcome.padEnd(14)} ${who} at ${c.x.toFixed(0)},${c.y.toFixed(0)}`);
     }
   }
-  console.log(`${name.padEnd(24)} seed ${preset.seed} err ${((100 * error.absError) / Math.max(1, error.truth)).toFixed(1).padStart(5)} % | ${parts.join(' | ')} | ${(result.pipelineMs / result.frames).toFixed(2)} ms/f`);
+  console.log(`${name.padEnd(24)} seed ${preset.seed} err ${((100 * error.absError) / Math.max(1, error.truth)).toFixed(1).padStart(5)} % | ${parts.join(' | ')} | zones ${Object.entries(result.zones).map(([zone, v]) => `${zone} ${v.volume}/${v.truth}`).join(' ')} | ${(result.pipelineMs / result.frames).toFixed(2)} ms/f`);
 }
 const all = { error: totals.odd.error + totals.even.error, truth: totals.odd.truth + totals.even.truth };
 const pct = (t: { error: number; truth: number }) => (t.truth === 0 ? '-' : `${((100 * t.error) / t.truth).toFixed(1)} %`);
 console.log(`overall |error| ${all.error} of ${all.truth} = ${pct(all)} (odd seeds ${pct(totals.odd)}, even seeds ${pct(totals.even)}); stop-line wrong direction ${wrongCounted} counted / ${wrongTruth} true`);
 console.log(`failures: ${JSON.stringify(kinds)}`);
 console.log(`by vehicle kind (truth crossings, missed, counts inside one of that kind): ${Object.entries(byKind).map(([kind, t]) => `${kind} ${t.truth}/${t.missed}/${t.countsInside}`).join(', ')}`);
+console.log(`queue-zone volume: ${zoneTotals.volume} counted / ${zoneTotals.truth} true, |error| ${zoneTotals.absError} = ${pct({ error: zoneTotals.absError, truth: zoneTotals.truth })}`);

@@ -1,6 +1,7 @@
 import { VisionPipeline, type PipelineOptions } from '../../../edge/vision/pipeline.js';
 import { ZoneMonitor } from '../../../edge/vision/zone-monitor.js';
 import { ApproachScene } from '../../../sim/scene/approach-scene.js';
+import { pointInPolygon } from '../../../sim/scene/line-side.js';
 import { SCENE_PRESETS } from '../../../sim/scene/presets.js';
 import type { CountLine, LaneDirection, SceneOptions, VehicleBox } from '../../../sim/scene/scene-types.js';
 import { log, type BenchContext } from '../context.js';
@@ -43,6 +44,13 @@ export interface PresetResult {
   renderMs: number;
   /** Every counted and every truth crossing, each with whether it was paired (for development aids). */
   crossings: CrossingDetail[];
+  /** Per queue zone: the monitor's volume and the vehicles whose box centre entered the zone (none without the signal feed). */
+  zones: Record<string, ZoneVolume>;
+}
+
+export interface ZoneVolume {
+  volume: number;
+  truth: number;
 }
 
 /** One counted or truth crossing, and how it fared in the matching. */
@@ -112,6 +120,8 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
   let renderMs = 0;
   let pipelineMs = 0;
   let boxes: readonly VehicleBox[] = [];
+  // Per queue zone: the vehicles whose box centre has been inside it (a vehicle visits a queue zone once).
+  const zoneVisitors = queueZones.map(() => new Set<number>());
   for (let i = 0; i < frames; i++) {
     const t0 = performance.now();
     scene.renderFrame(i, buffer);
@@ -123,7 +133,12 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
     renderMs += t1 - t0;
     boxes = scene.boxes();
     options.onFrame?.(i, pipeline, scene);
-    for (const box of boxes) kindOf.set(box.vehicleId, box.kind);
+    for (const box of boxes) {
+      kindOf.set(box.vehicleId, box.kind);
+      queueZones.forEach((zone, z) => {
+        if (pointInPolygon(zone.points, box.centerX, box.centerY)) zoneVisitors[z]!.add(box.vehicleId);
+      });
+    }
     pipeline.counter.drain((l, direction, trackId, frame, _tsMs, x, y) => {
       const sx = x * factor;
       const sy = y * factor;
@@ -193,7 +208,21 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
     pipelineMs,
     renderMs,
     crossings: details.sort((p, q) => p.frame - q.frame),
+    zones: zones === null ? {} : Object.fromEntries(queueZones.map((zone, z) => [zone.name, { volume: zones.volume[z]!, truth: zoneVisitors[z]!.size }])),
   };
+}
+
+/** Σ|volume − truth| and the sums, over a preset's zones. */
+export function zoneVolumeErrorOf(result: PresetResult): { absError: number; volume: number; truth: number } {
+  let absError = 0;
+  let volume = 0;
+  let truth = 0;
+  for (const zone of Object.values(result.zones)) {
+    absError += Math.abs(zone.volume - zone.truth);
+    volume += zone.volume;
+    truth += zone.truth;
+  }
+  return { absError, volume, truth };
 }
 
 /**
@@ -262,6 +291,7 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
   let pipelineMs = 0;
   let frameSum = 0;
   const byKind: Record<string, KindTally> = {};
+  const zoneVolumes = { absError: 0, volume: 0, truth: 0 };
   for (const offset of [0, ...HELD_OUT_SEED_OFFSETS]) {
     for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
       const scene = offset === 0 ? name : `${name}+${offset}`;
@@ -279,7 +309,9 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
       pipelineMs += result.pipelineMs;
       frameSum += result.frames;
       tallyByKind(result.crossings, byKind);
-      results[scene] = { seed: result.seed, frames: result.frames, error: error.truth === 0 ? null : round(error.absError / error.truth, 4), lines: result.lines, stopLineWrongDirection: result.stopLineWrongDirection };
+      const zoneError = zoneVolumeErrorOf(result);
+      for (const key of Object.keys(zoneVolumes) as (keyof typeof zoneVolumes)[]) zoneVolumes[key] += zoneError[key];
+      results[scene] = { seed: result.seed, frames: result.frames, error: error.truth === 0 ? null : round(error.absError / error.truth, 4), lines: result.lines, stopLineWrongDirection: result.stopLineWrongDirection, zones: result.zones };
       log(`simulator: ${scene}: ${JSON.stringify(result.lines)}`);
     }
   }
@@ -307,6 +339,14 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
     byVehicleKind: Object.fromEntries(
       Object.entries(byKind).map(([kind, tally]) => [kind, { ...tally, countRatio: tally.truth === 0 ? null : round(tally.countsInside / tally.truth, 3) }]),
     ),
+    // Queue zones' volume (vehicles entering, as a loop detector counts them) against the vehicles whose box
+    // centre entered each zone: Σ|volume − truth| / Σtruth over every scene and zone, and Σvolume / Σtruth.
+    queueZoneVolume: {
+      error: zoneVolumes.truth === 0 ? null : round(zoneVolumes.absError / zoneVolumes.truth, 4),
+      ratio: zoneVolumes.truth === 0 ? null : round(zoneVolumes.volume / zoneVolumes.truth, 3),
+      volume: zoneVolumes.volume,
+      truth: zoneVolumes.truth,
+    },
     renderMsPerFrame: round(renderMs / Math.max(1, frameSum), 3),
     pipelineMsPerFrame: round(pipelineMs / Math.max(1, frameSum), 3),
     presets: results,
