@@ -125,7 +125,9 @@ test('count: JSON with counts per line and zone, and pipeline timing; bad input 
   const road = result.zones.road;
   assert.ok(road.occupancyPct > 0 && road.occupancyPct < 100, `occupancy ${road.occupancyPct} %`);
   assert.ok(road.presentPct >= road.occupancyPct && road.presentPct <= 100, `present ${road.presentPct} % of the time`);
-  assert.ok(road.volume >= result.lines.L.lr * 0.8, `volume ${road.volume} for ${result.lines.L.lr} crossings`);
+  // The 27 hand-counted vehicles all pass through it: track fragments must not inflate the volume (they
+  // made it 54 when each new track counted).
+  assert.ok(road.volume >= 27 * 0.8 && road.volume <= 27 * 1.35, `volume ${road.volume} for the 27 vehicles crossing the line`);
 
   for (const [args, reason] of [
     [['--video', '/nonexistent.mp4', '--line', 'L:1,1,2,2'], /not found/],

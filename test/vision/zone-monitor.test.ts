@@ -82,9 +82,9 @@ test('presence uses the occupancy threshold, and the default on delay is immedia
   assert.is(zones.present[0], 1);
 });
 
-test('volume counts each confirmed track once per visit', () => {
+test('volume counts each confirmed track once, when its centre first enters', () => {
   // Zone: source (0,0)-(20,20) at factor 1.
-  const zones = new ZoneMonitor([rect('Z', 0, 0, 20, 20)], 4, { workingWidth: 40, workingHeight: 40, factor: 1, visitGapMs: 500 });
+  const zones = new ZoneMonitor([rect('Z', 0, 0, 20, 20)], 4, { workingWidth: 40, workingHeight: 40, factor: 1 });
   const mask = new Uint8Array(40 * 40);
   const tracks = new FakeTracks(4);
   let ts = 0;
@@ -98,26 +98,63 @@ test('volume counts each confirmed track once per visit', () => {
   frame(15);
   assert.is(zones.volume[0], 1);
   for (let i = 0; i < 5; i++) frame(14 - i);
-  // Flicker across the border within the visit gap: still the same visit.
+  // Flicker across the border, or out and back in: still the one vehicle.
   frame(20.5);
   frame(19.5);
-  assert.is(zones.volume[0], 1);
-  // Out for longer than the gap and back: a second visit.
-  for (let i = 0; i < 6; i++) frame(30);
+  for (let i = 0; i < 30; i++) frame(30);
   frame(10);
-  assert.is(zones.volume[0], 2);
+  assert.is(zones.volume[0], 1);
   // An unconfirmed track does not count; once confirmed while inside it does.
   tracks.set(1, 8, 5, 5);
   tracks.hits[1] = 1;
   zones.update(mask, tracks, (ts += 100));
-  assert.is(zones.volume[0], 2);
+  assert.is(zones.volume[0], 1);
   tracks.hits[1] = 3;
   zones.update(mask, tracks, (ts += 100));
-  assert.is(zones.volume[0], 3);
-  // A new track in the slot of one that was inside is a new vehicle.
-  tracks.set(1, 9, 5, 5);
-  zones.update(mask, tracks, (ts += 100));
-  assert.is(zones.volume[0], 4);
+  assert.is(zones.volume[0], 2);
+});
+
+test('volume: a track appearing where another was inside is that vehicle, for sameVehicleMs (standingVehicleMs if it stood)', () => {
+  const zones = new ZoneMonitor([rect('Z', 0, 0, 40, 40)], 4, { workingWidth: 40, workingHeight: 40, factor: 1, sameVehicleMs: 2000, standingVehicleMs: 10_000 });
+  const mask = new Uint8Array(40 * 40);
+  const tracks = new FakeTracks(4);
+  // A car (8×8 box) queued at (10, 10).
+  tracks.set(0, 1, 10, 10, 0, 0, 8, 8);
+  zones.update(mask, tracks, 0);
+  zones.update(mask, tracks, 100);
+  assert.is(zones.volume[0], 1);
+  // Its track is lost and a new one is born on it (an id switch), in the slot the lost track had…
+  tracks.remove(0);
+  tracks.set(0, 2, 11, 12, 0, 0, 8, 8);
+  zones.update(mask, tracks, 500);
+  assert.is(zones.volume[0], 1, 'id switch in the same slot');
+  // …and in another slot, long after, as the car stood: it melted into the background and moves off now.
+  tracks.remove(0);
+  zones.update(mask, tracks, 600);
+  tracks.set(2, 3, 10, 11, 0, 0, 8, 8);
+  zones.update(mask, tracks, 8000);
+  assert.is(zones.volume[0], 1, 'id switch in another slot, within the standing time');
+  // A fragment: a small piece whose centre lies in the car's box.
+  tracks.set(1, 4, 13, 13, 0, 0, 3, 3);
+  zones.update(mask, tracks, 8100);
+  assert.is(zones.volume[0], 1, 'a fragment of the car');
+  // A vehicle beside it (centres a box width apart) is another vehicle.
+  tracks.set(1, 5, 20, 10, 0.01, 0, 8, 8);
+  zones.update(mask, tracks, 8200);
+  assert.is(zones.volume[0], 2, 'the vehicle beside it');
+  // The moving one is lost: a vehicle appearing there within sameVehicleMs is it, later a new one.
+  tracks.remove(1);
+  tracks.remove(2);
+  zones.update(mask, tracks, 8300);
+  tracks.set(3, 6, 20, 11, 0, 0, 8, 8);
+  zones.update(mask, tracks, 8200 + 1900);
+  assert.is(zones.volume[0], 2, 'within sameVehicleMs of the moving track');
+  tracks.remove(3);
+  zones.update(mask, tracks, 10_200);
+  tracks.set(3, 7, 30, 30, 0, 0, 8, 8);
+  tracks.set(1, 8, 20, 10, 0, 0, 8, 8);
+  zones.update(mask, tracks, 10_200 + 2001 + 10_000);
+  assert.is(zones.volume[0], 4, 'after the windows: new vehicles');
 });
 
 test('queue length runs from the stop line to the farthest occupied band, in pixels and metres', () => {
