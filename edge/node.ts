@@ -325,6 +325,7 @@ export class IntersectionNode {
         ...(camera.safety ? { safety: camera.safety } : {}),
         privacyMasks: camera.privacyMasks,
         ...(camera.metresPerPixel === undefined ? {} : { metresPerPixel: camera.metresPerPixel }),
+        ...(camera.calibration === undefined ? {} : { calibration: camera.calibration }),
         clock,
         log: log.child('vision'),
         onCounts: (period) => void publisher.counts(period),

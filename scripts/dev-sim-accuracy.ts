@@ -6,7 +6,7 @@
 // PIPELINE='{"tracker":{…},"counter":{…},"queueSplitter":{…},"motion":{…},"motionBackend":"ts"}' (settings to try;
 // "motionBackend":"ts" measures with the TypeScript motion stage, whose mask is the WASM kernel's, while the kernel is being rebuilt).
 import { parseArgs } from 'node:util';
-import { errorOf, runSimulatorPreset, tallyByKind, zoneVolumeErrorOf, type FailureKinds, type KindTally } from './bench/sections/simulator.js';
+import { addQueueTally, errorOf, newQueueTally, runSimulatorPreset, summariseQueues, tallyByKind, zoneVolumeErrorOf, type FailureKinds, type KindTally } from './bench/sections/simulator.js';
 import { SCENE_PRESETS } from '../sim/scene/presets.js';
 
 const { values, positionals } = parseArgs({
@@ -19,6 +19,7 @@ const totals = { odd: { error: 0, truth: 0 }, even: { error: 0, truth: 0 } };
 const kinds: FailureKinds = { missedAlone: 0, missedTouching: 0, double: 0, spurious: 0 };
 const byKind: Record<string, KindTally> = {};
 const zoneTotals = { absError: 0, volume: 0, truth: 0 };
+const queues = newQueueTally();
 let wrongCounted = 0;
 let wrongTruth = 0;
 for (const offset of offsets) for (const [name, basePreset] of Object.entries(SCENE_PRESETS)) {
@@ -48,6 +49,7 @@ for (const offset of offsets) for (const [name, basePreset] of Object.entries(SC
   tallyByKind(result.crossings, byKind);
   const zoneError = zoneVolumeErrorOf(result);
   for (const key of Object.keys(zoneTotals) as (keyof typeof zoneTotals)[]) zoneTotals[key] += zoneError[key];
+  addQueueTally(queues, result.queues);
   if (values.list) {
     for (const c of result.crossings) {
       if (c.outcome === 'matched' && !process.env.LIST_ALL) continue;
@@ -63,3 +65,4 @@ console.log(`overall |error| ${all.error} of ${all.truth} = ${pct(all)} (odd see
 console.log(`failures: ${JSON.stringify(kinds)}`);
 console.log(`by vehicle kind (truth crossings, missed, counts inside one of that kind): ${Object.entries(byKind).map(([kind, t]) => `${kind} ${t.truth}/${t.missed}/${t.countsInside}`).join(', ')}`);
 console.log(`queue-zone volume: ${zoneTotals.volume} counted / ${zoneTotals.truth} true, |error| ${zoneTotals.absError} = ${pct({ error: zoneTotals.absError, truth: zoneTotals.truth })}`);
+console.log(`queue length: ${JSON.stringify(summariseQueues(queues))}`);

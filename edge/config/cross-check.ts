@@ -106,8 +106,9 @@ const oneOpenCvCamera: CrossCheck = {
 };
 
 /**
- * A speed pair names two distinct lines of its camera, and the camera has a calibration that defines a
- * ground plane (four points, no three on one line, in the image and on the ground).
+ * A camera's calibration, wherever given (queues are measured through it, and speeds), defines a ground
+ * plane (four points, no three on one line, in the image and on the ground); a speed pair names two
+ * distinct lines of its camera, which has a calibration.
  */
 const speedsMeasurable: CrossCheck = {
   reads: ['cameras'],

@@ -361,7 +361,10 @@ const CameraSchema = strictObject({
   ),
   /** Spot speeds of the vehicles that cross both lines of a pair, per counting period (needs `calibration`). */
   speeds: Type.Array(strictObject({ name: IdSchema, between: Type.Array(IdSchema, { minItems: 2, maxItems: 2 }) }), { default: [] }),
-  /** Ground distance per image pixel near the stop line, for queue lengths in metres. */
+  /**
+   * Ground distance per image pixel near the stop line, for queue lengths in metres, where there is no
+   * `calibration` (which measures them on the road plane instead, right at every distance).
+   */
   metresPerPixel: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10, unit: 'm' })),
   /** Counts are aggregated over periods of this length, aligned to the wall clock. */
   countPeriodS: wholeNumber(10, 3600, 's', 60),

@@ -26,6 +26,8 @@ export interface CameraServiceOptions {
   safety?: SafetyConfig;
   privacyMasks?: Point[][];
   metresPerPixel?: number;
+  /** Four image points and their road positions (m): queues are measured on the road plane through them. */
+  calibration?: { image: Point[]; ground: Point[] };
   /** The motion stage (default auto); one that cannot run here falls back to auto, see backendFallback. */
   motionBackend?: MotionBackendChoice;
   /**
@@ -121,7 +123,7 @@ export class CameraService {
   }
 
   async start(): Promise<void> {
-    const { source, lines, maxWorkingWidth, clock, log, zones, laneDividers, groups, safety, privacyMasks, metresPerPixel, motionBackend } = this.options;
+    const { source, lines, maxWorkingWidth, clock, log, zones, laneDividers, groups, safety, privacyMasks, metresPerPixel, calibration, motionBackend } = this.options;
     this.host = await VisionWorkerHost.start({
       sourceWidth: source.width,
       sourceHeight: source.height,
@@ -133,6 +135,7 @@ export class CameraService {
       ...(safety ? { safety } : {}),
       ...(privacyMasks ? { privacyMasks } : {}),
       ...(metresPerPixel === undefined ? {} : { metresPerPixel }),
+      ...(calibration === undefined ? {} : { calibration }),
       ...(motionBackend === undefined ? {} : { motionBackend }),
     });
     const fallback = this.backendFallback;

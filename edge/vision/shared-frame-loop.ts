@@ -80,6 +80,8 @@ export interface FrameLoopOptions {
   /** Polygons blanked in every image that leaves the node (evidence crops). */
   privacyMasks?: Point[][];
   metresPerPixel?: number;
+  /** Four image points and their road positions (m): queues are then measured on the road plane. */
+  calibration?: { image: Point[]; ground: Point[] };
   /** The motion stage asked for (default auto); one that cannot run here falls back to auto (see SharedFrameProcessor). */
   motionBackend?: MotionBackendChoice;
 }

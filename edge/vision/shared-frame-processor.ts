@@ -1,6 +1,7 @@
 import { SIGNAL_ASPECTS, type SignalAspect } from '../../protocol/index.js';
 import { evidenceJpeg } from './evidence.js';
 import { FRAME_INDEX, FRAME_TS, createFrameClock } from './frame-clock.js';
+import { GroundPlane } from './ground-plane.js';
 import { ImageStats } from './image-stats.js';
 import { createMotionDetector, VisionPipeline } from './pipeline.js';
 import { SafetyMonitor, type SafetyEvent } from './safety-monitor.js';
@@ -98,7 +99,9 @@ export class SharedFrameProcessor extends FrameLoopViews {
       workingWidth: pipeline.workingWidth,
       workingHeight: pipeline.workingHeight,
       factor,
+      sourceWidth: options.sourceWidth,
       ...(options.metresPerPixel === undefined ? {} : { metresPerPixel: options.metresPerPixel }),
+      ...(options.calibration === undefined ? {} : { groundPlane: GroundPlane.fromPoints(options.calibration.image, options.calibration.ground) }),
     }));
     const RED = SIGNAL_ASPECTS.indexOf('red');
     const zoneGroup = Int32Array.from(zoneConfigs, (zone) => (zone.phase === undefined ? -1 : (groupIndex.get(zone.phase) ?? -1)));
@@ -138,7 +141,7 @@ export class SharedFrameProcessor extends FrameLoopViews {
     frameClock[FRAME_INDEX] = slotMeta[slot * 2 + 1]!;
     pipeline.freezeZones(zones, this.zoneIsRed);
     pipeline.processAt(frame, frameClock);
-    zones.updateAt(pipeline.motion.mask, pipeline.tracker, frameClock);
+    zones.updateAt(pipeline.motion.mask, pipeline.tracker, frameClock, frame);
     for (let l = 0; l < this.lineCount; l++) {
       Atomics.store(counts, l * 2, pipeline.counter.lr[l]!);
       Atomics.store(counts, l * 2 + 1, pipeline.counter.rl[l]!);

@@ -315,6 +315,11 @@ export class StandingForeground {
     return top + 1;
   }
 
+  /** Whether zone pixel i has stood for standingForMs, and showed it at the last look. */
+  hasStood(i: number): boolean {
+    return this.isOld(i, this.clock[FRAME_TS]!, this.options.standingForMs);
+  }
+
   /** Pixel i has stood for standingForMs and shows it now (not in a change it may yet outlive). */
   private isOld(i: number, tsMs: number, standingForMs: number): boolean {
     return this.state[i] === STANDING && tsMs - this.standingSinceMs[i]! >= standingForMs;

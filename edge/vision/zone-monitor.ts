@@ -1,7 +1,9 @@
 import { FRAME_TS, createFrameClock, setFrameClock, type FrameClock } from './frame-clock.js';
 import { pointInPolygon, sideOf, type Point, type ZoneSpec } from './geometry.js';
 import { LINE_COUNTER_DEFAULTS } from './line-counter.js';
+import type { GroundPlane } from './ground-plane.js';
 import { fillPolygon } from './polygon-fill.js';
+import { STANDING_FOREGROUND_DEFAULTS, StandingForeground } from './standing-foreground.js';
 import type { TrackView } from './track-view.js';
 import { TRACKER_DEFAULTS } from './tracker.js';
 
@@ -22,8 +24,17 @@ export interface ZoneMonitorOptions {
   factor: number;
   /** Occupancy (fraction of the zone's pixels in the foreground) at or above which a zone counts as occupied. */
   occupancyThreshold?: number;
-  /** When given, queue lengths are also reported in metres. */
+  /** When given (and no groundPlane), queue lengths are also reported in metres: the image distance times this. */
   metresPerPixel?: number;
+  /**
+   * The road plane (from the camera's calibration): queues are then measured on the ground, in metres,
+   * whatever the perspective, in bands `queueBandM` wide, ending at a gap wider than `queueMaxGapM`.
+   */
+  groundPlane?: GroundPlane;
+  queueBandM?: number;
+  queueMaxGapM?: number;
+  /** The source frame's width (update()'s frame): workingWidth × factor by default. */
+  sourceWidth?: number;
   /** Detections before a track counts for volume; the tracker's own confirmation by default. */
   confirmHits?: number;
   /**
@@ -46,6 +57,10 @@ export const ZONE_MONITOR_DEFAULTS = {
   sameVehicleMs: 2000,
   standingVehicleMs: 30_000,
   queueMaxGapPx: Infinity,
+  queueBandM: 0.5,
+  queueMaxGapM: 3,
+  /** A queue is made of pixels that have stood (foreground, unchanged within the tolerance) this long, ms. */
+  queueStandingMs: 2000,
 } as const;
 
 export type PresenceListener = (zone: number, present: boolean, tsMs: number) => void;
@@ -65,11 +80,18 @@ export type PresenceListener = (zone: number, present: boolean, tsMs: number) =>
  * Σ|volume − truth| over the zones 34 % of the truth (fragments of turning buses and outbound vehicles
  * whose blobs reach into a zone, merged vehicles counted once).
  *
- * Queue length: the zone's pixels are grouped into bands by their perpendicular distance from the stop
- * line (`queueBandPx` wide); a band is occupied when at least `occupancyThreshold` of its pixels are
- * foreground. The queue reaches the far edge of the farthest occupied band, walking out from the stop line
- * and stopping at a gap wider than `queueMaxGapPx`. A per-band fraction, not a single pixel, so one noisy
- * pixel at the far end of the zone does not make a queue.
+ * Queue length: the zone's pixels are grouped into bands by their distance from the stop line: on the
+ * road plane in metres where the camera is calibrated (`groundPlane`, bands `queueBandM` wide), else in
+ * image pixels (`queueBandPx`, times `metresPerPixel`, which is right at one distance only). A band is
+ * queued when at least `occupancyThreshold` of its pixels have stood still for `queueStandingMs` (a
+ * StandingForeground over the zone, from the frames update() is given; without frames, foreground
+ * pixels). The queue reaches the far edge of the farthest queued band, walking out from the stop line and
+ * stopping at a gap wider than `queueMaxGapM` (`queueMaxGapPx`). A per-band fraction, not a single pixel,
+ * so one noisy pixel at the far end does not make a queue. On the simulator's queue zones (calibrated,
+ * seeds +0..+5000, sampled each second against the vehicles standing or crawling behind the line, whose
+ * queues average 12.4 m): a mean error of 9.5 m, from 35 m with foreground bands and no gap limit; most
+ * of what is left comes from queues burnt into the background at start-up and from far vehicles, whose
+ * image spans more road than they stand on.
  *
  * Each zone is rasterised once into a list of working-pixel indices; update() allocates nothing.
  */
@@ -103,7 +125,13 @@ export class ZoneMonitor {
   private readonly bandCount: Int32Array;
   private readonly bandPixels: Int32Array;
   private readonly bandForeground: Int32Array;
-  private readonly queueBandPx: number;
+  /** Band width and the widest gap in a queue: source pixels, or metres with a ground plane. */
+  private readonly queueBand: number;
+  private readonly queueMaxGap: number;
+  private readonly groundPlane: GroundPlane | undefined;
+  /** Per zone with a stop line: its pixels' standing, once update() has been given frames (else undefined). */
+  private readonly standing: (StandingForeground | undefined)[];
+  private framesSeen = false;
   // Per zone × track slot, indexed z * capacity + t: whether the slot's track has had its visit, and
   // where it was last inside (centre and box size, working px) and until when that sighting makes a
   // track appearing there its continuation (ms).
@@ -128,7 +156,7 @@ export class ZoneMonitor {
   private lastMask: Uint8Array | null = null;
   /** For update() with the time as a number. */
   private readonly frameClock = createFrameClock();
-  private readonly options: Required<Omit<ZoneMonitorOptions, 'metresPerPixel' | 'queueBandPx'>>;
+  private readonly options: Required<Omit<ZoneMonitorOptions, 'metresPerPixel' | 'queueBandPx' | 'queueMaxGapPx' | 'groundPlane' | 'queueBandM' | 'queueMaxGapM' | 'sourceWidth'>>;
 
   constructor(zones: readonly ZoneConfig[], trackCapacity: number, options: ZoneMonitorOptions) {
     const problems = validateZones(zones, options);
@@ -138,7 +166,6 @@ export class ZoneMonitor {
       confirmHits: options.confirmHits ?? TRACKER_DEFAULTS.confirmHits,
       sameVehicleMs: options.sameVehicleMs ?? ZONE_MONITOR_DEFAULTS.sameVehicleMs,
       standingVehicleMs: options.standingVehicleMs ?? ZONE_MONITOR_DEFAULTS.standingVehicleMs,
-      queueMaxGapPx: options.queueMaxGapPx ?? ZONE_MONITOR_DEFAULTS.queueMaxGapPx,
       workingWidth: options.workingWidth,
       workingHeight: options.workingHeight,
       factor: options.factor,
@@ -149,7 +176,9 @@ export class ZoneMonitor {
     this.phases = zones.map((zone) => zone.phase);
     this.factor = factor;
     this.metresPerPixel = options.metresPerPixel;
-    this.queueBandPx = options.queueBandPx ?? factor;
+    this.groundPlane = options.groundPlane;
+    this.queueBand = this.groundPlane === undefined ? (options.queueBandPx ?? factor) : (options.queueBandM ?? ZONE_MONITOR_DEFAULTS.queueBandM);
+    this.queueMaxGap = this.groundPlane === undefined ? (options.queueMaxGapPx ?? ZONE_MONITOR_DEFAULTS.queueMaxGapPx) : (options.queueMaxGapM ?? ZONE_MONITOR_DEFAULTS.queueMaxGapM);
     this.occupancy = new Float64Array(n);
     this.present = new Uint8Array(n);
     this.volume = new Int32Array(n);
@@ -178,14 +207,18 @@ export class ZoneMonitor {
       const pixels = this.pixels[z]!;
       const bands = new Int32Array(pixels.length);
       if (zone.stopLine === undefined) return bands;
-      const { a, b } = zone.stopLine;
+      const plane = this.groundPlane;
+      // The stop line and each pixel centre on the image, or on the ground where there is a plane.
+      const a = plane === undefined ? zone.stopLine.a : plane.toGround(zone.stopLine.a.x, zone.stopLine.a.y);
+      const b = plane === undefined ? zone.stopLine.b : plane.toGround(zone.stopLine.b.x, zone.stopLine.b.y);
       const length = Math.hypot(b.x - a.x, b.y - a.y);
       let most = 0;
       for (let p = 0; p < pixels.length; p++) {
         const x = ((pixels[p]! % workingWidth) + 0.5) * factor;
         const y = (Math.floor(pixels[p]! / workingWidth) + 0.5) * factor;
-        const distance = Math.abs(sideOf(a.x, a.y, b.x, b.y, x, y)) / length;
-        bands[p] = Math.floor(distance / this.queueBandPx);
+        const at = plane === undefined ? { x, y } : plane.toGround(x, y);
+        const distance = Math.abs(sideOf(a.x, a.y, b.x, b.y, at.x, at.y)) / length;
+        bands[p] = Math.floor(distance / this.queueBand);
         if (bands[p]! > most) most = bands[p]!;
       }
       this.bandCount[z] = most + 1;
@@ -202,9 +235,13 @@ export class ZoneMonitor {
       const bands = this.pixelBand[z]!;
       if (this.bandCount[z] === 0) continue;
       for (let p = 0; p < bands.length; p++) this.bandPixels[this.bandStart[z]! + bands[p]!]!++;
-      this.queuePx[z] = 0;
-      this.queueM[z] = this.metresPerPixel === undefined ? Number.NaN : 0;
+      if (this.groundPlane === undefined) this.queuePx[z] = 0;
+      this.queueM[z] = this.groundPlane === undefined && this.metresPerPixel === undefined ? Number.NaN : 0;
     }
+
+    const sourceWidth = options.sourceWidth ?? workingWidth * factor;
+    const standingOptions = { ...STANDING_FOREGROUND_DEFAULTS, minArea: 1, minSide: 1, standingForMs: ZONE_MONITOR_DEFAULTS.queueStandingMs };
+    this.standing = zones.map((zone, z) => (zone.stopLine === undefined ? undefined : new StandingForeground(this.pixels[z]!, workingWidth, factor, sourceWidth, standingOptions, this.frameClock)));
 
     this.trackCapacity = trackCapacity;
     this.slotId = new Int32Array(trackCapacity).fill(-1);
@@ -283,14 +320,23 @@ export class ZoneMonitor {
     return frozen;
   }
 
-  /** One frame: mask is the working-size 0/1 foreground, tracks the tracker after its update. */
-  update(mask: Uint8Array, tracks: TrackView, tsMs: number): void {
-    this.updateAt(mask, tracks, setFrameClock(this.frameClock, tsMs, 0));
+  /**
+   * One frame: mask is the working-size 0/1 foreground, tracks the tracker after its update, frame the
+   * source-size gray frame (queues are measured from the pixels that stand still in it; without frames
+   * from the foreground, moving vehicles included).
+   */
+  update(mask: Uint8Array, tracks: TrackView, tsMs: number, frame?: Uint8Array): void {
+    this.updateAt(mask, tracks, setFrameClock(this.frameClock, tsMs, 0), frame);
   }
 
   /** update() at the frame time the clock holds (no float argument: see FrameClock). */
-  updateAt(mask: Uint8Array, tracks: TrackView, frameClock: FrameClock): void {
+  updateAt(mask: Uint8Array, tracks: TrackView, frameClock: FrameClock, frame?: Uint8Array): void {
     this.lastMask = mask;
+    this.frameClock[FRAME_TS] = frameClock[FRAME_TS]!;
+    if (frame !== undefined) {
+      this.framesSeen = true;
+      for (let z = 0; z < this.count; z++) this.standing[z]?.observe(mask, frame);
+    }
     for (let z = 0; z < this.count; z++) {
       this.measureZone(z, mask);
       this.updatePresence(z, frameClock);
@@ -311,15 +357,24 @@ export class ZoneMonitor {
     const bandForeground = this.bandForeground;
     bandForeground.fill(0, start, start + bands);
     const pixelBand = this.pixelBand[z]!;
-    for (let p = 0; p < pixels.length; p++) {
-      const value = mask[pixels[p]!]!;
-      foreground += value;
-      bandForeground[start + pixelBand[p]!]! += value;
+    const standing = this.framesSeen ? this.standing[z] : undefined;
+    if (standing === undefined) {
+      for (let p = 0; p < pixels.length; p++) {
+        const value = mask[pixels[p]!]!;
+        foreground += value;
+        bandForeground[start + pixelBand[p]!]! += value;
+      }
+    } else {
+      // The queue: pixels that have stood still, not vehicles moving through.
+      for (let p = 0; p < pixels.length; p++) {
+        foreground += mask[pixels[p]!]!;
+        if (standing.hasStood(p)) bandForeground[start + pixelBand[p]!]!++;
+      }
     }
     this.occupancy[z] = foreground / pixels.length;
 
     const threshold = this.options.occupancyThreshold;
-    const maxGapBands = this.options.queueMaxGapPx / this.queueBandPx;
+    const maxGapBands = this.queueMaxGap / this.queueBand;
     let farthest = -1;
     for (let b = 0; b < bands; b++) {
       const total = this.bandPixels[start + b]!;
@@ -329,9 +384,12 @@ export class ZoneMonitor {
       }
       farthest = b;
     }
-    const queue = (farthest + 1) * this.queueBandPx;
-    this.queuePx[z] = queue;
-    if (this.metresPerPixel !== undefined) this.queueM[z] = queue * this.metresPerPixel;
+    const queue = (farthest + 1) * this.queueBand;
+    if (this.groundPlane !== undefined) this.queueM[z] = queue;
+    else {
+      this.queuePx[z] = queue;
+      if (this.metresPerPixel !== undefined) this.queueM[z] = queue * this.metresPerPixel;
+    }
   }
 
   private updatePresence(z: number, frameClock: FrameClock): void {

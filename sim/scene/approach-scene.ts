@@ -24,6 +24,11 @@ const WARM_UP_S = 60;
 const DEFAULT_DURATION_S = 120;
 const DEFAULT_ILLEGAL_STOP_S = 10;
 const QUEUE_ZONE_LENGTH_M = 60;
+/** A queue's vehicles are slower than this (m/s, about 7 km/h)… */
+const QUEUE_SPEED_MPS = 2;
+/** …its first stands within this of the stop line, each other within this of the one ahead (m). */
+const QUEUE_HEAD_M = 6;
+const QUEUE_GAP_M = 6;
 /** Outbound and wrong-way vehicles are gone this far up the road (m). */
 const FAR_EXIT_Z = SPAWN_Z;
 
@@ -201,6 +206,49 @@ export class ApproachScene {
       this.boxList.push(box);
     }
     return this.boxList;
+  }
+
+  /**
+   * Each inbound lane's queue at the current frame (kerb lane first): metres from the stop line to the
+   * rear of the queue's last vehicle, 0 without a queue. A queue starts with a vehicle standing or
+   * crawling (below QUEUE_SPEED_MPS) within QUEUE_HEAD_M behind the line, and goes on through each
+   * vehicle behind, slow as well, within QUEUE_GAP_M of the one ahead (as traffic engineers count a
+   * queue: vehicles stopped or joining it at a crawl).
+   */
+  queueLengthsM(): number[] {
+    const stopZ = this.geometry.stopZ;
+    const lengths: number[] = [];
+    for (let lane = 0; lane < this.geometry.inboundLanes; lane++) {
+      const upstream = this.world.pool
+        .filter((v) => v.active && v.role === 'inbound' && v.lane === lane && v.near + v.spec.length > stopZ)
+        .sort((p, q) => p.near - q.near);
+      let rear = stopZ;
+      let queued = 0;
+      for (const vehicle of upstream) {
+        const gap = vehicle.near - rear;
+        if (vehicle.speed >= QUEUE_SPEED_MPS || gap > (queued === 0 ? QUEUE_HEAD_M : QUEUE_GAP_M)) break;
+        rear = vehicle.near + vehicle.spec.length;
+        queued++;
+      }
+      lengths.push(rear - stopZ);
+    }
+    return lengths;
+  }
+
+  /**
+   * Four image points and the road points (metres: x across, y along the road from the camera) they
+   * show, where the kerb-side and median edges meet the stop and count lines: what a technician measures
+   * for `cameras[].calibration`.
+   */
+  groundCalibration(): { image: Point[]; ground: Point[] } {
+    const g = this.geometry;
+    const ground = [
+      { x: g.leftKerbX, y: g.stopZ },
+      { x: g.medianX, y: g.stopZ },
+      { x: g.medianX, y: g.countZ },
+      { x: g.leftKerbX, y: g.countZ },
+    ];
+    return { image: ground.map((p) => g.groundPoint(p.x, p.y)), ground };
   }
 
   /** Ground truth accumulated up to the current frame (live: it grows as frames are rendered). */

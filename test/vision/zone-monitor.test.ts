@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { GroundPlane } from '../../edge/vision/ground-plane.js';
 import { LineCounter } from '../../edge/vision/line-counter.js';
 import type { TrackView } from '../../edge/vision/track-view.js';
 import { Tracker } from '../../edge/vision/tracker.js';
@@ -186,6 +187,50 @@ test('queue length stops at a gap wider than queueMaxGapPx', () => {
   assert.is(unbounded.queuePx[0], 60);
 });
 
+test('with a ground plane, a queue is measured on the road in metres, from the pixels that stood still', () => {
+  // A lane seen in perspective: image rows 0 (40 m up the road) to 100 (the stop line, 0 m), 80 px wide.
+  const image = [{ x: 30, y: 0 }, { x: 50, y: 0 }, { x: 80, y: 100 }, { x: 0, y: 100 }];
+  const ground = [{ x: 0, y: 40 }, { x: 3.5, y: 40 }, { x: 3.5, y: 0 }, { x: 0, y: 0 }];
+  const plane = GroundPlane.fromPoints(image, ground);
+  const lane: ZoneConfig = { name: 'lane', points: image, stopLine: { a: { x: 0, y: 100 }, b: { x: 80, y: 100 } } };
+  const zones = new ZoneMonitor([lane], 4, { workingWidth: 80, workingHeight: 100, factor: 1, groundPlane: plane });
+  const tracks = new FakeTracks(4);
+  const mask = new Uint8Array(80 * 100);
+  const frame = new Uint8Array(80 * 100).fill(90);
+  // A vehicle moving down the lane, 3 rows a frame at 10 fps: foreground everywhere it passes, standing nowhere.
+  let ts = 0;
+  for (let top = 0; top + 20 <= 100; top += 3, ts += 100) {
+    mask.fill(0);
+    frame.fill(90);
+    paint(mask, 80, 0, top, 80, top + 20);
+    for (let y = top; y < top + 20; y++) frame.fill(150 + (((y - top) * 7) % 60), y * 80, y * 80 + 80);
+    zones.update(mask, tracks, ts, frame);
+    assert.is(zones.queueM[0], 0, `a moving vehicle is no queue (rows ${top}..${top + 19})`);
+  }
+  assert.ok(Number.isNaN(zones.queuePx[0]!), 'no image-pixel queue on the ground plane');
+  // It leaves; the road is empty for a while.
+  mask.fill(0);
+  frame.fill(90);
+  for (const start = ts; ts < start + 3000; ts += 100) zones.update(mask, tracks, ts, frame);
+  // Two vehicles standing: one from the stop line up to row 70, one far beyond a gap of several metres.
+  mask.fill(0);
+  frame.fill(90);
+  paint(mask, 80, 0, 70, 80, 100);
+  paint(mask, 80, 0, 10, 80, 25);
+  frame.fill(40, 70 * 80, 100 * 80);
+  frame.fill(40, 10 * 80, 25 * 80);
+  for (const start = ts; ts < start + 1800; ts += 100) zones.update(mask, tracks, ts, frame);
+  assert.is(zones.queueM[0], 0, `not standing for queueStandingMs yet (${zones.queueM[0]} m)`);
+  for (const start = ts; ts <= start + 700; ts += 100) zones.update(mask, tracks, ts, frame);
+  // The near vehicle's far edge (row 70) on the road, to the half-metre band.
+  const expected = plane.toGround(40, 70).y;
+  assert.ok(Math.abs(zones.queueM[0]! - expected) <= 0.5, `queue ${zones.queueM[0]} m, the vehicle reaches ${expected.toFixed(2)} m`);
+  // Without a gap limit the far vehicle joins the queue.
+  const unbounded = new ZoneMonitor([lane], 4, { workingWidth: 80, workingHeight: 100, factor: 1, groundPlane: plane, queueMaxGapM: Infinity });
+  for (let t = 0; t <= 3000; t += 100) unbounded.update(mask, tracks, t, frame);
+  assert.ok(unbounded.queueM[0]! > plane.toGround(40, 11).y - 0.5, `queue ${unbounded.queueM[0]} m reaches the far vehicle`);
+});
+
 test('zones without a stop line report no queue', () => {
   const zones = new ZoneMonitor([rect('Z', 0, 0, 10, 10)], 4, { workingWidth: 10, workingHeight: 10, factor: 1, metresPerPixel: 0.1 });
   zones.update(new Uint8Array(100).fill(1), new FakeTracks(4), 0);
@@ -254,11 +299,13 @@ test('update and freeze allocate nothing per call in steady state', () => {
   const tracks = new FakeTracks(32);
   for (let t = 0; t < 32; t++) tracks.set(t, t + 1, (t * 5) % 80, (t * 7) % 60, 0.01, 0.02);
   const masks = [new Uint8Array(80 * 60), new Uint8Array(80 * 60).fill(1)];
+  // Source frames (160×120) for the queue's standing pixels: one still, one changing.
+  const frames = [new Uint8Array(160 * 120).fill(100), Uint8Array.from({ length: 160 * 120 }, (_, i) => i % 251)];
   const freezeMask = new Uint8Array(80 * 60);
   const isRed = (z: number) => z === 0;
   const growth = heapGrowth((i) => {
     zones.freeze(freezeMask, isRed);
-    zones.update(masks[(i >> 4) & 1]!, tracks, i * 40);
+    zones.update(masks[(i >> 4) & 1]!, tracks, i * 40, frames[(i >> 7) & 1]!);
   });
   assert.ok(changes > 0, 'presence changed during the run');
   assert.ok(growth < 100_000, `heap grew ${growth} bytes over 10,000 updates`);

@@ -1,4 +1,5 @@
 import { VisionPipeline, type PipelineOptions } from '../../../edge/vision/pipeline.js';
+import { GroundPlane } from '../../../edge/vision/ground-plane.js';
 import { ZoneMonitor } from '../../../edge/vision/zone-monitor.js';
 import { ApproachScene } from '../../../sim/scene/approach-scene.js';
 import { pointInPolygon } from '../../../sim/scene/line-side.js';
@@ -9,6 +10,8 @@ import type { BenchOptions } from '../main.js';
 import { round } from '../stats.js';
 
 const ERROR_TARGET = 0.03;
+/** How far up the road the scenes' queue zones reach from the stop line (m). */
+const QUEUE_ZONE_M = 60;
 /** A counted crossing can be a truth crossing this many frames away (blob centre vs painted box centre, shadows)… */
 const MATCH_TOLERANCE_FRAMES = 12;
 /** …and this far apart along the line (source px; across it a count comes later, once the vehicle is well over). */
@@ -46,11 +49,37 @@ export interface PresetResult {
   crossings: CrossingDetail[];
   /** Per queue zone: the monitor's volume and the vehicles whose box centre entered the zone (none without the signal feed). */
   zones: Record<string, ZoneVolume>;
+  /** Queue length, sampled once a second on every queue zone: the monitor's (on the ground plane) against the scene's. */
+  queues: QueueTally;
 }
 
 export interface ZoneVolume {
   volume: number;
   truth: number;
+}
+
+export interface QueueTally {
+  samples: number;
+  /** Σ|measured − true| and Σ(measured − true), metres. */
+  absErrorM: number;
+  signedErrorM: number;
+  /** Σ true queue (m), and the samples with a true queue of at least QUEUE_PRESENT_M and those the monitor saw one in. */
+  truthM: number;
+  withQueue: number;
+  withQueueSeen: number;
+  /** Samples without a true queue in which the monitor reported one (≥ QUEUE_PRESENT_M). */
+  phantom: number;
+}
+
+/** A queue at least this long (m) counts as present, for the seen / phantom tallies. */
+const QUEUE_PRESENT_M = 3;
+
+export function newQueueTally(): QueueTally {
+  return { samples: 0, absErrorM: 0, signedErrorM: 0, truthM: 0, withQueue: 0, withQueueSeen: 0, phantom: 0 };
+}
+
+export function addQueueTally(into: QueueTally, from: QueueTally): void {
+  for (const key of Object.keys(into) as (keyof QueueTally)[]) into[key] += from[key];
 }
 
 /** One counted or truth crossing, and how it fared in the matching. */
@@ -98,14 +127,18 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
   const laneDividers = options.laneDividers === false ? [] : laneDividersOf(scene.laneDirections);
   const pipeline = new VisionPipeline({ ...options.pipeline, sourceWidth: scene.width, sourceHeight: scene.height, lines, laneDividers });
   const queueZones = scene.zones.filter((zone) => zone.name.startsWith('queue'));
+  const stopLine = { a: { ...scene.countLines[0]!.a }, b: { ...scene.countLines[0]!.b } };
+  const calibration = scene.groundCalibration();
   const zones =
     options.signalFeed === false
       ? null
       : new ZoneMonitor(
-          queueZones.map((zone) => ({ name: zone.name, points: [...zone.points], phase: 'approach' })),
+          queueZones.map((zone) => ({ name: zone.name, points: [...zone.points], phase: 'approach', stopLine })),
           pipeline.tracker.capacity,
-          { workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, factor: pipeline.factor },
+          { workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, factor: pipeline.factor, sourceWidth: scene.width, groundPlane: GroundPlane.fromPoints(calibration.image, calibration.ground) },
         );
+  const queues = newQueueTally();
+  const queueLane = queueZones.map((zone) => Number(zone.lane!.slice('in-'.length)));
   const isRed = () => scene.signalState() === 'red';
   const frames = Math.round(options.seconds * scene.fps);
   const buffer = new Uint8Array(scene.width * scene.height);
@@ -128,11 +161,27 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
     const t1 = performance.now();
     if (zones) pipeline.freezeZones(zones, isRed);
     pipeline.process(buffer, scene.frameTimeMs(i), i);
-    zones?.update(pipeline.motion.mask, pipeline.tracker, scene.frameTimeMs(i));
+    zones?.update(pipeline.motion.mask, pipeline.tracker, scene.frameTimeMs(i), buffer);
     pipelineMs += performance.now() - t1;
     renderMs += t1 - t0;
     boxes = scene.boxes();
     options.onFrame?.(i, pipeline, scene);
+    if (zones !== null && i % scene.fps === 0) {
+      const truthM = scene.queueLengthsM();
+      queueZones.forEach((_zone, z) => {
+        // The zone reaches QUEUE_ZONE_LENGTH_M up the road: a longer queue is seen as the whole zone.
+        const truth = Math.min(truthM[queueLane[z]!]!, QUEUE_ZONE_M);
+        const measured = zones.queueM[z]!;
+        queues.samples++;
+        queues.absErrorM += Math.abs(measured - truth);
+        queues.signedErrorM += measured - truth;
+        queues.truthM += truth;
+        if (truth >= QUEUE_PRESENT_M) {
+          queues.withQueue++;
+          if (measured >= QUEUE_PRESENT_M) queues.withQueueSeen++;
+        } else if (measured >= QUEUE_PRESENT_M) queues.phantom++;
+      });
+    }
     for (const box of boxes) {
       kindOf.set(box.vehicleId, box.kind);
       queueZones.forEach((zone, z) => {
@@ -208,6 +257,7 @@ export function runSimulatorPreset(name: string, preset: SceneOptions, options: 
     pipelineMs,
     renderMs,
     crossings: details.sort((p, q) => p.frame - q.frame),
+    queues,
     zones: zones === null ? {} : Object.fromEntries(queueZones.map((zone, z) => [zone.name, { volume: zones.volume[z]!, truth: zoneVisitors[z]!.size }])),
   };
 }
@@ -292,6 +342,7 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
   let frameSum = 0;
   const byKind: Record<string, KindTally> = {};
   const zoneVolumes = { absError: 0, volume: 0, truth: 0 };
+  const queues = newQueueTally();
   for (const offset of [0, ...HELD_OUT_SEED_OFFSETS]) {
     for (const [name, preset] of Object.entries(SCENE_PRESETS)) {
       const scene = offset === 0 ? name : `${name}+${offset}`;
@@ -311,6 +362,7 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
       tallyByKind(result.crossings, byKind);
       const zoneError = zoneVolumeErrorOf(result);
       for (const key of Object.keys(zoneVolumes) as (keyof typeof zoneVolumes)[]) zoneVolumes[key] += zoneError[key];
+      addQueueTally(queues, result.queues);
       results[scene] = { seed: result.seed, frames: result.frames, error: error.truth === 0 ? null : round(error.absError / error.truth, 4), lines: result.lines, stopLineWrongDirection: result.stopLineWrongDirection, zones: result.zones };
       log(`simulator: ${scene}: ${JSON.stringify(result.lines)}`);
     }
@@ -347,9 +399,23 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
       volume: zoneVolumes.volume,
       truth: zoneVolumes.truth,
     },
+    // Queue length on the queue zones (measured on the ground plane from the scene's calibration points),
+    // sampled once a second against the scene's queue: vehicles standing or crawling behind the stop line.
+    queueLength: summariseQueues(queues),
     renderMsPerFrame: round(renderMs / Math.max(1, frameSum), 3),
     pipelineMsPerFrame: round(pipelineMs / Math.max(1, frameSum), 3),
     presets: results,
+  };
+}
+
+export function summariseQueues(queues: QueueTally): Record<string, number | null> {
+  return {
+    samples: queues.samples,
+    meanAbsErrorM: queues.samples === 0 ? null : round(queues.absErrorM / queues.samples, 2),
+    meanErrorM: queues.samples === 0 ? null : round(queues.signedErrorM / queues.samples, 2),
+    meanTrueQueueM: queues.samples === 0 ? null : round(queues.truthM / queues.samples, 2),
+    queuesSeen: queues.withQueue === 0 ? null : round(queues.withQueueSeen / queues.withQueue, 3),
+    phantomQueues: queues.samples - queues.withQueue === 0 ? null : round(queues.phantom / (queues.samples - queues.withQueue), 3),
   };
 }
 
