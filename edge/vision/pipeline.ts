@@ -61,6 +61,9 @@ export class VisionPipeline {
   private readonly queues: QueueSplitter;
   private readonly working: Uint8Array;
   private readonly bootstrap: BackgroundBootstrap | null;
+  /** The bootstrap's held pixels (red zones) for the next frame, or null when none is red. */
+  private readonly bootstrapHold: Uint8Array;
+  private bootstrapHeld: Uint8Array | null = null;
   /** The motion stage's sudden-change count when last looked at: each relearn starts a new bootstrap. */
   private resetsSeen = 0;
   private readonly minBlobArea: number;
@@ -96,6 +99,7 @@ export class VisionPipeline {
     this.queues = new QueueSplitter(this.workingWidth, this.workingHeight, this.sizes, options.queueSplitter);
     this.working = new Uint8Array(this.workingWidth * this.workingHeight);
     this.bootstrap = options.bootstrap === false ? null : new BackgroundBootstrap(this.workingWidth * this.workingHeight, options.bootstrap);
+    this.bootstrapHold = new Uint8Array(this.workingWidth * this.workingHeight);
     this.minBlobArea = Math.max(4, Math.round((options.minBlobAreaFraction ?? 0.0008) * this.workingWidth * this.workingHeight));
   }
 
@@ -134,6 +138,8 @@ export class VisionPipeline {
    */
   freezeZones(zones: FreezingZones, isRed: (zone: number) => boolean): void {
     if (zones.freeze(this.motion.freezeMask, isRed)) this.extendFreeze();
+    // While the bootstrap samples, a red zone's pixels sit out: a queue standing there is not the road.
+    if (this.bootstrap !== null && !this.bootstrap.done) this.bootstrapHeld = zones.redPixels(this.bootstrapHold, isRed) ? this.bootstrapHold : null;
   }
 
   private extendFreeze(): void {
@@ -174,7 +180,7 @@ export class VisionPipeline {
       downscaleBox(frame, this.options.sourceWidth, this.factor, this.working, this.workingWidth, this.workingHeight);
       working = this.working;
     }
-    if (bootstrap.take(working)) this.motion.seedBackground(bootstrap.median);
+    if (bootstrap.take(working, this.bootstrapHeld)) this.motion.seedBackground(bootstrap.median);
   }
 
   /** Downscale and motion: fused in the backend where it can (WASM), else downscaleBox then the backend. */
@@ -208,6 +214,8 @@ export type { MotionBackendChoice } from './motion-backends.js';
 /** What VisionPipeline.freezeZones() needs of the zones (ZoneMonitor.freeze): whether anything is frozen. */
 export interface FreezingZones {
   freeze(freezeMask: Uint8Array, isRed: (zone: number) => boolean): boolean;
+  /** Marks (1) every pixel of a zone whose group is red, 0 elsewhere; returns whether any zone is red. */
+  redPixels(mask: Uint8Array, isRed: (zone: number) => boolean): boolean;
 }
 
 /**

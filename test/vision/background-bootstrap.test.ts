@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { BackgroundBootstrap } from '../../edge/vision/background-bootstrap.js';
 import { createFrameClock, setFrameClock } from '../../edge/vision/frame-clock.js';
 import { VisionPipeline } from '../../edge/vision/pipeline.js';
+import { ZoneMonitor, type ZoneConfig } from '../../edge/vision/zone-monitor.js';
 
 const W = 64;
 const H = 48;
@@ -57,10 +58,52 @@ test('the median leaves out a vehicle that passes and keeps one that stands thro
   assert.equal(bootstrap.median, standing, 'the road where the vehicle passed, the standing vehicle where it stood');
 });
 
+test('pixels held out of samples (a queue at red) catch up after the span, and the median is installed again then', () => {
+  // 5 samples over 4 s, up to 3 spans. A queue stands at the left while its zone is red (the first
+  // 6 s); a car passes the right now and then. The held pixels take no sample during the red.
+  const base = road();
+  const bootstrap = new BackgroundBootstrap(W * H, { samples: 5, spanMs: 4000, maxSpans: 3 });
+  const held = new Uint8Array(W * H);
+  for (let y = 20; y < 48; y++) held.fill(1, y * W, y * W + 24);
+  const queue = withBox(base, 2, 22, 20, 46);
+  const clock = createFrameClock();
+  const installedAt: number[] = [];
+  let ms = 0;
+  for (; ms <= 20_000 && !bootstrap.done; ms += 250) {
+    if (!bootstrap.wants(setFrameClock(clock, ms, ms / 250))) continue;
+    const red = ms < 6000;
+    // The queue leaves at green; a car passes the right half every third second.
+    let frame = red ? queue : base;
+    if (ms % 3000 === 0) frame = withBox(frame, 40, 10, 56, 30);
+    if (bootstrap.take(frame, red ? held : null)) {
+      installedAt.push(ms);
+      if (ms === 4000) assert.is(bootstrap.median[30 * W + 10], 20, 'held throughout so far: the frame (the queue) stands in');
+      if (ms === 4000) assert.is(bootstrap.median[20 * W + 48], base[20 * W + 48], 'elsewhere the median of the span');
+    }
+  }
+  assert.equal(installedAt, [2000, 4000, 10_000], 'at a third, at all samples, and when the held pixels have 5 of their own (6..10 s)');
+  assert.ok(bootstrap.done);
+  assert.equal(bootstrap.median, base, 'the road under the queue and where the car passed');
+  assert.not.ok(bootstrap.wants(setFrameClock(clock, ms, ms / 250)), 'done: no more samples');
+
+  // Held for ever (a zone stuck at red): sampling stops after maxSpans spans, the frame standing in.
+  const stuck = new BackgroundBootstrap(W * H, { samples: 5, spanMs: 4000, maxSpans: 3 });
+  let taken = 0;
+  for (let t = 0; t <= 40_000 && !stuck.done; t += 250) {
+    if (!stuck.wants(setFrameClock(clock, t, t / 250))) continue;
+    taken++;
+    stuck.take(queue, held);
+  }
+  assert.is(taken, 15, '3 spans of 5 samples');
+  assert.equal(stuck.median, queue);
+});
+
 test('options are checked', () => {
   assert.throws(() => new BackgroundBootstrap(10, { samples: 4 }), /odd integer/);
   assert.throws(() => new BackgroundBootstrap(10, { samples: 1 }), /odd integer/);
   assert.throws(() => new BackgroundBootstrap(10, { spanMs: 0 }), /spanMs/);
+  assert.throws(() => new BackgroundBootstrap(10, { samples: 257 }), /odd integer/);
+  assert.throws(() => new BackgroundBootstrap(10, { maxSpans: 0.5 }), /maxSpans/);
 });
 
 for (const backend of ['ts', 'wasm'] as const) {
@@ -81,6 +124,31 @@ for (const backend of ['ts', 'wasm'] as const) {
     };
     assert.ok(foregroundAt(false, 12) > 400, 'without a bootstrap the truck’s place is a ghost 10 s after it left');
     assert.is(foregroundAt(true, 12), 0, 'with it the ghost is gone once the median (5 samples by 5.7 s) is installed');
+  });
+
+  test(`${backend}: a queue standing at red when the node starts leaves no ghost once the green has given the bootstrap its samples`, () => {
+    // A queue stands in the left lane's zone through the first 12 s (red), then drives off. The median over
+    // the first 20 s has it in 9 of 15 samples; with the zone's pixels held out while red, they are sampled
+    // in the green instead.
+    const base = road();
+    const queueFrame = withBox(base, 4, 8, 28, 48);
+    const lane: ZoneConfig = { name: 'left', points: [{ x: 0, y: 0 }, { x: 32, y: 0 }, { x: 32, y: 48 }, { x: 0, y: 48 }], phase: 'a' };
+    const fps = 15;
+    const ghostAt = (signalFeed: boolean, seconds: number): number => {
+      const pipeline = new VisionPipeline({ sourceWidth: W, sourceHeight: H, lines: [], motionBackend: backend });
+      const zones = new ZoneMonitor([lane], pipeline.tracker.capacity, { workingWidth: pipeline.workingWidth, workingHeight: pipeline.workingHeight, factor: pipeline.factor });
+      let ghost = 0;
+      for (let i = 0; i <= seconds * fps; i++) {
+        const red = i < 12 * fps;
+        if (signalFeed) pipeline.freezeZones(zones, () => red);
+        pipeline.process(red ? queueFrame : base, (i * 1000) / fps, i);
+        zones.update(pipeline.motion.mask, pipeline.tracker, (i * 1000) / fps);
+        ghost = pipeline.motion.mask.reduce((sum, v) => sum + v, 0);
+      }
+      return ghost;
+    };
+    assert.ok(ghostAt(false, 36) > 200, 'without the signal the queue is a ghost 24 s after it left');
+    assert.is(ghostAt(true, 36), 0, 'with it the green’s samples (by about 33 s) give the road back');
   });
 }
 

@@ -33,6 +33,7 @@ test('freezeZones holds the whole of a blob that reaches into a frozen zone, and
       for (let y = 70; y < 90; y++) for (let x = 20; x < 40; x++) mask[y * width + x] = pipeline.motion.mask[y * width + x]!;
       return true;
     },
+    redPixels: () => false,
   };
   pipeline.freezeZones(zones, () => true);
   assert.is(freezeMask[45 * width + 30], 1, 'the overhang outside the zone is held too');
