@@ -132,24 +132,20 @@ export class ZoneMonitor {
   /** Per zone with a stop line: its pixels' standing, once update() has been given frames (else undefined). */
   private readonly standing: (StandingForeground | undefined)[];
   private framesSeen = false;
-  // Per zone × track slot, indexed z * capacity + t: whether the slot's track has had its visit, and
-  // where it was last inside (centre and box size, working px) and until when that sighting makes a
-  // track appearing there its continuation (ms).
+  // Per zone × track slot, indexed z * capacity + t: whether the slot's track has had its visit.
   private readonly trackCapacity: number;
   private readonly slotId: Int32Array;
   private readonly visited: Uint8Array;
-  private readonly lastInsideUntil: Float64Array;
-  private readonly lastInsideX: Float64Array;
-  private readonly lastInsideY: Float64Array;
-  private readonly lastInsideW: Float64Array;
-  private readonly lastInsideH: Float64Array;
-  // Per zone, a ring of GONE_SLOTS tracks that were inside before their slot went to a new track, indexed
-  // z * GONE_SLOTS + g: the same record, so a continuation is recognised after the slot is reused.
-  private readonly goneUntil: Float64Array;
-  private readonly goneX: Float64Array;
-  private readonly goneY: Float64Array;
-  private readonly goneW: Float64Array;
-  private readonly goneH: Float64Array;
+  // Per zone, sightings: where a track was last inside (centre and box size, working px) and until when
+  // that makes a track appearing there its continuation (ms). Rows z * sightingRows + t for the track in
+  // slot t, then a ring of GONE_SLOTS rows for tracks whose slot went to a new track (a continuation is
+  // still recognised after the slot is reused).
+  private readonly sightingRows: number;
+  private readonly sightUntil: Float64Array;
+  private readonly sightX: Float64Array;
+  private readonly sightY: Float64Array;
+  private readonly sightW: Float64Array;
+  private readonly sightH: Float64Array;
   private readonly goneNext: Int32Array;
   private readonly listeners: PresenceListener[] = [];
   /** The foreground mask update() saw last (the detector's own buffer): what freeze() holds still. */
@@ -246,16 +242,12 @@ export class ZoneMonitor {
     this.trackCapacity = trackCapacity;
     this.slotId = new Int32Array(trackCapacity).fill(-1);
     this.visited = new Uint8Array(n * trackCapacity);
-    this.lastInsideUntil = new Float64Array(n * trackCapacity).fill(-Infinity);
-    this.lastInsideX = new Float64Array(n * trackCapacity);
-    this.lastInsideY = new Float64Array(n * trackCapacity);
-    this.lastInsideW = new Float64Array(n * trackCapacity);
-    this.lastInsideH = new Float64Array(n * trackCapacity);
-    this.goneUntil = new Float64Array(n * GONE_SLOTS).fill(-Infinity);
-    this.goneX = new Float64Array(n * GONE_SLOTS);
-    this.goneY = new Float64Array(n * GONE_SLOTS);
-    this.goneW = new Float64Array(n * GONE_SLOTS);
-    this.goneH = new Float64Array(n * GONE_SLOTS);
+    this.sightingRows = trackCapacity + GONE_SLOTS;
+    this.sightUntil = new Float64Array(n * this.sightingRows).fill(-Infinity);
+    this.sightX = new Float64Array(n * this.sightingRows);
+    this.sightY = new Float64Array(n * this.sightingRows);
+    this.sightW = new Float64Array(n * this.sightingRows);
+    this.sightH = new Float64Array(n * this.sightingRows);
     this.goneNext = new Int32Array(n);
   }
 
@@ -437,15 +429,25 @@ export class ZoneMonitor {
       for (let z = 0; z < this.count; z++) {
         if (!this.contains(z, x, y)) continue;
         const k = z * this.trackCapacity + t;
+        const base = z * this.sightingRows;
         if (this.visited[k] === 0) {
           this.visited[k] = 1;
-          if (!this.continues(z, t, x, y, w, h, tsMs)) this.volume[z]!++;
+          // Whether another track's sighting in the zone, still current, is where this one now is (its
+          // vehicle's continuation): each centre within the other's box. Written out here, not in a helper:
+          // a helper run only when a track enters a zone is not inlined, and its float arguments are boxed.
+          let continues = false;
+          for (let o = base, end = base + this.sightingRows; o < end && !continues; o++) {
+            if (o === base + t || !(this.sightUntil[o]! >= tsMs)) continue;
+            continues = Math.abs(x - this.sightX[o]!) <= 0.5 * Math.max(w, this.sightW[o]!) && Math.abs(y - this.sightY[o]!) <= 0.5 * Math.max(h, this.sightH[o]!);
+          }
+          if (!continues) this.volume[z]!++;
         }
-        this.lastInsideUntil[k] = until;
-        this.lastInsideX[k] = x;
-        this.lastInsideY[k] = y;
-        this.lastInsideW[k] = w;
-        this.lastInsideH[k] = h;
+        const o = base + t;
+        this.sightUntil[o] = until;
+        this.sightX[o] = x;
+        this.sightY[o] = y;
+        this.sightW[o] = w;
+        this.sightH[o] = h;
       }
     }
   }
@@ -454,32 +456,19 @@ export class ZoneMonitor {
   private takeSlot(t: number, id: number): void {
     this.slotId[t] = id;
     for (let z = 0; z < this.count; z++) {
-      const k = z * this.trackCapacity + t;
-      if (this.lastInsideUntil[k]! > -Infinity) {
-        const g = z * GONE_SLOTS + this.goneNext[z]!;
+      this.visited[z * this.trackCapacity + t] = 0;
+      const o = z * this.sightingRows + t;
+      if (this.sightUntil[o]! > -Infinity) {
+        const g = z * this.sightingRows + this.trackCapacity + this.goneNext[z]!;
         this.goneNext[z] = (this.goneNext[z]! + 1) % GONE_SLOTS;
-        this.goneUntil[g] = this.lastInsideUntil[k]!;
-        this.goneX[g] = this.lastInsideX[k]!;
-        this.goneY[g] = this.lastInsideY[k]!;
-        this.goneW[g] = this.lastInsideW[k]!;
-        this.goneH[g] = this.lastInsideH[k]!;
+        this.sightUntil[g] = this.sightUntil[o]!;
+        this.sightX[g] = this.sightX[o]!;
+        this.sightY[g] = this.sightY[o]!;
+        this.sightW[g] = this.sightW[o]!;
+        this.sightH[g] = this.sightH[o]!;
       }
-      this.visited[k] = 0;
-      this.lastInsideUntil[k] = -Infinity;
+      this.sightUntil[o] = -Infinity;
     }
-  }
-
-  /** Whether another track's sighting in zone z, still current at tsMs, is where track t (centre x, y, box w × h) now is. */
-  private continues(z: number, t: number, x: number, y: number, w: number, h: number, tsMs: number): boolean {
-    const base = z * this.trackCapacity;
-    for (let s = 0; s < this.trackCapacity; s++) {
-      const k = base + s;
-      if (s !== t && this.lastInsideUntil[k]! >= tsMs && sameVehicle(x, y, w, h, this.lastInsideX[k]!, this.lastInsideY[k]!, this.lastInsideW[k]!, this.lastInsideH[k]!)) return true;
-    }
-    for (let g = z * GONE_SLOTS, end = g + GONE_SLOTS; g < end; g++) {
-      if (this.goneUntil[g]! >= tsMs && sameVehicle(x, y, w, h, this.goneX[g]!, this.goneY[g]!, this.goneW[g]!, this.goneH[g]!)) return true;
-    }
-    return false;
   }
 }
 
@@ -488,11 +477,6 @@ const STANDING_SPEED = LINE_COUNTER_DEFAULTS.minCrossingSpeedPxPerS / 1000;
 
 /** Tracks that left a zone remembered per zone after their slot was reused (a queue releasing loses several at once). */
 const GONE_SLOTS = 16;
-
-/** Two boxes (centre, size) of one vehicle: each centre lies within the other box, or the larger box holds both centres. */
-function sameVehicle(x: number, y: number, w: number, h: number, ox: number, oy: number, ow: number, oh: number): boolean {
-  return Math.abs(x - ox) <= Math.max(w, ow) / 2 && Math.abs(y - oy) <= Math.max(h, oh) / 2;
-}
 
 /** Every problem with the zone definitions, each naming the field. */
 export function validateZones(zones: readonly ZoneConfig[], options: ZoneMonitorOptions): string[] {
