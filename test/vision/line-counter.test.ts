@@ -246,10 +246,11 @@ test('a vehicle close behind one pulling away slowly counts; a second track on o
 test('the rear of a long vehicle cut from its front (boxes nose to tail, one pace) counts with it, not again', () => {
   // A bus whose roof matches the road is seen as two boxes, 20 px front and 14 px rear, touching: the rear
   // crosses once the bus has moved the front's length on.
-  const convoy = (gap: number, rearSpeedFactor: number): LineCounter => {
+  const convoy = (gap: number, rearSpeedFactor: number, seenAlone = 1): LineCounter => {
     const { counter, tracks } = counterFor(LINE, 2);
     counter.reset(0);
     counter.reset(1);
+    tracks.singly.fill(seenAlone);
     for (let i = 0; i < 40; i++) {
       const frontY = 30 + 2 * i;
       tracks.observed[0] = 1;
@@ -265,6 +266,9 @@ test('the rear of a long vehicle cut from its front (boxes nose to tail, one pac
   assert.is(bus.duplicates, 1);
   assert.is(convoy(4, 1).lr[0], 2, 'a vehicle keeping a gap behind is another vehicle');
   assert.is(convoy(1, 0.5).lr[0], 2, 'a box closing up at half the pace is not moving with the one ahead');
+  // Both boxes placed by the tracker inside one merged blob: their paces are predictions, not evidence.
+  assert.is(convoy(1, 0.5, 0).lr[0], 1, 'two tracks touching inside one blob, whatever their predicted paces: one vehicle');
+  assert.is(convoy(4, 1, 0).lr[0], 2, 'inside one blob too, a box keeping a gap is another vehicle');
 });
 
 test('the crossing log is a bounded ring: overflow is counted, totals stay right', () => {
