@@ -31,7 +31,8 @@ test('the worker counts exactly what the pipeline counts in-thread on the same f
       while (host.busy()) await new Promise((resolve) => setImmediate(resolve));
       assert.ok(host.submit(frame, (index * 1000) / 60, index));
     }
-    while (host.busy()) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Not busy() (the slot is freed before the frame's results are published): whenIdle() waits for them.
+    await host.whenIdle();
     assert.equal(host.lineTotals(0), { lr: inThread.counter.lr[0]!, rl: inThread.counter.rl[0]! });
     assert.ok(inThread.counter.lr[0]! >= 4, `the clip's first frames hold crossings (got ${inThread.counter.lr[0]})`);
     const crossings: number[] = [];
@@ -69,7 +70,8 @@ test('a consumer slower than the camera: the newest frame wins and drops are cou
   try {
     let accepted = 0;
     for (const [index, frame] of frames.entries()) if (host.submit(frame, (index * 1000) / 60, index)) accepted++;
-    while (host.busy()) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Not busy() (the slot is freed before the frame's results are published): whenIdle() waits for them.
+    await host.whenIdle();
     const stats = host.stats();
     assert.ok(stats.dropped > 0, 'submitting faster than the worker drops frames');
     assert.is(stats.dropped + accepted, frames.length);
