@@ -151,7 +151,9 @@ function positive(text: string | undefined, name: string): number {
 }
 
 main().then(
-  (code) => process.exit(code),
+  // Exit once the report has left: on a pipe stdout is asynchronous, and exiting at once cut the JSON at
+  // the pipe's 64 KiB (`npm run bench | jq` got half a report). Exit, not return: sections leave handles.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {
     process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);
