@@ -6,8 +6,9 @@
 // PIPELINE='{"tracker":{…},"counter":{…},"queueSplitter":{…},"motion":{…},"motionBackend":"ts"}' (settings to try;
 // "motionBackend":"ts" measures with the TypeScript motion stage, whose mask is the WASM kernel's, while the kernel is being rebuilt).
 import { parseArgs } from 'node:util';
-import { addQueueTally, errorOf, newQueueTally, runSimulatorPreset, summariseQueues, tallyByKind, zoneVolumeErrorOf, type FailureKinds, type KindTally } from './bench/sections/simulator.js';
+import { errorOf, newQueueTally, runSimulatorPreset, summariseQueues, tallyByKind, zoneVolumeErrorOf, type FailureKinds, type KindTally } from './bench/sections/simulator.js';
 import { SCENE_PRESETS } from '../sim/scene/presets.js';
+import { addCounts } from './bench/stats.js';
 
 const { values, positionals } = parseArgs({
   options: { seconds: { type: 'string' }, 'seed-offset': { type: 'string', default: '0' }, list: { type: 'boolean', default: false } },
@@ -36,7 +37,7 @@ for (const offset of offsets) for (const [name, basePreset] of Object.entries(SC
   for (const [line, r] of Object.entries(result.lines)) {
     for (const d of ['lr', 'rl'] as const) {
       const f = r.failures[d];
-      for (const k of Object.keys(kinds) as (keyof FailureKinds)[]) kinds[k] += f[k];
+      addCounts(kinds, f);
       if (r.truth[d] === 0 && r.counted[d] === 0) continue;
       const notes = Object.entries(f).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(' ');
       parts.push(`${line} ${d} ${r.counted[d]}/${r.truth[d]}${notes ? ` (${notes})` : ''}`);
@@ -48,8 +49,8 @@ for (const offset of offsets) for (const [name, basePreset] of Object.entries(SC
   }
   tallyByKind(result.crossings, byKind);
   const zoneError = zoneVolumeErrorOf(result);
-  for (const key of Object.keys(zoneTotals) as (keyof typeof zoneTotals)[]) zoneTotals[key] += zoneError[key];
-  addQueueTally(queues, result.queues);
+  addCounts(zoneTotals, zoneError);
+  addCounts(queues, result.queues);
   if (values.list) {
     for (const c of result.crossings) {
       if (c.outcome === 'matched' && !process.env.LIST_ALL) continue;

@@ -20,3 +20,8 @@ export function round(value: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** Adds each count of `from` into the same field of `into` (tallies of one shape, summed over scenes). */
+export function addCounts<T extends { [K in keyof T]: number }>(into: T, from: T): void {
+  for (const key of Object.keys(into) as (keyof T)[]) into[key] = (into[key] + from[key]) as T[keyof T];
+}

@@ -7,7 +7,7 @@ import { SCENE_PRESETS } from '../../../sim/scene/presets.js';
 import type { CountLine, LaneDirection, SceneOptions, VehicleBox } from '../../../sim/scene/scene-types.js';
 import { log, type BenchContext } from '../context.js';
 import type { BenchOptions } from '../main.js';
-import { round } from '../stats.js';
+import { addCounts, round } from '../stats.js';
 
 const ERROR_TARGET = 0.03;
 /** How far up the road the scenes' queue zones reach from the stop line (m). */
@@ -76,10 +76,6 @@ const QUEUE_PRESENT_M = 3;
 
 export function newQueueTally(): QueueTally {
   return { samples: 0, absErrorM: 0, signedErrorM: 0, truthM: 0, withQueue: 0, withQueueSeen: 0, phantom: 0 };
-}
-
-export function addQueueTally(into: QueueTally, from: QueueTally): void {
-  for (const key of Object.keys(into) as (keyof QueueTally)[]) into[key] += from[key];
 }
 
 /** One counted or truth crossing, and how it fared in the matching. */
@@ -361,14 +357,14 @@ export async function simulatorSection(_context: BenchContext, options: BenchOpt
       frameSum += result.frames;
       tallyByKind(result.crossings, byKind);
       const zoneError = zoneVolumeErrorOf(result);
-      for (const key of Object.keys(zoneVolumes) as (keyof typeof zoneVolumes)[]) zoneVolumes[key] += zoneError[key];
-      addQueueTally(queues, result.queues);
+      addCounts(zoneVolumes, zoneError);
+      addCounts(queues, result.queues);
       results[scene] = { seed: result.seed, frames: result.frames, error: error.truth === 0 ? null : round(error.absError / error.truth, 4), lines: result.lines, stopLineWrongDirection: result.stopLineWrongDirection, zones: result.zones };
       log(`simulator: ${scene}: ${JSON.stringify(result.lines)}`);
     }
   }
   const all = newTally();
-  for (const tally of [tuning, heldOut]) for (const key of Object.keys(all) as (keyof Tally)[]) all[key] += tally[key];
+  for (const tally of [tuning, heldOut]) addCounts(all, tally);
   const overallError = errorRatio(all);
   return {
     ok: overallError !== null && overallError <= ERROR_TARGET && all.wrongDirectionCounted <= all.wrongDirectionTruth,
