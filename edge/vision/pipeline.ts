@@ -93,7 +93,7 @@ export class VisionPipeline {
     const trackerOptions = options.tracker ?? {};
     this.counter = new LineCounter(workingLines, trackerOptions.capacity ?? 96, options.counter);
     this.sizes = new VehicleSizeModel(this.workingHeight);
-    this.tracker = new Tracker(this.counter, this.sizes, blobCapacity, trackerOptions);
+    this.tracker = new Tracker(this.counter, this.sizes, blobCapacity, { frameWidth: this.workingWidth, frameHeight: this.workingHeight, ...trackerOptions });
     const dividers = options.laneDividers ?? [];
     this.lanes = dividers.length === 0 ? null : new LaneSplitter(dividers.map((d) => ({ a: { x: d.a.x * scale, y: d.a.y * scale }, b: { x: d.b.x * scale, y: d.b.y * scale } })), this.workingWidth);
     this.queues = new QueueSplitter(this.workingWidth, this.workingHeight, this.sizes, options.queueSplitter);

@@ -199,4 +199,30 @@ test('a track that comes to sit on another in one blob is the same vehicle track
   assert.ok(tracker.isActive(older) && !tracker.isActive(younger), 'the twin, never measured again, is lost');
 });
 
+test('a vehicle that drives out of the picture is not kept for relinking; one hidden inside it is', () => {
+  // A 30×40 vehicle drives down 2 px a frame in a 100×100 image until its top is at lastTop, clipped by
+  // the bottom edge as it leaves; then nothing is seen for a second, then a blob appears at rows y0–y1.
+  // Returns whether that blob took the vehicle's id.
+  const relinked = (frameWidth: number, lastTop: number, y0: number, y1: number): boolean => {
+    const tracker = new Tracker(new LineCounter([], 16), new VehicleSizeModel(100), 8, { capacity: 16, frameWidth, frameHeight: 100 });
+    const blobs = new BlobList(8);
+    let f = 0;
+    for (let top = 20; top <= lastTop; f++, top += 2) {
+      oneBlob(blobs, 40, top, 69, Math.min(top + 39, 99));
+      tracker.update(blobs, f * FRAME_MS, f);
+    }
+    const id = tracker.id[onlyTrack(tracker)];
+    blobs.count = 0;
+    for (const end = f + 15; f < end; f++) tracker.update(blobs, f * FRAME_MS, f);
+    oneBlob(blobs, 40, y0, 69, y1);
+    tracker.update(blobs, f * FRAME_MS, f);
+    return tracker.id[onlyTrack(tracker)] === id;
+  };
+  // The next vehicle's front at the bottom edge, where the last one left.
+  assert.is(relinked(100, 76, 74, 99), false, 'left through the bottom edge: the next vehicle there is a new one');
+  assert.is(relinked(0, 76, 74, 99), true, 'image size not given: it would have taken the id of the vehicle gone');
+  // Vanished in the middle (hidden): it coasts on 700 ms, about 20 px, and is found again there.
+  assert.is(relinked(100, 30, 50, 89), true, 'vanished inside the picture: found again');
+});
+
 test.run();
