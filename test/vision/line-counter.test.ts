@@ -243,6 +243,42 @@ test('a vehicle close behind one pulling away slowly counts; a second track on o
   assert.is(fragments.duplicates, 1);
 });
 
+test('a vehicle standing just past the line once counted does not swallow the vehicles passing it later', () => {
+  const { counter, tracks } = counterFor(LINE, 2);
+  counter.reset(0);
+  counter.reset(1);
+  // Track 1 crosses and stops 6 px past the line (stopped in the junction), seen there every frame.
+  const stopper = [...straight(20, 56, 3, 50), ...Array.from({ length: 150 }, () => [50, 56] as [number, number])];
+  const passing = (firstFrame: number): void => {
+    const path = straight(20, 80, 3, 58);
+    path.forEach(([x, y], i) => {
+      const frame = firstFrame + i;
+      const [sx, sy] = stopper[Math.min(frame, stopper.length - 1)]!;
+      const [px, py] = frame > 0 ? stopper[Math.min(frame - 1, stopper.length - 1)]! : [sx, sy];
+      tracks.observed[0] = 1;
+      observe(counter, tracks, 0, 1, sx, sy, (sx - px) / FRAME_MS, (sy - py) / FRAME_MS, 20, frame, frame * FRAME_MS);
+      const [qx, qy] = i > 0 ? path[i - 1]! : [x, y];
+      observe(counter, tracks, 1, 2 + firstFrame, x, y, (x - qx) / FRAME_MS, (y - qy) / FRAME_MS, 20, frame, frame * FRAME_MS);
+    });
+  };
+  stopper.slice(0, 20).forEach(([x, y], i) => {
+    const [px, py] = i > 0 ? stopper[i - 1]! : [x, y];
+    tracks.observed[0] = 1;
+    observe(counter, tracks, 0, 1, x, y, (x - px) / FRAME_MS, (y - py) / FRAME_MS, 20, i, i * FRAME_MS);
+  });
+  assert.is(counter.lr[0], 1);
+  // A rider passing beside it a moment after it crossed is taken for a second track on it…
+  counter.reset(1);
+  passing(14);
+  assert.is(counter.lr[0], 1);
+  assert.is(counter.duplicates, 1);
+  // …but one passing five seconds later, when it has long stood there, is another vehicle.
+  counter.reset(1);
+  passing(90);
+  assert.is(counter.lr[0], 2);
+  assert.is(counter.duplicates, 1);
+});
+
 test('the rear of a long vehicle cut from its front (boxes nose to tail, one pace) counts with it, not again', () => {
   // A bus whose roof matches the road is seen as two boxes, 20 px front and 14 px rear, touching: the rear
   // crosses once the bus has moved the front's length on.
