@@ -199,6 +199,41 @@ test('a track that comes to sit on another in one blob is the same vehicle track
   assert.ok(tracker.isActive(older) && !tracker.isActive(younger), 'the twin, never measured again, is lost');
 });
 
+test('a track carried across a line on its prediction inside a merged blob counts only if measured lately', () => {
+  // A 10×10 vehicle drives down 2 px a frame beside a large standing blob (a stopped vehicle, a queue),
+  // then touches it: in the one blob it sits at its prediction, which carries it on at 2 px a frame.
+  // Returns the crossings of a horizontal line at lineY.
+  const crossings = (lineY: number): number => {
+    const counter = new LineCounter([{ name: 'L', a: { x: 0, y: lineY }, b: { x: 200, y: lineY } }], 16);
+    const tracker = new Tracker(counter, new VehicleSizeModel(200), 8, { capacity: 16 });
+    const blobs = new BlobList(8);
+    let f = 0;
+    for (let top = 0; top <= 10; top += 2, f++) {
+      oneBlob(blobs, 52, 12, 71, 110);
+      blobs.count = 2;
+      blobs.minX[1] = 40;
+      blobs.maxX[1] = 49;
+      blobs.minY[1] = top;
+      blobs.maxY[1] = top + 9;
+      blobs.area[1] = 100;
+      blobs.sumX[1] = 44.5 * 100;
+      blobs.sumY[1] = (top + 4.5) * 100;
+      blobs.cut[1] = 0;
+      blobs.cutEdges[1] = 0;
+      tracker.update(blobs, f * FRAME_MS, f);
+    }
+    for (const end = f + 25; f < end; f++) {
+      oneBlob(blobs, 40, 12, 71, 110);
+      tracker.update(blobs, f * FRAME_MS, f);
+    }
+    return counter.lr[0]!;
+  };
+  // Across 6 px on, counted 400 ms after it was last measured: a vehicle crossing as its blob touches another.
+  assert.is(crossings(22), 1);
+  // Across 24 px on, over 700 ms (maxCoastMs) after: arithmetic, not a vehicle seen crossing.
+  assert.is(crossings(40), 0);
+});
+
 test('a vehicle that drives out of the picture is not kept for relinking; one hidden inside it is', () => {
   // A 30×40 vehicle drives down 2 px a frame in a 100×100 image until its top is at lastTop, clipped by
   // the bottom edge as it leaves; then nothing is seen for a second, then a blob appears at rows y0–y1.
