@@ -8,6 +8,7 @@ import { Tracker } from '../../edge/vision/tracker.js';
 import { VehicleSizeModel } from '../../edge/vision/vehicle-size-model.js';
 import { ZoneMonitor, type ZoneConfig } from '../../edge/vision/zone-monitor.js';
 import { FakeTracks, heapGrowth } from './fake-tracks.js';
+import { setBlob } from './fake-blobs.js';
 
 function rect(name: string, x0: number, y0: number, x1: number, y1: number): ZoneConfig {
   return { name, points: [{ x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 }] };
@@ -811,11 +812,7 @@ test('end to end with the real tracker and line counter: a vehicle crossing the 
     const tsMs = frame * 40;
     const top = 20 + frame * 2;
     blobs.count = 1;
-    blobs.minX[0] = 47;
-    blobs.maxX[0] = 52;
-    blobs.minY[0] = top;
-    blobs.maxY[0] = top + 5;
-    blobs.area[0] = 36;
+    setBlob(blobs, 0, 47, top, 52, top + 5);
     tracker.update(blobs, tsMs, frame);
     counter.drain(safety.onCrossing);
     safety.update(tracker, signalOf, tsMs, frame);
@@ -831,13 +828,7 @@ test('end to end with the real tracker and line counter: a vehicle crossing the 
 
 test('end to end with the real tracker and line counter: a queue standing at red, jittering and merging at the line, is never a runner', () => {
   const { counter, tracker, safety, events, signalOf, blobs } = realPipeline({ stopLines: [{ line: 'stop-N', group: 'G1', graceMs: 500, direction: 'lr' }] });
-  const put = (b: number, top: number, bottom: number) => {
-    blobs.minX[b] = 46;
-    blobs.maxX[b] = 53;
-    blobs.minY[b] = top;
-    blobs.maxY[b] = bottom;
-    blobs.area[b] = 8 * (bottom - top + 1);
-  };
+  const put = (b: number, top: number, bottom: number) => setBlob(blobs, b, 46, top, 53, bottom);
   // Three vehicles 8 px long drive down at 2 px a frame and queue: the head's box ends 3 px past the line.
   const stopTops = [45, 35, 25];
   for (let frame = 0; frame < 750; frame++) {

@@ -4,6 +4,7 @@ import { BlobList, CUT_BOTTOM, CUT_TOP } from '../../edge/vision/blob-list.js';
 import { LineCounter } from '../../edge/vision/line-counter.js';
 import { Tracker } from '../../edge/vision/tracker.js';
 import { VehicleSizeModel } from '../../edge/vision/vehicle-size-model.js';
+import { setBlob } from './fake-blobs.js';
 
 const FRAME_MS = 1000 / 15;
 
@@ -14,15 +15,7 @@ function newTracker(): Tracker {
 /** One blob with the inclusive box (x0, y0)–(x1, y1), full of pixels. */
 function oneBlob(blobs: BlobList, x0: number, y0: number, x1: number, y1: number, cut = 0, cutEdges = 0): void {
   blobs.count = 1;
-  blobs.minX[0] = x0;
-  blobs.minY[0] = y0;
-  blobs.maxX[0] = x1;
-  blobs.maxY[0] = y1;
-  blobs.area[0] = (x1 - x0 + 1) * (y1 - y0 + 1);
-  blobs.sumX[0] = ((x0 + x1) / 2) * blobs.area[0]!;
-  blobs.sumY[0] = ((y0 + y1) / 2) * blobs.area[0]!;
-  blobs.cut[0] = cut;
-  blobs.cutEdges[0] = cutEdges;
+  setBlob(blobs, 0, x0, y0, x1, y1, cut, cutEdges);
 }
 
 function onlyTrack(tracker: Tracker): number {
@@ -121,15 +114,7 @@ test('in a merged queue the front vehicle follows the blob front as the queue pu
   const twoBlobs = (frontTop: number, frontBottom: number) => {
     oneBlob(blobs, 50, 20, 59, 39); // the vehicle behind, standing
     blobs.count = 2;
-    blobs.minX[1] = 50;
-    blobs.maxX[1] = 59;
-    blobs.minY[1] = frontTop;
-    blobs.maxY[1] = frontBottom;
-    blobs.area[1] = 10 * (frontBottom - frontTop + 1);
-    blobs.sumX[1] = 54.5 * blobs.area[1]!;
-    blobs.sumY[1] = ((frontTop + frontBottom) / 2) * blobs.area[1]!;
-    blobs.cut[1] = 0;
-    blobs.cutEdges[1] = 0;
+    setBlob(blobs, 1, 50, frontTop, 59, frontBottom);
   };
   // Two vehicles queued nose to tail, apart long enough for both tracks to be confirmed.
   for (let f = 0; f < 10; f++) {
@@ -211,15 +196,7 @@ test('a track carried across a line on its prediction inside a merged blob count
     for (let top = 0; top <= 10; top += 2, f++) {
       oneBlob(blobs, 52, 12, 71, 110);
       blobs.count = 2;
-      blobs.minX[1] = 40;
-      blobs.maxX[1] = 49;
-      blobs.minY[1] = top;
-      blobs.maxY[1] = top + 9;
-      blobs.area[1] = 100;
-      blobs.sumX[1] = 44.5 * 100;
-      blobs.sumY[1] = (top + 4.5) * 100;
-      blobs.cut[1] = 0;
-      blobs.cutEdges[1] = 0;
+      setBlob(blobs, 1, 40, top, 49, top + 9);
       tracker.update(blobs, f * FRAME_MS, f);
     }
     for (const end = f + 25; f < end; f++) {
