@@ -184,6 +184,34 @@ test('a track that comes to sit on another in one blob is the same vehicle track
   assert.ok(tracker.isActive(older) && !tracker.isActive(younger), 'the twin, never measured again, is lost');
 });
 
+test('a blob no bigger than one usual vehicle holding two tracks is one vehicle: the nearest track measures it', () => {
+  // Two standing 10×10 tracks 2 px apart, then one blob over both; the size model says a vehicle there is
+  // usually `usual` px on a side. Returns [observed, measured] of each track after the blob appears.
+  const placed = (usual: number): number[] => {
+    const sizes = new VehicleSizeModel(200);
+    for (let i = 0; i < 5; i++) sizes.learn(55, usual, usual);
+    const tracker = new Tracker(new LineCounter([], 16), sizes, 8, { capacity: 16 });
+    const blobs = new BlobList(8);
+    let f = 0;
+    for (; f < 5; f++) {
+      oneBlob(blobs, 40, 50, 49, 59);
+      blobs.count = 2;
+      setBlob(blobs, 1, 52, 50, 61, 59);
+      tracker.update(blobs, f * FRAME_MS, f);
+    }
+    const slots = Array.from({ length: tracker.capacity }, (_, t) => t).filter((t) => tracker.isActive(t));
+    assert.is(slots.length, 2);
+    oneBlob(blobs, 40, 50, 59, 59);
+    tracker.update(blobs, f * FRAME_MS, f);
+    return slots.flatMap((t) => [tracker.observed[t]!, tracker.measured[t]!]);
+  };
+  // Usually 20 px: the 20×10 blob is one vehicle, measured by the track nearest its centre (the first, at
+  // 45 against the second's 57 for a centre of 50); the other goes unseen.
+  assert.equal(placed(20), [1, 1, 0, 0]);
+  // Usually 10 px: two vehicles touching, each placed at its prediction inside the blob, neither measured.
+  assert.equal(placed(10), [1, 0, 1, 0]);
+});
+
 test('a track carried across a line on its prediction inside a merged blob counts only if measured lately', () => {
   // A 10×10 vehicle drives down 2 px a frame beside a large standing blob (a stopped vehicle, a queue),
   // then touches it: in the one blob it sits at its prediction, which carries it on at 2 px a frame.
