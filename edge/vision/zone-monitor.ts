@@ -76,9 +76,9 @@ export type PresenceListener = (zone: number, present: boolean, tsMs: number) =>
  * track's last sighting there, or `standingVehicleMs` if it was standing still then (a queued vehicle
  * that melted out of the mask is still there when the queue moves off). Counting every confirmed
  * track's first entry gave 5.4 times the vehicles entering the simulator's queue zones (seeds
- * +0..+5000), where a queue at red merges and splits all the time; this gives 1.1 times, with
- * Σ|volume − truth| over the zones 34 % of the truth (fragments of turning buses and outbound vehicles
- * whose blobs reach into a zone, merged vehicles counted once).
+ * +0..+5000), where a queue at red merges and splits all the time; this gives 0.98–1.04 times, with
+ * Σ|volume − truth| over the zones 24–30 % of the truth (fragments of turning buses and outbound
+ * vehicles whose blobs reach into a zone, merged vehicles counted once).
  *
  * Queue length: the zone's pixels are grouped into bands by their distance from the stop line: on the
  * road plane in metres where the camera is calibrated (`groundPlane`, bands `queueBandM` wide), else in
