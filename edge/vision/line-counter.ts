@@ -342,12 +342,13 @@ export class LineCounter {
       this.counted[k]! |= bit;
       this.crossingAt[0] = along * length;
       this.crossingAt[1] = speed;
-      // Whether the crossing is within half a vehicle width of one counted just before (SAME_VEHICLE_WITHIN_MS) on the same line,
-      // while that vehicle has not yet moved on by most of its length. Where the counted vehicle's track
-      // still runs, its position now says how far it has moved on (a vehicle pulling away from a stop line
-      // is slow when counted, so its speed then says little); once its track is gone, its speed when
-      // counted is all there is. Written out here, not in a helper: called only on crossings, a helper is
-      // called too rarely for V8 to optimise it, and unoptimised code boxes every float (~1 KB a crossing).
+      // Whether the crossing is within half a vehicle width of one counted on the same line within
+      // SAME_VEHICLE_WITHIN_MS, while that vehicle has not yet moved on by most of its length. Where the
+      // counted vehicle's track still runs, its position now says how far it has moved on (a vehicle
+      // pulling away from a stop line is slow when counted, so its speed then says little); once its track
+      // is gone, its speed when counted is all there is. Written out here, not in a helper: called only on
+      // crossings, a helper is called too rarely for V8 to optimise it, and unoptimised code boxes every
+      // float (~1 KB a crossing).
       const alongPx = this.crossingAt[0]!;
       const w = tracks.judgedW[t]!;
       const tsMs = this.frameTime[0]!;

@@ -73,8 +73,8 @@ const LOST = 2;
  * that scales with the vehicle, merge handling (two tracks predicted inside one blob coast on their
  * predictions instead of collapsing into one), and relinking of lost tracks, so a vehicle that vanishes
  * for a moment at a stop line keeps its identity and is not counted again (not one that drove out of the
- * picture: given the frame size, a track last seen against the image's edge moving out ends there). All state is in typed arrays
- * allocated once.
+ * picture: given the frame size, a track last seen against the image's edge moving out ends there). All
+ * state is in typed arrays allocated once.
  */
 export class Tracker {
   readonly capacity: number;
