@@ -80,10 +80,9 @@ for (const offset of offsets) {
       for (const i of r.missed) {
         const event = r.truth[i]!;
         lines.push(`  MISS  ${kind} truth f${event.frame} v${event.vehicleId} signal ${signalAt[event.frame]} ${describeVehicle(event.vehicleId, event.frame)}`);
-        {
-          const near = crossings.filter((c) => (kind === 'red-light' ? c.line === 'stop' : c.line !== 'stop') && Math.abs(c.frame - event.frame) <= 30);
-          lines.push(`        ${kind === 'red-light' ? 'stop-line' : 'count-line'} crossings within 2 s: ${near.map((c) => `f${c.frame} #${c.trackId} ${c.direction === 0 ? 'lr' : 'rl'} at ${c.x.toFixed(0)},${c.y.toFixed(0)} ${features(c.trackId, c.frame)}`).join('; ') || 'none'}`);
-        }
+        // Crossings near the missed event: of the stop line for a runner, of the other lines otherwise.
+        const near = crossings.filter((c) => (kind === 'red-light' ? c.line === 'stop' : c.line !== 'stop') && Math.abs(c.frame - event.frame) <= 30);
+        lines.push(`        ${kind === 'red-light' ? 'stop-line' : 'count-line'} crossings within 2 s: ${near.map((c) => `f${c.frame} #${c.trackId} ${c.direction === 0 ? 'lr' : 'rl'} at ${c.x.toFixed(0)},${c.y.toFixed(0)} ${features(c.trackId, c.frame)}`).join('; ') || 'none'}`);
         if (!values.quiet) for (const line of tracksNearVehicle(event.vehicleId, event.frame)) lines.push(`        ${line}`);
       }
       for (const j of r.extra) {
