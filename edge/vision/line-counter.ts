@@ -120,6 +120,8 @@ export class LineCounter {
   private readonly established: Int8Array;
   private readonly runSide: Int8Array;
   private readonly runLength: Uint8Array;
+  /** Where along the line (fraction of A→B) the track was when its current run on one side began: where it crossed. */
+  private readonly runAlong: Float64Array;
   private readonly counted: Uint8Array;
   /** Signed distance from the line when the track was last established on a side (working px). */
   private readonly establishedDistance: Float64Array;
@@ -185,6 +187,7 @@ export class LineCounter {
     this.established = new Int8Array(trackCapacity * n);
     this.runSide = new Int8Array(trackCapacity * n);
     this.runLength = new Uint8Array(trackCapacity * n);
+    this.runAlong = new Float64Array(trackCapacity * n);
     this.counted = new Uint8Array(trackCapacity * n);
     this.establishedDistance = new Float64Array(trackCapacity * n);
     this.bornDistance = new Float64Array(trackCapacity * n).fill(Number.NaN);
@@ -263,11 +266,14 @@ export class LineCounter {
       const side = distance > deadbandPx ? 1 : distance < -deadbandPx ? -1 : 0;
       if (side === 0) continue;
       const k = base + l;
+      // Where along the segment it is (0 at A, 1 at B): the projection of the position onto A→B.
+      const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
       if (this.runSide[k] === side) {
         if (this.runLength[k]! < 255) this.runLength[k]!++;
       } else {
         this.runSide[k] = side;
         this.runLength[k] = 1;
+        this.runAlong[k] = along;
       }
       if (this.runLength[k]! < confirmFrames) continue;
       // Moving across the line toward this side (d side/dt has its sign), or it has not crossed yet; and its
@@ -276,8 +282,6 @@ export class LineCounter {
       const across = ((bx - ax) * vy - (by - ay) * vx) / length;
       const sustainedAcross = ((bx - ax) * tracks.sustainedVy[t]! - (by - ay) * tracks.sustainedVx[t]!) / length;
       const movingOn = across * side >= minSpeed && sustainedAcross * side > 0;
-      // Where along the segment it is: the projection of the position onto A→B (0 at A, 1 at B).
-      const along = ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / (length * length);
       const previous = this.established[k]!;
       // The side the track comes from: the one it was established on, or for a track first seen just past
       // the line the other one, once it has moved on from there (below).
@@ -328,7 +332,10 @@ export class LineCounter {
       const cameFrom = from === previous ? Math.abs(this.establishedDistance[k]!) : 0;
       this.established[k] = side;
       this.establishedDistance[k] = distance;
-      if (along < -segmentMargin || along > 1 + segmentMargin) continue;
+      // Seen crossing: where it crossed, not where it is now, frames later (a vehicle turning at the kerb
+      // end of a stop line is past that end by then). Born past the line: where it is.
+      const crossedAlong = from === previous ? this.runAlong[k]! : along;
+      if (crossedAlong < -segmentMargin || crossedAlong > 1 + segmentMargin) continue;
       const direction = from < 0 ? LR : RL;
       // Against the line's travel direction, only a vehicle seen on its own (now, or lately having come from
       // far off) and moving that way as a whole counts: a wrong-way rider does; a queue shuffling at a stop
@@ -340,7 +347,7 @@ export class LineCounter {
       const bit = 1 << direction;
       if ((this.counted[k]! & bit) !== 0) continue;
       this.counted[k]! |= bit;
-      this.crossingAt[0] = along * length;
+      this.crossingAt[0] = crossedAlong * length;
       this.crossingAt[1] = speed;
       // Whether the crossing is within half a vehicle width of one counted on the same line within
       // SAME_VEHICLE_WITHIN_MS, while that vehicle has not yet moved on by most of its length. Where the

@@ -193,6 +193,21 @@ test('crossing outside the segment does not count', () => {
   assert.is(counter.lr[0], 0);
 });
 
+test('a crossing is judged on the segment where the track crossed, not where it is when counted', () => {
+  // Down and to the left, 3 px a frame each way: it crosses y = 50 at x = 4, inside the segment, and is
+  // counted two frames later at x = -2, past A (a rider turning at the kerb end of a stop line).
+  const diagonal = (x0: number, dx: number): Array<[number, number]> => Array.from({ length: 12 }, (_, i) => [x0 + dx * i, 38 + 3 * i]);
+  const turning = counterFor(LINE, 4);
+  turning.counter.reset(0);
+  run(turning, 0, 1, diagonal(16, -3));
+  assert.is(turning.counter.lr[0], 1);
+  // Mirrored: it crosses at x = -4, outside, and is inside the segment by the time it would count.
+  const outside = counterFor(LINE, 4);
+  outside.counter.reset(0);
+  run(outside, 0, 1, diagonal(-16, 3));
+  assert.is(outside.counter.lr[0], 0);
+});
+
 test('a track that goes back and forth counts each direction at most once', () => {
   const rig = counterFor(LINE, 4);
   const { counter } = rig;
