@@ -231,6 +231,24 @@ test('a second track on the same vehicle crossing at the same place right after 
   assert.is(counter.lr[0], 2);
 });
 
+test('a crossing counted from a piece cut out of a longer blob stands for a longer vehicle', () => {
+  // Track 1 crosses and is lost; track 2 crosses at the same place 6 frames later, when track 1 has
+  // moved on 18 px by its speed: past 0.8 of a 20 px vehicle, not past 0.8 of 1.2 times that.
+  const secondAfterFirst = (firstSeenAlone: boolean): LineCounter => {
+    const rig = counterFor(LINE, 2);
+    rig.counter.reset(0);
+    rig.counter.reset(1);
+    rig.tracks.singly[0] = firstSeenAlone ? 1 : 0;
+    run(rig, 0, 1, straight(20, 80, 3, 50));
+    run(rig, 1, 2, straight(20, 80, 3, 50), 20, 6);
+    return rig.counter;
+  };
+  assert.is(secondAfterFirst(true).lr[0], 2, 'a vehicle seen on its own has moved on: the one behind counts');
+  const cut = secondAfterFirst(false);
+  assert.is(cut.lr[0], 1, 'a cut piece may be the front of a truck: what crosses behind it is the same vehicle');
+  assert.is(cut.duplicates, 1);
+});
+
 test('a vehicle close behind one pulling away slowly counts; a second track on one vehicle still does not', () => {
   // Two tracks move together, gap apart along the lane, accelerating from a stop just before the line:
   // slow when the first is counted, so its speed then would say it has hardly moved on.
