@@ -5,6 +5,7 @@ import { groupStackedBlobs } from '../../edge/vision/blob-grouping.js';
 import { ConnectedComponents } from '../../edge/vision/connected-components.js';
 import { horizontal3, lastWordMask, unpackBits, vertical3, wordsPerRow } from '../../edge/vision/bit-morphology.js';
 import { VehicleSizeModel } from '../../edge/vision/vehicle-size-model.js';
+import { setBlob } from './fake-blobs.js';
 
 function mask(rows: string[]): { data: Uint8Array; width: number; height: number } {
   const width = rows[0]!.length;
@@ -132,14 +133,7 @@ test('bit-packed opening removes specks thinner than 3 px and keeps solid blocks
 
 test('grouping joins stacked parts of one vehicle but not vehicles side by side or a vehicle behind another', () => {
   const blobs = new BlobList(8);
-  const add = (minX: number, minY: number, maxX: number, maxY: number) => {
-    const b = blobs.count++;
-    blobs.minX[b] = minX;
-    blobs.minY[b] = minY;
-    blobs.maxX[b] = maxX;
-    blobs.maxY[b] = maxY;
-    blobs.area[b] = (maxX - minX + 1) * (maxY - minY + 1);
-  };
+  const add = (minX: number, minY: number, maxX: number, maxY: number) => setBlob(blobs, blobs.count++, minX, minY, maxX, maxY);
   const sizes = new VehicleSizeModel(200);
   for (let i = 0; i < 10; i++) sizes.learn(100, 40, 40);
   add(10, 80, 49, 95); // roof of a car

@@ -146,15 +146,7 @@ test('a track that comes to sit on another in one blob is the same vehicle track
   const twoBlobs = (secondX: number) => {
     oneBlob(blobs, 50, 40, 59, 59);
     blobs.count = 2;
-    blobs.minX[1] = secondX;
-    blobs.maxX[1] = secondX + 9;
-    blobs.minY[1] = 40;
-    blobs.maxY[1] = 59;
-    blobs.area[1] = 200;
-    blobs.sumX[1] = (secondX + 4.5) * 200;
-    blobs.sumY[1] = 49.5 * 200;
-    blobs.cut[1] = 0;
-    blobs.cutEdges[1] = 0;
+    setBlob(blobs, 1, secondX, 40, secondX + 9, 59);
   };
   // A standing vehicle, tracked alone for a while.
   for (let f = 0; f < 10; f++) {
